@@ -1,0 +1,674 @@
+"""The only module with SQL.
+
+Plain functions over a sqlite-utils ``Database``; the running bot calls them through ``Store``,
+which owns the connection on one dedicated worker thread (sqlite3 connections are bound to the
+thread that made them, and keeping queries off the event loop keeps the bot responsive).
+Times are stored as integer Unix seconds (UTC): compact, indexable, unambiguous.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import functools
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from bot.models import (
+    Anchor,
+    AnchorKind,
+    Days,
+    DaysKind,
+    Runner,
+    RunnerStatus,
+    Slot,
+    SlotKind,
+    Tip,
+)
+
+T = TypeVar("T")
+
+migrations = Migrations("backstride")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.table("runners").create(
+        {
+            "chat_id": int,
+            "timezone": str,
+            "run_days": str,  # comma-separated weekdays, 0 = Monday
+            "run_time": str,  # HH:MM local
+            "tip_time": str,  # HH:MM local
+            "status": str,
+            "paused_until": int,
+            "checkin_delay": int,
+            "running_paused": int,
+            "language": str,
+            "onboarding_step": str,  # the question an unfinished onboarding is waiting on
+            "created_at": int,
+            "updated_at": int,
+        },
+        pk="chat_id",
+        not_null={"status", "created_at", "updated_at"},
+        defaults={
+            "status": "onboarding",
+            "checkin_delay": 120,
+            "running_paused": 0,
+            "language": "en",
+            "run_days": "",
+        },
+    )
+    db.table("runners").create_index(["status"])
+    db.table("slots").create(
+        {
+            "id": str,
+            "title": str,
+            "kind": str,
+            "categories": str,  # JSON list
+            "anchor_kind": str,
+            "anchor_offset": int,
+            "anchor_time": str,
+            "days_kind": str,
+            "weekdays": str,  # comma-separated, for days_kind = weekdays
+            "weekly": int,
+            "enabled": int,
+            "position": int,
+            "updated_by": int,  # admin user id, NULL when it came from the files
+            "updated_at": int,
+        },
+        pk="id",
+    )
+    db.table("tips").create(
+        {
+            "id": str,
+            "category": str,
+            "title": str,
+            "body": str,
+            "why": str,
+            "source": str,
+            "active": int,
+            "version": int,
+            "updated_by": int,
+            "updated_at": int,
+        },
+        pk="id",
+    )
+    db.table("tips").create_index(["category", "active"])
+    db.table("schedule").create(
+        {"runner_id": int, "slot_id": str, "next_due": int},
+        pk=("runner_id", "slot_id"),
+        not_null={"next_due"},
+    )
+    db.table("schedule").create_index(["next_due"])
+    db.table("schedule").create_index(["slot_id"])
+    db.table("deliveries").create(
+        {
+            "id": int,
+            "runner_id": int,
+            "slot_id": str,
+            "due": int,
+            "kind": str,  # tip / check_in / announcement / escalation
+            "priority": int,  # lower goes first: 0 escalation, 5 reminder, 8 announcement
+            "tip_id": str,
+            "payload": str,  # JSON for kinds without a tip
+            "status": str,  # pending / sending / sent / failed / dropped
+            "attempts": int,
+            "not_before": int,
+            "message_id": int,
+            "reason": str,
+            "lease_owner": str,  # the process sending it right now (status = sending)
+            "created_at": int,
+            "sent_at": int,
+            "done_at": int,  # the runner tapped "Done"
+        },
+        pk="id",
+        not_null={"runner_id", "slot_id", "due", "status"},
+        defaults={"status": "pending", "attempts": 0, "priority": 5, "not_before": 0},
+    )
+    # A slot can never be sent twice for the same instant: claiming is an INSERT OR IGNORE.
+    db.table("deliveries").create_index(["runner_id", "slot_id", "due"], unique=True)
+    db.execute(
+        "CREATE INDEX idx_deliveries_pending ON deliveries (priority, not_before, id) "
+        "WHERE status = 'pending'"
+    )
+    db.table("deliveries").create_index(["status", "sent_at"])
+    db.table("rotation").create(
+        {"runner_id": int, "key": str, "n": int}, pk=("runner_id", "key"), not_null={"n"}
+    )
+    db.table("checkins").create(
+        {
+            "id": int,
+            "runner_id": int,
+            "asked_at": int,
+            "answered_at": int,
+            "pain": int,
+            "radiation": str,
+            "red_flags": str,  # JSON list of RedFlag values
+            "level": int,
+            "reasons": str,  # JSON list
+            "status": str,  # asked / answered / unanswered / skipped
+        },
+        pk="id",
+    )
+    db.table("checkins").create_index(["runner_id", "asked_at"])
+    db.table("audit").create(
+        {
+            "id": int,
+            "admin_id": int,
+            "at": int,
+            "action": str,
+            "target": str,
+            "before": str,  # JSON
+            "after": str,  # JSON
+        },
+        pk="id",
+    )
+    db.table("audit").create_index(["at"])
+    db.table("conversations").create(
+        {"name": str, "key": str, "state": str}, pk=("name", "key"), not_null={"state"}
+    )
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+
+
+def connect(path: Path | str) -> Database:
+    """Open (creating if needed) the database at `path`, in WAL mode, fully migrated."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30)
+    db = Database(conn)
+    if str(path) != ":memory:":
+        db.enable_wal()
+    # NORMAL is durable across application crashes in WAL mode (only an OS crash can lose the
+    # last transactions) and much faster than FULL.
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA busy_timeout=30000")
+    migrations.apply(db)
+    return db
+
+
+def now_ts(now: dt.datetime | None = None) -> int:
+    return int((now or dt.datetime.now(dt.UTC)).timestamp())
+
+
+def from_ts(ts: int | None) -> dt.datetime | None:
+    return None if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# Runners
+
+
+def _fmt_time(value: dt.time) -> str:
+    return value.strftime("%H:%M")
+
+
+def _parse_time(text: str | None, default: dt.time) -> dt.time:
+    if not text:
+        return default
+    hours, minutes = text.split(":")
+    return dt.time(int(hours), int(minutes))
+
+
+def _parse_days(text: str | None) -> frozenset[int]:
+    return frozenset(int(d) for d in (text or "").split(",") if d != "")
+
+
+def runner_from_row(row: dict[str, Any]) -> Runner:
+    return Runner(
+        chat_id=row["chat_id"],
+        timezone=row["timezone"] or "UTC",
+        run_days=_parse_days(row["run_days"]),
+        run_time=_parse_time(row["run_time"], dt.time(7, 0)),
+        tip_time=_parse_time(row["tip_time"], dt.time(8, 0)),
+        status=RunnerStatus(row["status"]),
+        paused_until=from_ts(row["paused_until"]),
+        checkin_delay_minutes=row["checkin_delay"] if row["checkin_delay"] is not None else 120,
+        running_paused=bool(row["running_paused"]),
+        language=row["language"] or "en",
+    )
+
+
+def get_runner_row(db: Database, chat_id: int) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM runners WHERE chat_id = ?", [chat_id]))
+    return rows[0] if rows else None
+
+
+def get_runner(db: Database, chat_id: int) -> Runner | None:
+    row = get_runner_row(db, chat_id)
+    return runner_from_row(row) if row else None
+
+
+def create_runner(db: Database, chat_id: int, *, language: str = "en", now: int) -> None:
+    """Insert a runner in onboarding; does nothing if the runner exists already."""
+    db.execute(
+        "INSERT OR IGNORE INTO runners (chat_id, status, language, created_at, updated_at) "
+        "VALUES (?, 'onboarding', ?, ?, ?)",
+        [chat_id, language, now, now],
+    )
+
+
+_RUNNER_FIELDS = {
+    "timezone",
+    "run_days",
+    "run_time",
+    "tip_time",
+    "status",
+    "paused_until",
+    "checkin_delay",
+    "running_paused",
+    "language",
+    "onboarding_step",
+}
+
+
+def update_runner(db: Database, chat_id: int, *, now: int, **fields: Any) -> None:
+    """Update named columns of one runner (times, day sets and datetimes are converted)."""
+    unknown = set(fields) - _RUNNER_FIELDS
+    if unknown:
+        raise ValueError(f"unknown runner fields: {sorted(unknown)}")
+    values: dict[str, Any] = {}
+    for key, value in fields.items():
+        if isinstance(value, dt.time):
+            value = _fmt_time(value)
+        elif isinstance(value, frozenset | set):
+            value = ",".join(str(d) for d in sorted(value))
+        elif isinstance(value, dt.datetime):
+            value = now_ts(value)
+        elif isinstance(value, RunnerStatus):
+            value = value.value
+        values[key] = value
+    values["updated_at"] = now
+    assignments = ", ".join(f"{key} = :{key}" for key in values)
+    db.execute(
+        f"UPDATE runners SET {assignments} WHERE chat_id = :chat_id", {**values, "chat_id": chat_id}
+    )
+
+
+def count_runners_by_status(db: Database) -> dict[str, int]:
+    return {
+        row["status"]: row["n"]
+        for row in db.query("SELECT status, COUNT(*) AS n FROM runners GROUP BY status")
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Conversation states (PTB persistence for ConversationHandler)
+
+
+def load_conversations(db: Database, name: str) -> dict[str, str]:
+    return {
+        row["key"]: row["state"]
+        for row in db.query("SELECT key, state FROM conversations WHERE name = ?", [name])
+    }
+
+
+def save_conversation(db: Database, name: str, key: str, state: str | None) -> None:
+    if state is None:
+        db.execute("DELETE FROM conversations WHERE name = ? AND key = ?", [name, key])
+    else:
+        db.execute(
+            "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?) "
+            "ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+            [name, key, state],
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Slots and tips
+
+
+def slot_to_row(slot: Slot, position: int, *, updated_by: int | None, now: int) -> dict[str, Any]:
+    return {
+        "id": slot.id,
+        "title": slot.title,
+        "kind": slot.kind.value,
+        "categories": json.dumps(list(slot.categories)),
+        "anchor_kind": slot.anchor.kind.value,
+        "anchor_offset": slot.anchor.offset_minutes,
+        "anchor_time": _fmt_time(slot.anchor.time) if slot.anchor.time else None,
+        "days_kind": slot.days.kind.value,
+        "weekdays": ",".join(str(d) for d in sorted(slot.days.weekdays)),
+        "weekly": int(slot.days.weekly),
+        "enabled": int(slot.enabled),
+        "position": position,
+        "updated_by": updated_by,
+        "updated_at": now,
+    }
+
+
+def slot_from_row(row: dict[str, Any]) -> Slot:
+    return Slot(
+        id=row["id"],
+        kind=SlotKind(row["kind"]),
+        anchor=Anchor(
+            kind=AnchorKind(row["anchor_kind"]),
+            offset_minutes=row["anchor_offset"] or 0,
+            time=_parse_time(row["anchor_time"], dt.time(0, 0)) if row["anchor_time"] else None,
+        ),
+        days=Days(
+            kind=DaysKind(row["days_kind"]),
+            weekdays=_parse_days(row["weekdays"]),
+            weekly=bool(row["weekly"]),
+        ),
+        categories=tuple(json.loads(row["categories"] or "[]")),
+        enabled=bool(row["enabled"]),
+        title=row["title"] or "",
+    )
+
+
+def load_slots(db: Database) -> list[Slot]:
+    return [slot_from_row(r) for r in db.query("SELECT * FROM slots ORDER BY position, id")]
+
+
+def tip_to_row(tip: Tip, *, version: int, updated_by: int | None, now: int) -> dict[str, Any]:
+    return {
+        "id": tip.id,
+        "category": tip.category,
+        "title": tip.title,
+        "body": tip.body,
+        "why": tip.why,
+        "source": tip.source,
+        "active": int(tip.active),
+        "version": version,
+        "updated_by": updated_by,
+        "updated_at": now,
+    }
+
+
+def tip_from_row(row: dict[str, Any]) -> Tip:
+    return Tip(
+        id=row["id"],
+        category=row["category"],
+        title=row["title"],
+        body=row["body"],
+        why=row["why"] or "",
+        source=row["source"] or "",
+        active=bool(row["active"]),
+    )
+
+
+def load_tips(db: Database, *, active_only: bool = False) -> list[Tip]:
+    where = "WHERE active = 1" if active_only else ""
+    return [tip_from_row(r) for r in db.query(f"SELECT * FROM tips {where} ORDER BY category, id")]
+
+
+def get_tip(db: Database, tip_id: str) -> Tip | None:
+    rows = list(db.query("SELECT * FROM tips WHERE id = ?", [tip_id]))
+    return tip_from_row(rows[0]) if rows else None
+
+
+def is_seeded(db: Database) -> bool:
+    return bool(list(db.query("SELECT 1 FROM meta WHERE key = 'seeded'")))
+
+
+def seed_content(db: Database, slots: Iterable[Slot], tips: Iterable[Tip], *, now: int) -> None:
+    """First start only: copy the validated files into the database in one transaction."""
+    with db.atomic():
+        db.table("slots").upsert_all(
+            [slot_to_row(s, i, updated_by=None, now=now) for i, s in enumerate(slots)], pk="id"
+        )
+        db.table("tips").upsert_all(
+            [tip_to_row(t, version=1, updated_by=None, now=now) for t in tips], pk="id"
+        )
+        db.table("meta").upsert({"key": "seeded", "value": str(now)}, pk="key")
+
+
+# ---------------------------------------------------------------------------------------------
+# Schedule and outbox
+
+
+@contextlib.contextmanager
+def immediate(db: Database) -> Iterator[Database]:
+    """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).
+
+    Two processes claiming the same due rows then serialise cleanly instead of one failing to
+    upgrade a read lock; the second sees the first one's committed result.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    else:
+        db.conn.execute("COMMIT")
+
+
+def replace_schedule(db: Database, runner_id: int, due: dict[str, int | None]) -> None:
+    """Set a runner's next due instants: one row per slot that will fire, none for the rest."""
+    with db.atomic():
+        db.execute("DELETE FROM schedule WHERE runner_id = ?", [runner_id])
+        db.conn.executemany(
+            "INSERT INTO schedule (runner_id, slot_id, next_due) VALUES (?, ?, ?)",
+            [(runner_id, slot_id, ts) for slot_id, ts in due.items() if ts is not None],
+        )
+
+
+def schedule_of(db: Database, runner_id: int) -> dict[str, int]:
+    return {
+        row["slot_id"]: row["next_due"]
+        for row in db.query(
+            "SELECT slot_id, next_due FROM schedule WHERE runner_id = ?", [runner_id]
+        )
+    }
+
+
+def due_schedule(db: Database, now: int, limit: int) -> list[tuple[int, str, int]]:
+    """Schedule rows due at or before `now`, oldest first (an index range scan)."""
+    cursor = db.execute(
+        "SELECT runner_id, slot_id, next_due FROM schedule WHERE next_due <= ? "
+        "ORDER BY next_due LIMIT ?",
+        [now, limit],
+    )
+    return [(r, s, d) for r, s, d in cursor.fetchall()]
+
+
+def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def runner_rows(db: Database, runner_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for part in _chunks(sorted(set(runner_ids))):
+        marks = ",".join("?" * len(part))
+        for row in db.query(f"SELECT * FROM runners WHERE chat_id IN ({marks})", list(part)):
+            found[row["chat_id"]] = row
+    return found
+
+
+def rotation_counts(db: Database, runner_ids: Iterable[int]) -> dict[tuple[int, str], int]:
+    found: dict[tuple[int, str], int] = {}
+    for part in _chunks(sorted(set(runner_ids))):
+        marks = ",".join("?" * len(part))
+        cursor = db.execute(
+            f"SELECT runner_id, key, n FROM rotation WHERE runner_id IN ({marks})", list(part)
+        )
+        for runner_id, key, n in cursor.fetchall():
+            found[(runner_id, key)] = n
+    return found
+
+
+def save_rotation(db: Database, counts: dict[tuple[int, str], int]) -> None:
+    db.conn.executemany(
+        "INSERT INTO rotation (runner_id, key, n) VALUES (?, ?, ?) "
+        "ON CONFLICT (runner_id, key) DO UPDATE SET n = excluded.n",
+        [(runner_id, key, n) for (runner_id, key), n in counts.items()],
+    )
+
+
+DELIVERY_COLUMNS = (
+    "runner_id",
+    "slot_id",
+    "due",
+    "kind",
+    "priority",
+    "tip_id",
+    "payload",
+    "status",
+    "reason",
+    "not_before",
+    "created_at",
+)
+
+
+def insert_deliveries(db: Database, rows: Sequence[dict[str, Any]]) -> int:
+    """INSERT OR IGNORE: an instant already in the outbox is never queued twice."""
+    before = db.conn.total_changes
+    db.conn.executemany(
+        f"INSERT OR IGNORE INTO deliveries ({', '.join(DELIVERY_COLUMNS)}) "
+        f"VALUES ({', '.join(':' + c for c in DELIVERY_COLUMNS)})",
+        [{c: row.get(c) for c in DELIVERY_COLUMNS} for row in rows],
+    )
+    return db.conn.total_changes - before
+
+
+def advance_schedule(db: Database, updates: Sequence[tuple[int, str, int | None]]) -> None:
+    """Move due rows to their next instant; rows with no next instant are removed."""
+    db.conn.executemany(
+        "UPDATE schedule SET next_due = ? WHERE runner_id = ? AND slot_id = ?",
+        [(due, runner, slot) for runner, slot, due in updates if due is not None],
+    )
+    db.conn.executemany(
+        "DELETE FROM schedule WHERE runner_id = ? AND slot_id = ?",
+        [(runner, slot) for runner, slot, due in updates if due is None],
+    )
+
+
+def lease_pending(db: Database, now: int, owner: str, limit: int) -> list[dict[str, Any]]:
+    """Take up to `limit` sendable outbox rows, most urgent first, and mark them as sending."""
+    if limit <= 0:
+        return []
+    cursor = db.execute(
+        "UPDATE deliveries SET status = 'sending', lease_owner = ?, attempts = attempts + 1 "
+        "WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND not_before <= ? "
+        "ORDER BY priority, not_before, id LIMIT ?) "
+        "RETURNING id, runner_id, slot_id, due, kind, priority, tip_id, payload, attempts",
+        [owner, now, limit],
+    )
+    keys = [d[0] for d in cursor.description]
+    leased = [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
+    db.commit()
+    leased.sort(key=lambda r: (r["priority"], r["id"]))
+    return leased
+
+
+def release_stale_leases(db: Database, owner: str) -> int:
+    """Rows another (dead) process was sending go back to the queue: at most one duplicate each."""
+    cursor = db.execute(
+        "UPDATE deliveries SET status = 'pending', lease_owner = NULL "
+        "WHERE status = 'sending' AND (lease_owner IS NULL OR lease_owner != ?)",
+        [owner],
+    )
+    return cursor.rowcount
+
+
+def record_outcomes(db: Database, outcomes: Sequence[dict[str, Any]]) -> None:
+    """Write what happened to each leased row, in one transaction."""
+    with db.atomic():
+        db.conn.executemany(
+            "UPDATE deliveries SET status = :status, message_id = :message_id, "
+            "sent_at = :sent_at, reason = :reason, not_before = :not_before, lease_owner = NULL "
+            "WHERE id = :id",
+            [
+                {
+                    "message_id": None,
+                    "sent_at": None,
+                    "reason": None,
+                    "not_before": 0,
+                    **outcome,
+                }
+                for outcome in outcomes
+            ],
+        )
+
+
+def mark_blocked(db: Database, runner_id: int, now: int) -> None:
+    """Telegram said 403: stop everything for this runner, keep their data."""
+    with db.atomic():
+        db.execute(
+            "UPDATE runners SET status = 'blocked', updated_at = ? WHERE chat_id = ?",
+            [now, runner_id],
+        )
+        db.execute("DELETE FROM schedule WHERE runner_id = ?", [runner_id])
+        db.execute(
+            "UPDATE deliveries SET status = 'dropped', reason = 'blocked', lease_owner = NULL "
+            "WHERE runner_id = ? AND status IN ('pending', 'sending')",
+            [runner_id],
+        )
+
+
+def get_delivery(db: Database, delivery_id: int) -> dict[str, Any] | None:
+    found = list(db.query("SELECT * FROM deliveries WHERE id = ?", [delivery_id]))
+    return found[0] if found else None
+
+
+def mark_done(db: Database, delivery_id: int, runner_id: int, now: int) -> bool:
+    cursor = db.execute(
+        "UPDATE deliveries SET done_at = ? WHERE id = ? AND runner_id = ? AND done_at IS NULL",
+        [now, delivery_id, runner_id],
+    )
+    return cursor.rowcount > 0
+
+
+def runners_missing_schedule(db: Database) -> list[int]:
+    """Active or timed-pause runners without a schedule row for some enabled slot."""
+    cursor = db.execute(
+        "SELECT DISTINCT r.chat_id FROM runners r CROSS JOIN slots s "
+        "LEFT JOIN schedule sc ON sc.runner_id = r.chat_id AND sc.slot_id = s.id "
+        "WHERE s.enabled = 1 AND sc.runner_id IS NULL AND (r.status = 'active' "
+        "OR (r.status = 'paused' AND r.paused_until IS NOT NULL))"
+    )
+    return [r for (r,) in cursor.fetchall()]
+
+
+def delivery_counts(db: Database) -> dict[str, int]:
+    return {
+        row["status"]: row["n"]
+        for row in db.query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status")
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker-thread wrapper used by the running bot
+
+
+class Store:
+    """Runs db functions on one dedicated thread that owns the connection.
+
+    The connection is opened lazily on that thread by the first call, so the store can be
+    handed to PTB before its event loop runs (persistence loads during ``initialize``).
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backstride-db")
+        self._db: Database | None = None
+
+    def _call(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+        if self._db is None:
+            self._db = connect(self.path)
+        return fn(self._db, *args, **kwargs)
+
+    async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run ``fn(db, *args, **kwargs)`` on the database thread."""
+        call = functools.partial(self._call, fn, args, kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    def _close(self) -> None:
+        if self._db is not None:
+            self._db.conn.close()
+            self._db = None
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
+        self._executor.shutdown(wait=True)
