@@ -1,0 +1,184 @@
+"""Builds the PTB Application: handlers, persistence, error handler, start-up and shutdown."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlite_utils import Database
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot import content, db, texts
+from bot.config import Settings
+from bot.db import Store
+from bot.delivery import Engine, Sender, schedule_missing
+from bot.handlers import onboarding, reminders
+from bot.handlers import settings as settings_handlers
+from bot.http import AiohttpRequest
+from bot.persistence import SqlitePersistence
+from bot.ratelimit import PacedRateLimiter
+from bot.services import Clock, Services, system_clock
+
+log = logging.getLogger(__name__)
+
+BotApp = Application[Any, Any, Any, Any, Any, Any]
+POLL_TIMEOUT = 10
+
+
+class StartupError(RuntimeError):
+    """The bot cannot start; the message is one line for the host."""
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (never the message text) and tell the runner something went wrong."""
+    error = context.error
+    log.error(
+        "error while handling an update: %s",
+        type(error).__name__,
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )
+    if (
+        isinstance(update, Update)
+        and update.effective_chat
+        and update.effective_chat.type == "private"
+    ):
+        with contextlib.suppress(Exception):
+            await update.effective_chat.send_message(
+                "Sorry, something went wrong on my side. Please try again in a moment.",
+                parse_mode=ParseMode.HTML,
+            )
+
+
+def seed_if_needed(database: Database, settings: Settings, now: int) -> bool:
+    """On the very first start, copy schedules/ into the database. Returns True if it seeded.
+
+    Later starts leave the database alone: admins' edits live there, and the files only come
+    back in through an explicit re-import.
+    """
+    if db.is_seeded(database):
+        return False
+    try:
+        library = content.load_schedules(settings.schedules_dir)
+    except content.ContentError as exc:
+        raise StartupError(
+            f"cannot seed from {settings.schedules_dir}: {len(exc.errors)} problem(s):\n{exc}"
+        ) from None
+    db.seed_content(database, library.slots, library.tips, now=now)
+    return True
+
+
+async def _post_init(application: BotApp) -> None:
+    svc: Services = application.bot_data["services"]
+    seeded = await svc.store.run(seed_if_needed, svc.settings, svc.now_ts())
+    if seeded:
+        log.info("seeded schedules and tips from %s", svc.settings.schedules_dir)
+    await application.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
+    added = await svc.store.run(schedule_missing, svc.now())
+    if added:
+        log.info("scheduled %d runner(s) for new or changed slots", added)
+    await _start_delivery(application, svc)
+    me = application.bot.bot
+    log.info("BackStride is running as @%s", me.username)
+
+
+async def _start_delivery(application: BotApp, svc: Services) -> None:
+    grace = dt.timedelta(minutes=svc.settings.grace_minutes)
+    sender = Sender(application.bot, svc.store, svc.clock, grace=grace)
+    engine = Engine(sender, svc.store, svc.clock, grace)
+    svc.extras["engine"] = engine
+    svc.reschedule = engine.reschedule
+    svc.wake_sender = sender.wake
+    await sender.start()
+
+    async def tick(_: ContextTypes.DEFAULT_TYPE) -> None:
+        await engine.tick()
+
+    assert application.job_queue is not None
+    # APScheduler skips a job that starts more than misfire_grace_time late (default 1 s, PTB
+    # #3642): a busy loop must delay the clock, never silence it.
+    application.job_queue.run_repeating(
+        tick,
+        interval=svc.settings.tick_seconds,
+        first=0.1,
+        name="delivery-tick",
+        job_kwargs={"misfire_grace_time": 3600, "coalesce": True, "max_instances": 1},
+    )
+
+
+async def _post_stop(application: BotApp) -> None:
+    """Updates have stopped: let in-flight sends finish and record every outcome."""
+    svc: Services = application.bot_data["services"]
+    engine = svc.extras.pop("engine", None)
+    if isinstance(engine, Engine):
+        await engine.sender.stop()
+
+
+async def _post_shutdown(application: BotApp) -> None:
+    svc: Services = application.bot_data["services"]
+    await svc.store.close()
+
+
+def build_application(settings: Settings, *, clock: Clock = system_clock) -> BotApp:
+    store = Store(settings.database_path)
+    svc = Services(settings=settings, store=store, clock=clock)
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        Application.builder()
+        .token(settings.bot_token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .request(AiohttpRequest(connection_pool_size=64))
+        .get_updates_request(AiohttpRequest(connection_pool_size=2, read_timeout=POLL_TIMEOUT + 10))
+        .rate_limiter(PacedRateLimiter(settings.send_rate))
+        .persistence(SqlitePersistence(store))
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
+        .concurrent_updates(False)
+    )
+    application = builder.build()
+    application.bot_data["services"] = svc
+    application.add_handler(onboarding.build())
+    settings_handlers.register(application)
+    reminders.register(application)
+    settings_handlers.register_catch_alls(application)
+    application.add_error_handler(_on_error)
+    return application
+
+
+@contextlib.asynccontextmanager
+async def running(
+    application: BotApp, *, poll_timeout: float = POLL_TIMEOUT
+) -> AsyncIterator[BotApp]:
+    """Run the bot inside an existing event loop (tests, the sandbox), as run_polling would."""
+    await application.initialize()
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        assert application.updater is not None
+        await application.updater.start_polling(
+            timeout=int(poll_timeout), allowed_updates=Update.ALL_TYPES
+        )
+        await application.start()
+        try:
+            yield application
+        finally:
+            if application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
+    finally:
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+
+
+def run(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM: long polling."""
+    application = build_application(settings)
+    application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=POLL_TIMEOUT)

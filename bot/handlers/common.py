@@ -1,0 +1,102 @@
+"""Small helpers every handler module uses: replying, keyboards, the settings summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.models import Runner, RunnerStatus
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+Buttons = Sequence[Sequence[tuple[str, str]]]
+
+
+def keyboard(rows: Buttons) -> InlineKeyboardMarkup:
+    """Inline keyboard from rows of (label, callback_data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def chunk(items: Sequence[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+async def say(update: Update, text: str, markup: Any = None) -> Message | None:
+    """Send `text` (HTML) to the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(
+        text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+    )
+
+
+async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Acknowledge a button press exactly once; a too-old query is not worth failing over."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        log.debug("callback answer failed: %s", exc)
+
+
+async def drop_buttons(update: Update) -> None:
+    """Remove the keyboard from the message whose button was pressed, so it can't be reused."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:
+        log.debug("could not drop buttons: %s", exc)
+
+
+def format_days(days: frozenset[int]) -> str:
+    if not days:
+        return "none"
+    if len(days) == 7:
+        return "every day"
+    return ", ".join(texts.DAY_LABELS[d] for d in sorted(days))
+
+
+def format_status(runner: Runner) -> str:
+    if runner.status is RunnerStatus.PAUSED and runner.paused_until is not None:
+        until = runner.paused_until.astimezone(ZoneInfo(runner.timezone))
+        return texts.PAUSED_UNTIL.format(until=until.strftime("%a %d %b, %H:%M"))
+    return texts.STATUS_LABELS[runner.status.value]
+
+
+def summary(runner: Runner, row: dict[str, Any]) -> str:
+    """The settings summary; `row` tells which answers are still missing."""
+    return texts.SUMMARY.format(
+        zone=texts.esc(row["timezone"] or "not set"),
+        days=format_days(runner.run_days),
+        run_time=row["run_time"] or "not set",
+        tip_time=row["tip_time"] or "not set",
+        status=format_status(runner),
+    )
+
+
+def local_time_label(zone: str, now: dt.datetime) -> str:
+    return now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+
+
+def private_chat_id(update: Update) -> int | None:
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        return None
+    return chat.id

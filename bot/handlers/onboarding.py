@@ -1,0 +1,440 @@
+"""/start and /settings: one ConversationHandler asks the profile questions.
+
+Onboarding and settings share the questions (time zone, running days, run time, tip time). Each
+answer is written to the runner's row at once, and the conversation's state is persisted, so a
+restart in the middle resumes at the same question. The only difference between the two modes:
+while onboarding, an answer leads to the next unanswered question and then a summary to confirm;
+once subscribed, it leads back to the settings menu.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot import db, texts
+from bot.handlers import settings as settings_handlers
+from bot.handlers.common import (
+    Context,
+    answer_query,
+    chunk,
+    drop_buttons,
+    keyboard,
+    local_time_label,
+    private_chat_id,
+    say,
+    summary,
+)
+from bot.models import RunnerStatus
+from bot.planner import parse_clock
+from bot.services import services
+from bot.timezones import COMMON_ZONES, is_valid_zone, match_zone, zone_for_location, zone_label
+
+log = logging.getLogger(__name__)
+
+# Conversation states (strings, so the persisted value is readable in the database).
+TZ, DAYS, RUN, TIP, CONFIRM, MENU = "tz", "days", "run", "tip", "confirm", "menu"
+END = ConversationHandler.END
+State = str | int  # a question above, or END
+
+RUN_TIME_CHOICES = ("06:00", "06:30", "07:00", "07:30", "08:00", "12:00", "17:30", "18:00", "19:00")
+TIP_TIME_CHOICES = ("07:00", "08:00", "09:00", "12:00", "18:00", "20:00")
+
+
+# ---------------------------------------------------------------------------------------------
+# Asking
+
+
+async def ask(update: Update, context: Context, step: str) -> State:
+    """Send the question for `step`, remember it, and return it as the conversation state."""
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    assert chat_id is not None
+    if step == TZ:
+        zones = [(zone_label(z), f"p:tz:{z}") for z in COMMON_ZONES]
+        await say(update, texts.ASK_TIMEZONE, keyboard(chunk(zones, 3)))
+        location = ReplyKeyboardMarkup(
+            [[KeyboardButton(texts.LOCATION_BUTTON, request_location=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+        await say(update, "📍", location)
+    elif step == DAYS:
+        row = await svc.store.run(db.get_runner_row, chat_id)
+        selected = db.runner_from_row(row).run_days if row else frozenset[int]()
+        await say(update, texts.ASK_DAYS, days_keyboard(selected))
+    elif step == RUN:
+        choices = [(t, f"p:run:{t}") for t in RUN_TIME_CHOICES]
+        await say(update, texts.ASK_RUN_TIME, keyboard(chunk(choices, 3)))
+    elif step == TIP:
+        choices = [(t, f"p:tip:{t}") for t in TIP_TIME_CHOICES]
+        await say(update, texts.ASK_TIP_TIME, keyboard(chunk(choices, 3)))
+    elif step == CONFIRM:
+        await show_summary(update, context, texts.CONFIRM_PROMPT)
+        await say(
+            update,
+            texts.CONFIRM_PROMPT,
+            keyboard([[(texts.CONFIRM_BUTTON, "p:ok"), (texts.CHANGE_BUTTON, "p:edit")]]),
+        )
+    elif step == MENU:
+        await say(update, texts.SETTINGS_MENU, menu_keyboard())
+    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), onboarding_step=step)
+    return step
+
+
+def days_keyboard(selected: frozenset[int]) -> object:
+    days = [
+        (("✅ " if d in selected else "") + label, f"p:day:{d}")
+        for d, label in enumerate(texts.DAY_LABELS)
+    ]
+    return keyboard([days[:4], days[4:], [(texts.DONE_BUTTON, "p:days:done")]])
+
+
+def menu_keyboard() -> object:
+    items = [(label, f"p:menu:{key}") for key, label in texts.SETTINGS_BUTTONS.items()]
+    return keyboard([*chunk(items, 2), [(texts.SETTINGS_CLOSE, "p:menu:close")]])
+
+
+async def show_summary(update: Update, context: Context, _: str = "") -> None:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    row = await svc.store.run(db.get_runner_row, chat_id)
+    if row is not None:
+        await say(update, summary(db.runner_from_row(row), row))
+
+
+async def after_answer(update: Update, context: Context) -> State:
+    """Onboarding: next unanswered question or the summary. Subscribed: back to the menu."""
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    row = await svc.store.run(db.get_runner_row, chat_id)
+    if row is None:
+        return END
+    if row["status"] != RunnerStatus.ONBOARDING.value:
+        await svc.reschedule(row["chat_id"])
+        await say(update, texts.SETTINGS_SAVED, menu_keyboard())
+        await svc.store.run(
+            db.update_runner, row["chat_id"], now=svc.now_ts(), onboarding_step=None
+        )
+        return MENU
+    for step, column in (
+        (TZ, "timezone"),
+        (DAYS, "run_days"),
+        (RUN, "run_time"),
+        (TIP, "tip_time"),
+    ):
+        if not row[column]:
+            return await ask(update, context, step)
+    return await ask(update, context, CONFIRM)
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points
+
+
+async def start(update: Update, context: Context) -> State:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    if chat_id is None:
+        return END
+    user = update.effective_user
+    language = (user.language_code or "en")[:8] if user else "en"
+    row = await svc.store.run(db.get_runner_row, chat_id)
+    if row is None:
+        await svc.store.run(db.create_runner, chat_id, language=language, now=svc.now_ts())
+        await say(update, texts.WELCOME)
+        return await ask(update, context, TZ)
+    status = RunnerStatus(row["status"])
+    if status is RunnerStatus.ONBOARDING:
+        await say(update, texts.RESUME_ONBOARDING)
+        return await ask(update, context, row["onboarding_step"] or TZ)
+    if status in (RunnerStatus.STOPPED, RunnerStatus.BLOCKED):
+        await svc.store.run(
+            db.update_runner,
+            chat_id,
+            now=svc.now_ts(),
+            status=RunnerStatus.ACTIVE,
+            paused_until=None,
+        )
+        await svc.reschedule(chat_id)
+        await say(update, texts.WELCOME_BACK)
+    else:
+        await say(update, texts.ALREADY_SUBSCRIBED)
+    await show_summary(update, context)
+    return END
+
+
+async def open_settings(update: Update, context: Context) -> State:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    if chat_id is None:
+        return END
+    row = await svc.store.run(db.get_runner_row, chat_id)
+    if row is None:
+        await say(update, texts.NOT_SUBSCRIBED)
+        return END
+    if row["status"] == RunnerStatus.ONBOARDING.value:
+        await say(update, texts.RESUME_ONBOARDING)
+        return await ask(update, context, row["onboarding_step"] or TZ)
+    await show_summary(update, context)
+    return await ask(update, context, MENU)
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers
+
+
+async def _save_zone(update: Update, context: Context, zone: str, template: str) -> State:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), timezone=zone)
+    local = local_time_label(zone, svc.now())
+    await say(
+        update, template.format(zone=texts.esc(zone), local_time=local), ReplyKeyboardRemove()
+    )
+    return await after_answer(update, context)
+
+
+async def zone_button(update: Update, context: Context) -> State:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    zone = query.data.removeprefix("p:tz:")
+    if not is_valid_zone(zone):
+        await answer_query(update, texts.STALE_BUTTON)
+        return TZ
+    await answer_query(update)
+    await drop_buttons(update)
+    return await _save_zone(update, context, zone, texts.TZ_SET)
+
+
+async def zone_text(update: Update, context: Context) -> State:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    text = message.text.strip()
+    match = match_zone(text)
+    if match.zone:
+        return await _save_zone(update, context, match.zone, texts.TZ_SET)
+    if match.suggestions:
+        buttons = [(zone_label(z) + f" ({z})", f"p:tz:{z}") for z in match.suggestions]
+        await say(update, texts.TZ_SUGGEST, keyboard(chunk(buttons, 1)))
+        return TZ
+    await say(update, texts.TZ_UNKNOWN.format(text=texts.esc(text[:60])))
+    return TZ
+
+
+async def zone_location(update: Update, context: Context) -> State:
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    try:
+        zone = zone_for_location(message.location.latitude, message.location.longitude)
+    except ValueError:
+        await say(update, texts.TZ_BAD_LOCATION)
+        return TZ
+    return await _save_zone(update, context, zone, texts.TZ_FROM_LOCATION)
+
+
+async def day_toggle(update: Update, context: Context) -> State:
+    svc = services(context)
+    query = update.callback_query
+    chat_id = private_chat_id(update)
+    assert query is not None and query.data is not None and chat_id is not None
+    day = int(query.data.removeprefix("p:day:"))
+    row = await svc.store.run(db.get_runner_row, chat_id)
+    if row is None:
+        return END
+    days = set(db.runner_from_row(row).run_days) ^ {day}
+    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), run_days=frozenset(days))
+    await answer_query(update)
+    await query.edit_message_reply_markup(days_keyboard(frozenset(days)))  # type: ignore[arg-type]
+    return DAYS
+
+
+async def days_done(update: Update, context: Context) -> State:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    row = await svc.store.run(db.get_runner_row, chat_id)
+    if row is None:
+        return END
+    if not row["run_days"]:
+        await answer_query(update, texts.DAYS_NONE, alert=True)
+        return DAYS
+    await answer_query(update)
+    await drop_buttons(update)
+    return await after_answer(update, context)
+
+
+async def _save_time(update: Update, context: Context, column: str, value: str) -> State:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    parsed = parse_clock(value)
+    assert parsed is not None
+    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), **{column: parsed})
+    return await after_answer(update, context)
+
+
+def _time_handlers(state: str, column: str) -> list[BaseHandler[Update, Context, State]]:
+    async def button(update: Update, context: Context) -> State:
+        query = update.callback_query
+        assert query is not None and query.data is not None
+        value = query.data.split(":", 2)[2]
+        if parse_clock(value) is None:
+            await answer_query(update, texts.STALE_BUTTON)
+            return state
+        await answer_query(update)
+        await drop_buttons(update)
+        await say(update, f"✅ {value}")
+        return await _save_time(update, context, column, value)
+
+    async def typed(update: Update, context: Context) -> State:
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        parsed = parse_clock(message.text)
+        if parsed is None:
+            await say(update, texts.BAD_TIME.format(text=texts.esc(message.text.strip()[:40])))
+            return state
+        return await _save_time(update, context, column, parsed.strftime("%H:%M"))
+
+    return [
+        CallbackQueryHandler(button, pattern=rf"^p:{state}:"),
+        MessageHandler(filters.TEXT & ~filters.COMMAND, typed),
+    ]
+
+
+async def confirm(update: Update, context: Context) -> State:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    await answer_query(update)
+    await drop_buttons(update)
+    await svc.store.run(
+        db.update_runner,
+        chat_id,
+        now=svc.now_ts(),
+        status=RunnerStatus.ACTIVE,
+        onboarding_step=None,
+    )
+    assert chat_id is not None
+    await svc.reschedule(chat_id)
+    await say(update, texts.SUBSCRIBED)
+    log.info("runner subscribed")
+    return END
+
+
+async def change(update: Update, context: Context) -> State:
+    await answer_query(update)
+    await drop_buttons(update)
+    return await ask(update, context, MENU)
+
+
+async def menu_choice(update: Update, context: Context) -> State:
+    svc = services(context)
+    query = update.callback_query
+    chat_id = private_chat_id(update)
+    assert query is not None and query.data is not None
+    choice = query.data.removeprefix("p:menu:")
+    await answer_query(update)
+    await drop_buttons(update)
+    if choice == "close":
+        row = await svc.store.run(db.get_runner_row, chat_id)
+        if row is not None and row["status"] == RunnerStatus.ONBOARDING.value:
+            return await after_answer(update, context)
+        await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), onboarding_step=None)
+        await say(update, texts.SETTINGS_CLOSED)
+        return END
+    step = {"tz": TZ, "days": DAYS, "run": RUN, "tip": TIP}.get(choice)
+    if step is None:
+        await say(update, texts.SETTINGS_MENU, menu_keyboard())
+        return MENU
+    return await ask(update, context, step)
+
+
+# ---------------------------------------------------------------------------------------------
+# Wrong input inside the conversation
+
+
+def _nudge(state: str, text: str) -> MessageHandler[Context, State]:
+    async def nudge(update: Update, context: Context) -> State:
+        await say(update, text)
+        return state
+
+    return MessageHandler(~filters.COMMAND, nudge)
+
+
+def _stale(state: str) -> CallbackQueryHandler[Context, State]:
+    async def stale(update: Update, context: Context) -> State:
+        await answer_query(update, texts.STALE_BUTTON)
+        return state
+
+    # Only this conversation's own (old) buttons: a reminder's buttons pressed mid-conversation
+    # must still reach their own handler.
+    return CallbackQueryHandler(stale, pattern=r"^p:")
+
+
+async def cancel(update: Update, context: Context) -> State:
+    await say(update, "OK, stopped here. Your answers so far are saved; /start picks it up again.")
+    return END
+
+
+TIME_NUDGE = "Please type a time like 7:30 or 18:00, or tap a button."
+
+
+def build() -> ConversationHandler[Context]:
+    private = filters.ChatType.PRIVATE
+    states = {
+        TZ: [
+            CallbackQueryHandler(zone_button, pattern=r"^p:tz:"),
+            MessageHandler(filters.TEXT & ~filters.COMMAND, zone_text),
+            MessageHandler(filters.LOCATION, zone_location),
+            _nudge(TZ, "Please type your city, share your location, or tap a zone button."),
+            _stale(TZ),
+        ],
+        DAYS: [
+            CallbackQueryHandler(day_toggle, pattern=r"^p:day:[0-6]$"),
+            CallbackQueryHandler(days_done, pattern=r"^p:days:done$"),
+            _nudge(DAYS, "Tap the days you run on the buttons above, then Done."),
+            _stale(DAYS),
+        ],
+        RUN: [*_time_handlers(RUN, "run_time"), _nudge(RUN, TIME_NUDGE), _stale(RUN)],
+        TIP: [*_time_handlers(TIP, "tip_time"), _nudge(TIP, TIME_NUDGE), _stale(TIP)],
+        CONFIRM: [
+            CallbackQueryHandler(confirm, pattern=r"^p:ok$"),
+            CallbackQueryHandler(change, pattern=r"^p:edit$"),
+            _nudge(CONFIRM, texts.USE_BUTTONS),
+            _stale(CONFIRM),
+        ],
+        MENU: [
+            CallbackQueryHandler(menu_choice, pattern=r"^p:menu:"),
+            _nudge(MENU, texts.USE_BUTTONS),
+            _stale(MENU),
+        ],
+    }
+    with warnings.catch_warnings():
+        # Mixing message and button handlers with per_message=False is what we want: the
+        # conversation is per chat, not per message.
+        warnings.simplefilter("ignore", PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[
+                CommandHandler("start", start, filters=private),
+                CommandHandler("settings", open_settings, filters=private),
+            ],
+            states=states,  # type: ignore[arg-type]
+            fallbacks=[
+                CommandHandler("start", start, filters=private),
+                CommandHandler("settings", open_settings, filters=private),
+                CommandHandler("cancel", cancel, filters=private),
+                CommandHandler("stop", settings_handlers.stop, filters=private),
+            ],
+            allow_reentry=True,
+            name="profile",
+            persistent=True,
+        )

@@ -1,0 +1,175 @@
+"""Every user-facing string, in one place, ready for translation.
+
+Messages use Telegram HTML: anything interpolated from a person must go through ``html.escape``
+(the ``esc`` helper) before it is put into a template here.
+"""
+
+from __future__ import annotations
+
+import html
+
+NOT_A_DIAGNOSIS = "<i>BackStride gives general guidance, not a diagnosis.</i>"
+
+WELCOME = (
+    "👋 <b>Welcome to BackStride!</b>\n\n"
+    "I help runners keep lower back pain away: a warm-up nudge before your runs, short strength "
+    "and mobility ideas on other days, and a quick check-in after you run.\n\n"
+    "I give general guidance, not a diagnosis. If you ever have numbness around your groin or "
+    "bottom, new trouble peeing or controlling your bowels, or weakness in both legs, "
+    "<b>call your emergency number straight away</b>: don't wait for me.\n\n"
+    "I store your settings and your check-in answers so I can time reminders and spot "
+    "warning signs. /privacy says more; /delete erases everything.\n\n"
+    "Four quick questions and you're set."
+)
+
+ASK_TIMEZONE = (
+    "🌍 <b>1/4 · Your time zone</b>\n"
+    "Type your city or time zone (for example <i>Berlin</i>, <i>New York</i> or "
+    "<i>Europe/Madrid</i>), share your location with the button below the text box, "
+    "or pick one here:"
+)
+LOCATION_BUTTON = "📍 Share my location"
+TZ_SUGGEST = "🤔 I'm not sure which one you mean. Is it one of these?"
+TZ_UNKNOWN = (
+    "I couldn't find a time zone for “{text}”. Try a bigger city nearby (like <i>London</i>), "
+    "a zone name like <i>Europe/Paris</i>, or pick a button."
+)
+TZ_SET = "✅ Time zone: <b>{zone}</b> (your local time now is {local_time})."
+TZ_FROM_LOCATION = "✅ From your location I picked <b>{zone}</b> (local time now {local_time})."
+TZ_BAD_LOCATION = "That location doesn't look right. Please type your city instead."
+OTHER_ZONE_BUTTON = "Other…"
+
+ASK_DAYS = "📅 <b>2/4 · Your running days</b>\nTap the days you usually run, then <b>Done</b>."
+DAYS_NONE = "Pick at least one day, then tap Done."
+DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DONE_BUTTON = "Done ✔️"
+
+ASK_RUN_TIME = (
+    "⏰ <b>3/4 · When do you usually run?</b>\n"
+    "Pick a time or type it, like <i>7:30</i>, <i>18:00</i> or <i>6:15pm</i>."
+)
+ASK_TIP_TIME = (
+    "💡 <b>4/4 · When would you like your daily tip?</b>\n"
+    "On days without a run I'll send a short strength or mobility idea at this time. "
+    "Pick one or type it."
+)
+BAD_TIME = (
+    "I couldn't read “{text}” as a time. Try something like <i>7:30</i>, <i>07:30</i>, "
+    "<i>7.30</i> or <i>7:30pm</i>, or pick a button."
+)
+
+SUMMARY = (
+    "<b>Your BackStride settings</b>\n"
+    "🌍 Time zone: {zone}\n"
+    "📅 Running days: {days}\n"
+    "⏰ Usual run time: {run_time}\n"
+    "💡 Daily tip: {tip_time}\n"
+    "📍 Status: {status}"
+)
+CONFIRM_PROMPT = "Does this look right?"
+CONFIRM_BUTTON = "✅ Looks good"
+CHANGE_BUTTON = "✏️ Change something"
+SUBSCRIBED = (
+    "🎉 You're all set! Your first reminder comes at the right time in your own time zone.\n"
+    "/settings changes your answers, /pause takes a break, /help lists everything."
+)
+ALREADY_SUBSCRIBED = "You're already subscribed. Nothing has changed; here are your settings:"
+WELCOME_BACK = "👋 Welcome back! Your reminders are on again with the settings you had:"
+RESUME_ONBOARDING = "Let's pick up where we left off."
+
+SETTINGS_MENU = "What would you like to change?"
+SETTINGS_BUTTONS = {
+    "tz": "🌍 Time zone",
+    "days": "📅 Running days",
+    "run": "⏰ Run time",
+    "tip": "💡 Tip time",
+}
+SETTINGS_CLOSE = "✔️ Close"
+SETTINGS_SAVED = "Saved. Anything else?"
+SETTINGS_CLOSED = "👍 Settings saved."
+NOT_SUBSCRIBED = "You're not subscribed yet. Send /start to begin."
+
+STATUS_LABELS = {
+    "onboarding": "setting up",
+    "active": "active",
+    "paused": "paused",
+    "stopped": "stopped",
+    "blocked": "stopped",
+}
+PAUSED_UNTIL = "paused until {until}"
+
+ASK_PAUSE = "⏸ How long would you like a break from reminders?"
+PAUSE_BUTTONS = {"1d": "1 day", "1w": "1 week", "open": "Until I resume"}
+PAUSED_FOR = "⏸ Paused until {until}. Send /resume to start again sooner."
+PAUSED_OPEN = "⏸ Paused. Send /resume whenever you're ready."
+RESUMED = "▶️ Welcome back! Reminders are on again."
+NOT_PAUSED = "Your reminders are already on. Use /pause to take a break."
+STOPPED = (
+    "🛑 Done: I won't send you any more messages. Your settings are kept, so /start "
+    "brings everything back. To erase your data instead, send /delete."
+)
+ALREADY_STOPPED = "You're already unsubscribed. Send /start to subscribe again."
+
+HELP = (
+    "<b>BackStride commands</b>\n"
+    "/start – subscribe or see your settings\n"
+    "/settings – change time zone, running days or times\n"
+    "/tip – a tip right now\n"
+    "/pause – take a break · /resume – start again\n"
+    "/stop – no more messages (your data is kept)\n"
+    "/privacy – what I store and why\n"
+    "/help – this list\n\n"
+    "If you have numbness around your groin or bottom, new trouble peeing or with your bowels, "
+    "or weakness in both legs, call your emergency number now.\n" + NOT_A_DIAGNOSIS
+)
+PRIVACY = (
+    "<b>What BackStride stores</b>\n"
+    "• Your Telegram chat id, so I can message you.\n"
+    "• Your settings: time zone, running days, run and tip times.\n"
+    "• Which reminders I sent and whether you tapped Done.\n"
+    "• Your check-in answers (pain score and warning signs), to spot patterns and escalate.\n"
+    "I don't store your name or your messages' text, and I never share your data. "
+    "/stop ends all messages; /delete erases everything about you."
+)
+
+# Nudges for input I can't use.
+USE_BUTTONS = "Please use the buttons above (or type your answer where I asked you to type)."
+STALE_BUTTON = "That button belongs to an earlier conversation. Send /settings or /help."
+UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
+UNKNOWN_TEXT = (
+    "I'm a reminder bot, so I can't chat, but I'm here for you. /help lists what I can do."
+)
+NOT_TEXT = "I can only read text and button presses. /help lists what I can do."
+PRIVATE_ONLY = "I only work in a private chat. Open a chat with me to subscribe."
+
+# Reminders
+TIP_DONE = "✅ Done"
+TIP_SNOOZE = "⏰ Snooze 1 h"
+TIP_ANOTHER = "🔄 Another tip"
+TIP_DONE_THANKS = "Nice work! 💪"
+TIP_ALREADY_DONE = "Already marked as done 👍"
+TIP_SNOOZED = "⏰ I'll remind you again at {time}."
+TIP_SNOOZE_TOO_LATE = "It's too late in the day to snooze this one. It'll come round again."
+NO_TIPS = "I have no tips to send right now. Please try again later."
+CHECKIN_PROMPT = (
+    "🏃 <b>How's your back after today's run?</b>\n"
+    "A 20-second check-in helps me spot anything that needs attention."
+)
+CHECKIN_START = "Start the check-in"
+CHECKIN_NO_RUN = "I didn't run today"
+
+COMMANDS = (
+    ("start", "Subscribe or see your settings"),
+    ("settings", "Change your time zone, days or times"),
+    ("tip", "Get a tip now"),
+    ("pause", "Take a break from reminders"),
+    ("resume", "Start reminders again"),
+    ("stop", "Stop all messages"),
+    ("privacy", "What is stored and why"),
+    ("help", "What BackStride can do"),
+)
+
+
+def esc(text: str) -> str:
+    """Escape text from a person before it goes into an HTML message."""
+    return html.escape(text, quote=False)

@@ -1,0 +1,137 @@
+"""Shared fixtures: the local Bot API server, an injectable clock, and the real bot running
+against the server over real HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import BotApp, build_application, running
+from bot.config import Settings, load_settings
+from tests.botapi import FakeBotApi
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "123456:TEST-abcdefghijklmnopqrstuvwxyz012345"
+# Monday 1 June 2026, 04:00 UTC = 06:00 in Berlin.
+MONDAY_MORNING = dt.datetime(2026, 6, 1, 4, 0, tzinfo=dt.UTC)
+
+
+class FakeClock:
+    """Real time that flows from a chosen start, plus jumps a test makes.
+
+    Flowing time keeps retries and back-off honest; jumps move the bot to the next reminder
+    without sleeping through hours.
+    """
+
+    def __init__(self, start: dt.datetime) -> None:
+        self._start = start
+        self._t0 = time.monotonic()
+        self._jump = dt.timedelta()
+
+    def __call__(self) -> dt.datetime:
+        return self._start + dt.timedelta(seconds=time.monotonic() - self._t0) + self._jump
+
+    def advance(self, **delta: float) -> None:
+        self._jump += dt.timedelta(**delta)
+
+    def set(self, when: dt.datetime) -> None:
+        self._jump += when - self()
+
+
+def make_settings(api_url: str, db_path: Path, **env: str) -> Settings:
+    return load_settings(
+        {
+            "BOT_TOKEN": TOKEN,
+            "BOT_API_URL": api_url,
+            "DATABASE_PATH": str(db_path),
+            "SCHEDULES_DIR": str(REPO / "schedules"),
+            "TICK_SECONDS": "0.1",
+            **env,
+        }
+    )
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi(token=TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(MONDAY_MORNING)
+
+
+BotFactory = Callable[..., contextlib.AbstractAsyncContextManager[BotApp]]
+
+
+@pytest.fixture
+def start_bot(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> BotFactory:
+    """`async with start_bot() as app:` runs the real bot against `api` until the block ends.
+
+    Calling it again with the same test's tmp_path is a restart on the same database.
+    """
+
+    @contextlib.asynccontextmanager
+    async def start(**env: str) -> AsyncIterator[BotApp]:
+        settings = make_settings(api.url, tmp_path / "bot.db", **env)
+        application = build_application(settings, clock=clock)
+        async with running(application, poll_timeout=1) as app:
+            yield app
+
+    return start
+
+
+async def onboard(
+    api: FakeBotApi,
+    chat_id: int,
+    *,
+    zone: str = "Berlin",
+    days: tuple[str, ...] = ("Mon", "Wed", "Fri"),
+    run_time: str = "07:00",
+    tip_time: str = "08:00",
+) -> None:
+    """Walk a new runner through /start to the confirmation, as a person would."""
+    api.send_command(chat_id, "/start")
+    await api.next_message(chat_id)  # welcome
+    await api.next_message(chat_id)  # time zone question
+    await api.next_message(chat_id)  # location keyboard
+    api.send_text(chat_id, zone)
+    await api.next_message(chat_id)  # time zone set
+    await api.next_message(chat_id)  # days question
+    for day in days:
+        api.press(chat_id, day)
+        await api.wait_for(lambda d=day: _selected(api, chat_id, d))
+    api.press(chat_id, "Done ✔️")
+    await api.next_message(chat_id)  # run time question
+    api.send_text(chat_id, run_time)
+    await api.next_message(chat_id)  # tip time question
+    api.send_text(chat_id, tip_time)
+    await api.next_message(chat_id)  # summary
+    await api.next_message(chat_id)  # confirm prompt
+    api.press(chat_id, "✅ Looks good")
+    done = await api.next_message(chat_id)
+    assert "all set" in done.text, done.text
+
+
+def _selected(api: FakeBotApi, chat_id: int, day: str) -> bool:
+    message = api.messages_to(chat_id)[-1]
+    return any(text == f"✅ {day}" for row in message.buttons for text, _ in row)
+
+
+def runner_row(app: BotApp, chat_id: int) -> dict[str, Any] | None:
+    """Read the runner straight from the database file (a second connection, as an admin would)."""
+    from bot import db
+
+    svc = app.bot_data["services"]
+    database = db.connect(svc.settings.database_path)
+    try:
+        return db.get_runner_row(database, chat_id)
+    finally:
+        database.conn.close()
