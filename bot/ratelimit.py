@@ -1,0 +1,171 @@
+"""One rate-limited path for every message the bot sends.
+
+PTB's ``AIORateLimiter`` has no per-chat pacing for private chats and pauses *every* request
+on a single ``RetryAfter`` (PTB #3765). This limiter, plugged in through ``BaseRateLimiter``:
+
+* paces message-sending calls overall (``rate`` per second, no bursts above Telegram's ~30/s);
+* hands out sending slots by priority: replies to a person and escalations (priority 0) go
+  before queued reminders (5) and announcements (8);
+* keeps bulk sends to one chat at least a second apart;
+* on ``RetryAfter`` waits and retries only the affected request (replies), or hands the error
+  back to the delivery engine (bulk sends), which re-queues that one outbox row.
+
+Callers mark bulk sends with ``rate_limit_args={"priority": 5, "bulk": True}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+REPLY_PRIORITY = 0
+REMINDER_PRIORITY = 5
+ANNOUNCEMENT_PRIORITY = 8
+
+# Only calls that put a new message into a chat count against Telegram's message limits.
+PACED_ENDPOINTS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "sendAnimation",
+        "sendVideo",
+        "sendAudio",
+        "sendVoice",
+        "sendSticker",
+        "sendLocation",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
+PER_CHAT_INTERVAL = 1.0
+
+
+class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
+    def __init__(self, rate: float = 29.0, *, max_reply_retries: int = 3) -> None:
+        self.rate = rate
+        self._interval = 1.0 / rate
+        self._max_reply_retries = max_reply_retries
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+        self._next_slot = 0.0
+        # Belt and braces against timer jitter: never more than `rate` slots in any second.
+        self._recent: deque[float] = deque(maxlen=max(1, int(rate)))
+        self._wake: asyncio.Event | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._chat_ready: dict[int, float] = {}
+
+    async def initialize(self) -> None:
+        self._wake = asyncio.Event()
+        self._pump = asyncio.create_task(self._grant_slots(), name="rate-limiter")
+
+    async def shutdown(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+            self._pump = None
+        for _, _, waiter in self._waiters:
+            if not waiter.done():
+                waiter.cancel()
+        self._waiters.clear()
+
+    @property
+    def queued(self) -> int:
+        return len(self._waiters)
+
+    async def _grant_slots(self) -> None:
+        """Wake one waiter per interval, most urgent (lowest priority number) first."""
+        assert self._wake is not None
+        while True:
+            if not self._waiters:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            now = time.monotonic()
+            wait = self._next_slot - now
+            if len(self._recent) == self._recent.maxlen:
+                wait = max(wait, self._recent[0] + 1.0 - now)
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            _, _, waiter = heapq.heappop(self._waiters)
+            if waiter.done():  # cancelled while waiting
+                continue
+            waiter.set_result(None)
+            self._recent.append(now)
+            self._next_slot = max(now, self._next_slot) + self._interval
+
+    async def _slot(self, priority: int) -> None:
+        if self._wake is None:  # not initialized (e.g. a bare Bot in a script): no pacing
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._seq), waiter))
+        self._wake.set()
+        await waiter
+
+    async def _chat_turn(self, chat_id: int | None, bulk: bool) -> None:
+        if chat_id is None or not bulk:
+            return
+        delay = self._chat_ready.get(chat_id, 0.0) - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _mark_chat(self, chat_id: int | None, until: float) -> None:
+        if chat_id is not None:
+            self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), until)
+            if len(self._chat_ready) > 50_000:  # forget chats that are long ready again
+                now = time.monotonic()
+                self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if endpoint not in PACED_ENDPOINTS:
+            return await callback(*args, **kwargs)
+        options = rate_limit_args or {}
+        priority = int(options.get("priority", REPLY_PRIORITY))
+        bulk = bool(options.get("bulk", False))
+        raw_chat = data.get("chat_id")
+        chat_id = raw_chat if isinstance(raw_chat, int) else None
+        attempt = 0
+        while True:
+            await self._chat_turn(chat_id, bulk)
+            await self._slot(priority)
+            try:
+                result = await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                retry_after = exc.retry_after
+                seconds = (
+                    retry_after.total_seconds()
+                    if hasattr(retry_after, "total_seconds")
+                    else float(retry_after)
+                )
+                self._mark_chat(chat_id, time.monotonic() + seconds)
+                attempt += 1
+                if bulk or attempt > self._max_reply_retries:
+                    raise
+                log.info("flood limit on a reply: retrying in %.0f s", seconds)
+                await asyncio.sleep(seconds)
+                continue
+            self._mark_chat(chat_id, time.monotonic() + PER_CHAT_INTERVAL)
+            return result
