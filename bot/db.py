@@ -572,6 +572,15 @@ def release_stale_leases(db: Database, owner: str) -> int:
     return cursor.rowcount
 
 
+def release_own_leases(db: Database, owner: str) -> int:
+    cursor = db.execute(
+        "UPDATE deliveries SET status = 'pending', lease_owner = NULL "
+        "WHERE status = 'sending' AND lease_owner = ?",
+        [owner],
+    )
+    return cursor.rowcount
+
+
 def record_outcomes(db: Database, outcomes: Sequence[dict[str, Any]]) -> None:
     """Write what happened to each leased row, in one transaction."""
     with db.atomic():

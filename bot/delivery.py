@@ -40,7 +40,8 @@ from bot.ratelimit import REMINDER_PRIORITY
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+# With back-off doubling from 0.5 s up to 5 min, 12 attempts span about 20 minutes.
+MAX_ATTEMPTS = 12
 ON_DEMAND_SLOT = "on_demand"
 
 
@@ -349,21 +350,24 @@ class Sender:
         and hand back anything not sent."""
         self._stopping = True
         self._wake.set()
+        others = self._tasks[1:]
+        if self._tasks:
+            await self._tasks[0]  # the lease loop ends its lease, so no row is left unqueued
         deadline = time.monotonic() + timeout
         while (self._in_flight or not self._queue.empty()) and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
-        for task in self._tasks:
+        for task in others:
             task.cancel()
-        for task in self._tasks:
+        for task in others:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
-        unsent = []
         while not self._queue.empty():
             row = self._queue.get_nowait()
-            unsent.append({"id": row["id"], "status": "pending", "reason": "shutdown"})
-        self._outcomes.extend(unsent)
+            self._outcomes.append({"id": row["id"], "status": "pending", "reason": "shutdown"})
         await self._flush()
+        # Anything still marked as ours was in flight past the timeout: queue it again.
+        await self.store.run(db.release_own_leases, self.owner)
 
     async def _lease_loop(self) -> None:
         while not self._stopping:
@@ -372,7 +376,6 @@ class Sender:
             if room > 0:
                 now_ts = int(self.clock().timestamp())
                 rows = await self.store.run(db.lease_pending, now_ts, self.owner, room)
-                await self._load_tips(rows)
                 for row in rows:
                     self._queue.put_nowait(row)
             if not rows:
@@ -382,12 +385,15 @@ class Sender:
             elif room <= 0:
                 await asyncio.sleep(0.01)
 
-    async def _load_tips(self, rows: list[dict[str, Any]]) -> None:
-        missing = {r["tip_id"] for r in rows if r["tip_id"] and r["tip_id"] not in self._tips}
-        for tip_id in missing:
+    async def _tip(self, tip_id: str | None) -> Tip | None:
+        if not tip_id:
+            return None
+        if tip_id not in self._tips:
             tip = await self.store.run(db.get_tip, tip_id)
-            if tip is not None:
-                self._tips[tip_id] = tip
+            if tip is None:
+                return None
+            self._tips[tip_id] = tip
+        return self._tips[tip_id]
 
     def forget_tip(self, tip_id: str) -> None:
         """An admin edited a tip: render it afresh next time."""
@@ -398,19 +404,21 @@ class Sender:
             row = await self._queue.get()
             self._in_flight += 1
             try:
-                self._outcomes.append(await self._send(row))
+                # Await first: `self._outcomes.append(await ...)` would bind the list object
+                # before the await, and a flush swaps the list in the meantime.
+                outcome = await self._send(row)
             except Exception:  # never lose the worker; the row goes back to the queue
                 log.exception("unexpected error while sending")
-                self._outcomes.append(self._retry(row, "error"))
-            finally:
-                self._in_flight -= 1
+                outcome = self._retry(row, "error")
+            self._outcomes.append(outcome)
+            self._in_flight -= 1
 
     def _retry(
         self, row: dict[str, Any], reason: str, delay: float | None = None
     ) -> dict[str, Any]:
         if row["attempts"] >= MAX_ATTEMPTS:
             return {"id": row["id"], "status": "failed", "reason": reason}
-        backoff = delay if delay is not None else min(300.0, 2.0 ** row["attempts"])
+        backoff = delay if delay is not None else min(300.0, 0.5 * 2.0 ** (row["attempts"] - 1))
         not_before = int(self.clock().timestamp() + backoff + 0.999)
         return {"id": row["id"], "status": "pending", "reason": reason, "not_before": not_before}
 
@@ -419,7 +427,7 @@ class Sender:
         if row["due"] < now.timestamp() - self.grace.total_seconds() and row["priority"] > 0:
             return {"id": row["id"], "status": "dropped", "reason": "late"}
         try:
-            text, markup = render(row, self._tips.get(row["tip_id"] or ""))
+            text, markup = render(row, await self._tip(row["tip_id"]))
         except (LookupError, ValueError):
             return {"id": row["id"], "status": "failed", "reason": "unrenderable"}
         try:

@@ -52,6 +52,7 @@ PACED_ENDPOINTS = frozenset(
     }
 )
 PER_CHAT_INTERVAL = 1.0
+PER_CHAT_BURST = 3.0
 
 
 class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
@@ -67,6 +68,7 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._wake: asyncio.Event | None = None
         self._pump: asyncio.Task[None] | None = None
         self._chat_ready: dict[int, float] = {}
+        self._chat_tokens: dict[int, tuple[float, float]] = {}
 
     async def initialize(self) -> None:
         self._wake = asyncio.Event()
@@ -118,18 +120,35 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         await waiter
 
     async def _chat_turn(self, chat_id: int | None, bulk: bool) -> None:
-        if chat_id is None or not bulk:
+        """Per-chat pacing: bulk sends at least a second apart; replies may burst a little
+        (a question and its answer), then one a second, as Telegram asks of private chats."""
+        if chat_id is None:
             return
-        delay = self._chat_ready.get(chat_id, 0.0) - time.monotonic()
+        now = time.monotonic()
+        if bulk:
+            delay = self._chat_ready.get(chat_id, 0.0) - now
+        else:
+            tokens, stamp = self._chat_tokens.get(chat_id, (PER_CHAT_BURST, now))
+            tokens = min(PER_CHAT_BURST, tokens + (now - stamp) / PER_CHAT_INTERVAL)
+            delay = (1.0 - tokens) * PER_CHAT_INTERVAL if tokens < 1.0 else 0.0
         if delay > 0:
             await asyncio.sleep(delay)
 
     def _mark_chat(self, chat_id: int | None, until: float) -> None:
-        if chat_id is not None:
-            self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), until)
-            if len(self._chat_ready) > 50_000:  # forget chats that are long ready again
-                now = time.monotonic()
-                self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
+        """Record a send (or a flood wait) to `chat_id`: bulk waits until `until`, and the
+        reply bucket loses a token."""
+        if chat_id is None:
+            return
+        now = time.monotonic()
+        self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), until)
+        tokens, stamp = self._chat_tokens.get(chat_id, (PER_CHAT_BURST, now))
+        tokens = min(PER_CHAT_BURST, tokens + (now - stamp) / PER_CHAT_INTERVAL)
+        self._chat_tokens[chat_id] = (max(0.0, tokens - 1.0), now)
+        if len(self._chat_ready) > 50_000:  # forget chats that are long ready again
+            self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
+            self._chat_tokens = {
+                c: v for c, v in self._chat_tokens.items() if c in self._chat_ready
+            }
 
     async def process_request(
         self,

@@ -52,7 +52,8 @@ async def reminder_button(update: Update, context: Context) -> None:
     _, action, raw_id = query.data.split(":", 2)
     row = await svc.store.run(db.get_delivery, int(raw_id)) if raw_id.isdigit() else None
     # A forged or foreign id: the delivery must be one we sent to this very chat.
-    if row is None or row["runner_id"] != chat_id or row["status"] != "sent":
+    # ("sending": the message is out but its outcome is not recorded yet.)
+    if row is None or row["runner_id"] != chat_id or row["status"] not in ("sent", "sending"):
         await answer_query(update, texts.STALE_BUTTON)
         return
     if action == "done":
