@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import logging
+import signal
 from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlite_utils import Database
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot import content, db, texts
@@ -126,13 +129,18 @@ async def _post_shutdown(application: BotApp) -> None:
 def build_application(settings: Settings, *, clock: Clock = system_clock) -> BotApp:
     store = Store(settings.database_path)
     svc = Services(settings=settings, store=store, clock=clock)
+    requests = [
+        AiohttpRequest(connection_pool_size=64),
+        AiohttpRequest(connection_pool_size=2, read_timeout=POLL_TIMEOUT + 10),
+    ]
+    svc.extras["requests"] = requests
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
         .token(settings.bot_token)
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
-        .request(AiohttpRequest(connection_pool_size=64))
-        .get_updates_request(AiohttpRequest(connection_pool_size=2, read_timeout=POLL_TIMEOUT + 10))
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .rate_limiter(PacedRateLimiter(settings.send_rate))
         .persistence(SqlitePersistence(store))
         .post_init(_post_init)
@@ -154,8 +162,13 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Bot
 async def running(
     application: BotApp, *, poll_timeout: float = POLL_TIMEOUT
 ) -> AsyncIterator[BotApp]:
-    """Run the bot inside an existing event loop (tests, the sandbox), as run_polling would."""
-    await application.initialize()
+    """Run the bot inside an existing event loop (tests, the sandbox, `run`), the way
+    `run_polling` would, but with a clean shutdown even when start-up fails half way."""
+    try:
+        await application.initialize()
+    except BaseException:
+        await _close_transports(application)
+        raise
     try:
         if application.post_init:
             await application.post_init(application)
@@ -178,7 +191,40 @@ async def running(
             await application.post_shutdown(application)
 
 
-def run(settings: Settings) -> None:
-    """Run until SIGINT/SIGTERM: long polling."""
+async def _close_transports(application: BotApp) -> None:
+    """PTB leaves its transports and rate limiter open when `initialize` fails (e.g. the Bot
+    API is unreachable); close them so the process exits quietly."""
+    svc: Services = application.bot_data["services"]
+    for request in svc.extras.get("requests", []):
+        await request.shutdown()
+    limiter = application.bot.rate_limiter
+    if limiter is not None:
+        await limiter.shutdown()
+    await svc.store.close()
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGINT or SIGTERM (long polling)."""
     application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=POLL_TIMEOUT)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with running(application):
+            await stop.wait()
+            log.info("stopping: finishing in-flight messages")
+    except InvalidToken:
+        raise StartupError(
+            f"the Bot API at {settings.bot_api_url} refused BOT_TOKEN: check the token"
+        ) from None
+    except NetworkError as exc:
+        raise StartupError(
+            f"cannot reach the Bot API at {settings.bot_api_url} ({exc.message}): "
+            "check BOT_API_URL and the network"
+        ) from None
+    log.info("stopped cleanly")
+
+
+def run(settings: Settings) -> None:
+    asyncio.run(serve(settings))

@@ -193,3 +193,6 @@ def configure_logging(settings: Settings) -> None:
     # Request-by-request logs add nothing for a host and carry URLs; keep them at WARNING.
     for noisy in ("httpx", "httpcore", "aiohttp.access", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # PTB's DEBUG lines print every request's parameters and every update, i.e. what runners
+    # wrote and answered. Our own modules log at DEBUG without content; PTB stays at INFO.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger().level))
