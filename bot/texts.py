@@ -25,8 +25,7 @@ WELCOME = (
 ASK_TIMEZONE = (
     "🌍 <b>1/4 · Your time zone</b>\n"
     "Type your city or time zone (for example <i>Berlin</i>, <i>New York</i> or "
-    "<i>Europe/Madrid</i>), share your location with the button below the text box, "
-    "or pick one here:"
+    "<i>Europe/Madrid</i>), share your location (📎 → Location), or pick one here:"
 )
 LOCATION_BUTTON = "📍 Share my location"
 TZ_SUGGEST = "🤔 I'm not sure which one you mean. Is it one of these?"
@@ -48,6 +47,8 @@ ASK_RUN_TIME = (
     "⏰ <b>3/4 · When do you usually run?</b>\n"
     "Pick a time or type it, like <i>7:30</i>, <i>18:00</i> or <i>6:15pm</i>."
 )
+RUN_TIME_SET = "✅ Usual run time: <b>{time}</b>."
+TIP_TIME_SET = "✅ Daily tip time: <b>{time}</b>."
 ASK_TIP_TIME = (
     "💡 <b>4/4 · When would you like your daily tip?</b>\n"
     "On days without a run I'll send a short strength or mobility idea at this time. "

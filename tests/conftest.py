@@ -99,30 +99,27 @@ async def onboard(
 ) -> None:
     """Walk a new runner through /start to the confirmation, as a person would."""
     api.send_command(chat_id, "/start")
-    await api.next_message(chat_id)  # welcome
+    await api.next_message(chat_id)  # welcome, with the location keyboard
     await api.next_message(chat_id)  # time zone question
-    await api.next_message(chat_id)  # location keyboard
     api.send_text(chat_id, zone)
-    await api.next_message(chat_id)  # time zone set
-    await api.next_message(chat_id)  # days question
+    await api.next_message(chat_id)  # time zone set (takes the location keyboard away)
+    days_question = await api.next_message(chat_id)
     for day in days:
-        api.press(chat_id, day)
-        await api.wait_for(lambda d=day: _selected(api, chat_id, d))
-    api.press(chat_id, "Done ✔️")
+        api.press(chat_id, day, message_id=days_question.message_id)
+        await api.wait_for(lambda d=day: _selected(api, chat_id, days_question.message_id, d))
+    api.press(chat_id, "Done ✔️", message_id=days_question.message_id)
     await api.next_message(chat_id)  # run time question
     api.send_text(chat_id, run_time)
-    await api.next_message(chat_id)  # tip time question
+    await api.next_message(chat_id)  # "run time set" + tip time question
     api.send_text(chat_id, tip_time)
-    await api.next_message(chat_id)  # summary
-    await api.next_message(chat_id)  # confirm prompt
+    await api.next_message(chat_id)  # summary and confirm buttons
     api.press(chat_id, "✅ Looks good")
     done = await api.next_message(chat_id)
     assert "all set" in done.text, done.text
 
 
-def _selected(api: FakeBotApi, chat_id: int, day: str) -> bool:
-    message = api.messages_to(chat_id)[-1]
-    return any(text == f"✅ {day}" for row in message.buttons for text, _ in row)
+def _selected(api: FakeBotApi, chat_id: int, message_id: int, day: str) -> bool:
+    return f"✅ {day}" in api.message(chat_id, message_id).button_texts()
 
 
 def runner_row(app: BotApp, chat_id: int) -> dict[str, Any] | None:

@@ -56,39 +56,37 @@ TIP_TIME_CHOICES = ("07:00", "08:00", "09:00", "12:00", "18:00", "20:00")
 # Asking
 
 
-async def ask(update: Update, context: Context, step: str) -> State:
-    """Send the question for `step`, remember it, and return it as the conversation state."""
+def _with_note(note: str, text: str) -> str:
+    return f"{note}\n\n{text}" if note else text
+
+
+async def ask(update: Update, context: Context, step: str, note: str = "") -> State:
+    """Send the question for `step` (after `note`, the answer just saved, in the same
+    message), remember it, and return it as the conversation state."""
     svc = services(context)
     chat_id = private_chat_id(update)
     assert chat_id is not None
     if step == TZ:
         zones = [(zone_label(z), f"p:tz:{z}") for z in COMMON_ZONES]
-        await say(update, texts.ASK_TIMEZONE, keyboard(chunk(zones, 3)))
-        location = ReplyKeyboardMarkup(
-            [[KeyboardButton(texts.LOCATION_BUTTON, request_location=True)]],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-        )
-        await say(update, "📍", location)
+        await say(update, _with_note(note, texts.ASK_TIMEZONE), keyboard(chunk(zones, 3)))
     elif step == DAYS:
         row = await svc.store.run(db.get_runner_row, chat_id)
         selected = db.runner_from_row(row).run_days if row else frozenset[int]()
-        await say(update, texts.ASK_DAYS, days_keyboard(selected))
+        await say(update, _with_note(note, texts.ASK_DAYS), days_keyboard(selected))
     elif step == RUN:
         choices = [(t, f"p:run:{t}") for t in RUN_TIME_CHOICES]
-        await say(update, texts.ASK_RUN_TIME, keyboard(chunk(choices, 3)))
+        await say(update, _with_note(note, texts.ASK_RUN_TIME), keyboard(chunk(choices, 3)))
     elif step == TIP:
         choices = [(t, f"p:tip:{t}") for t in TIP_TIME_CHOICES]
-        await say(update, texts.ASK_TIP_TIME, keyboard(chunk(choices, 3)))
+        await say(update, _with_note(note, texts.ASK_TIP_TIME), keyboard(chunk(choices, 3)))
     elif step == CONFIRM:
-        await show_summary(update, context, texts.CONFIRM_PROMPT)
-        await say(
-            update,
-            texts.CONFIRM_PROMPT,
-            keyboard([[(texts.CONFIRM_BUTTON, "p:ok"), (texts.CHANGE_BUTTON, "p:edit")]]),
-        )
+        row = await svc.store.run(db.get_runner_row, chat_id)
+        assert row is not None
+        text = summary(db.runner_from_row(row), row) + "\n\n" + texts.CONFIRM_PROMPT
+        buttons = [[(texts.CONFIRM_BUTTON, "p:ok"), (texts.CHANGE_BUTTON, "p:edit")]]
+        await say(update, _with_note(note, text), keyboard(buttons))
     elif step == MENU:
-        await say(update, texts.SETTINGS_MENU, menu_keyboard())
+        await say(update, _with_note(note, texts.SETTINGS_MENU), menu_keyboard())
     await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), onboarding_step=step)
     return step
 
@@ -106,15 +104,12 @@ def menu_keyboard() -> object:
     return keyboard([*chunk(items, 2), [(texts.SETTINGS_CLOSE, "p:menu:close")]])
 
 
-async def show_summary(update: Update, context: Context, _: str = "") -> None:
-    svc = services(context)
-    chat_id = private_chat_id(update)
-    row = await svc.store.run(db.get_runner_row, chat_id)
-    if row is not None:
-        await say(update, summary(db.runner_from_row(row), row))
+async def summary_text(update: Update, context: Context) -> str:
+    row = await services(context).store.run(db.get_runner_row, private_chat_id(update))
+    return summary(db.runner_from_row(row), row) if row is not None else ""
 
 
-async def after_answer(update: Update, context: Context) -> State:
+async def after_answer(update: Update, context: Context, note: str = "") -> State:
     """Onboarding: next unanswered question or the summary. Subscribed: back to the menu."""
     svc = services(context)
     chat_id = private_chat_id(update)
@@ -123,7 +118,7 @@ async def after_answer(update: Update, context: Context) -> State:
         return END
     if row["status"] != RunnerStatus.ONBOARDING.value:
         await svc.reschedule(row["chat_id"])
-        await say(update, texts.SETTINGS_SAVED, menu_keyboard())
+        await say(update, _with_note(note, texts.SETTINGS_SAVED), menu_keyboard())
         await svc.store.run(
             db.update_runner, row["chat_id"], now=svc.now_ts(), onboarding_step=None
         )
@@ -135,8 +130,8 @@ async def after_answer(update: Update, context: Context) -> State:
         (TIP, "tip_time"),
     ):
         if not row[column]:
-            return await ask(update, context, step)
-    return await ask(update, context, CONFIRM)
+            return await ask(update, context, step, note)
+    return await ask(update, context, CONFIRM, note)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,7 +148,12 @@ async def start(update: Update, context: Context) -> State:
     row = await svc.store.run(db.get_runner_row, chat_id)
     if row is None:
         await svc.store.run(db.create_runner, chat_id, language=language, now=svc.now_ts())
-        await say(update, texts.WELCOME)
+        location = ReplyKeyboardMarkup(
+            [[KeyboardButton(texts.LOCATION_BUTTON, request_location=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+        await say(update, texts.WELCOME, location)
         return await ask(update, context, TZ)
     status = RunnerStatus(row["status"])
     if status is RunnerStatus.ONBOARDING:
@@ -168,10 +168,10 @@ async def start(update: Update, context: Context) -> State:
             paused_until=None,
         )
         await svc.reschedule(chat_id)
-        await say(update, texts.WELCOME_BACK)
+        lead = texts.WELCOME_BACK
     else:
-        await say(update, texts.ALREADY_SUBSCRIBED)
-    await show_summary(update, context)
+        lead = texts.ALREADY_SUBSCRIBED
+    await say(update, _with_note(lead, await summary_text(update, context)))
     return END
 
 
@@ -187,8 +187,7 @@ async def open_settings(update: Update, context: Context) -> State:
     if row["status"] == RunnerStatus.ONBOARDING.value:
         await say(update, texts.RESUME_ONBOARDING)
         return await ask(update, context, row["onboarding_step"] or TZ)
-    await show_summary(update, context)
-    return await ask(update, context, MENU)
+    return await ask(update, context, MENU, await summary_text(update, context))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,10 +198,9 @@ async def _save_zone(update: Update, context: Context, zone: str, template: str)
     svc = services(context)
     chat_id = private_chat_id(update)
     await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), timezone=zone)
-    local = local_time_label(zone, svc.now())
-    await say(
-        update, template.format(zone=texts.esc(zone), local_time=local), ReplyKeyboardRemove()
-    )
+    note = template.format(zone=texts.esc(zone), local_time=local_time_label(zone, svc.now()))
+    # Only a message of its own can take the location keyboard away again.
+    await say(update, note, ReplyKeyboardRemove())
     return await after_answer(update, context)
 
 
@@ -280,7 +278,8 @@ async def _save_time(update: Update, context: Context, column: str, value: str) 
     parsed = parse_clock(value)
     assert parsed is not None
     await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), **{column: parsed})
-    return await after_answer(update, context)
+    label = texts.RUN_TIME_SET if column == "run_time" else texts.TIP_TIME_SET
+    return await after_answer(update, context, label.format(time=parsed.strftime("%H:%M")))
 
 
 def _time_handlers(state: str, column: str) -> list[BaseHandler[Update, Context, State]]:
@@ -293,7 +292,6 @@ def _time_handlers(state: str, column: str) -> list[BaseHandler[Update, Context,
             return state
         await answer_query(update)
         await drop_buttons(update)
-        await say(update, f"✅ {value}")
         return await _save_time(update, context, column, value)
 
     async def typed(update: Update, context: Context) -> State:
