@@ -103,10 +103,11 @@ def m001_initial(db: Database) -> None:
         pk="id",
     )
     db.table("tips").create_index(["category", "active"])
+    # One row per runner and slot; next_due is NULL while the slot never fires for the runner
+    # (e.g. a rest-day slot for someone who runs every day), so "no row" means "never planned".
     db.table("schedule").create(
         {"runner_id": int, "slot_id": str, "next_due": int},
         pk=("runner_id", "slot_id"),
-        not_null={"next_due"},
     )
     db.table("schedule").create_index(["next_due"])
     db.table("schedule").create_index(["slot_id"])
@@ -140,7 +141,6 @@ def m001_initial(db: Database) -> None:
         "CREATE INDEX idx_deliveries_pending ON deliveries (priority, not_before, id) "
         "WHERE status = 'pending'"
     )
-    db.table("deliveries").create_index(["status", "sent_at"])
     db.table("rotation").create(
         {"runner_id": int, "key": str, "n": int}, pk=("runner_id", "key"), not_null={"n"}
     )
@@ -211,13 +211,18 @@ def _fmt_time(value: dt.time) -> str:
     return value.strftime("%H:%M")
 
 
-def _parse_time(text: str | None, default: dt.time) -> dt.time:
-    if not text:
-        return default
+@functools.lru_cache(maxsize=4096)
+def _clock(text: str) -> dt.time:
     hours, minutes = text.split(":")
     return dt.time(int(hours), int(minutes))
 
 
+def _parse_time(text: str | None, default: dt.time) -> dt.time:
+    # Cached: the tick parses thousands of rows that share a handful of distinct times.
+    return _clock(text) if text else default
+
+
+@functools.lru_cache(maxsize=256)
 def _parse_days(text: str | None) -> frozenset[int]:
     return frozenset(int(d) for d in (text or "").split(",") if d != "")
 
@@ -444,20 +449,22 @@ def immediate(db: Database) -> Iterator[Database]:
 
 
 def replace_schedule(db: Database, runner_id: int, due: dict[str, int | None]) -> None:
-    """Set a runner's next due instants: one row per slot that will fire, none for the rest."""
+    """Set a runner's next due instants, one row per slot (NULL: the slot won't fire)."""
     with db.atomic():
         db.execute("DELETE FROM schedule WHERE runner_id = ?", [runner_id])
         db.conn.executemany(
             "INSERT INTO schedule (runner_id, slot_id, next_due) VALUES (?, ?, ?)",
-            [(runner_id, slot_id, ts) for slot_id, ts in due.items() if ts is not None],
+            [(runner_id, slot_id, ts) for slot_id, ts in due.items()],
         )
 
 
 def schedule_of(db: Database, runner_id: int) -> dict[str, int]:
+    """The slots that will fire for this runner, with their next due instant."""
     return {
         row["slot_id"]: row["next_due"]
         for row in db.query(
-            "SELECT slot_id, next_due FROM schedule WHERE runner_id = ?", [runner_id]
+            "SELECT slot_id, next_due FROM schedule WHERE runner_id = ? AND next_due IS NOT NULL",
+            [runner_id],
         )
     }
 
@@ -481,7 +488,10 @@ def runner_rows(db: Database, runner_ids: Iterable[int]) -> dict[int, dict[str, 
     found: dict[int, dict[str, Any]] = {}
     for part in _chunks(sorted(set(runner_ids))):
         marks = ",".join("?" * len(part))
-        for row in db.query(f"SELECT * FROM runners WHERE chat_id IN ({marks})", list(part)):
+        cursor = db.execute(f"SELECT * FROM runners WHERE chat_id IN ({marks})", list(part))
+        keys = [d[0] for d in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(keys, values, strict=True))
             found[row["chat_id"]] = row
     return found
 
@@ -526,21 +536,17 @@ def insert_deliveries(db: Database, rows: Sequence[dict[str, Any]]) -> int:
     before = db.conn.total_changes
     db.conn.executemany(
         f"INSERT OR IGNORE INTO deliveries ({', '.join(DELIVERY_COLUMNS)}) "
-        f"VALUES ({', '.join(':' + c for c in DELIVERY_COLUMNS)})",
-        [{c: row.get(c) for c in DELIVERY_COLUMNS} for row in rows],
+        f"VALUES ({', '.join('?' * len(DELIVERY_COLUMNS))})",
+        [tuple(row.get(c) for c in DELIVERY_COLUMNS) for row in rows],
     )
     return db.conn.total_changes - before
 
 
 def advance_schedule(db: Database, updates: Sequence[tuple[int, str, int | None]]) -> None:
-    """Move due rows to their next instant; rows with no next instant are removed."""
+    """Move due rows to their next instant (NULL when the slot will not fire again)."""
     db.conn.executemany(
         "UPDATE schedule SET next_due = ? WHERE runner_id = ? AND slot_id = ?",
-        [(due, runner, slot) for runner, slot, due in updates if due is not None],
-    )
-    db.conn.executemany(
-        "DELETE FROM schedule WHERE runner_id = ? AND slot_id = ?",
-        [(runner, slot) for runner, slot, due in updates if due is None],
+        [(due, runner, slot) for runner, slot, due in updates],
     )
 
 
@@ -550,7 +556,8 @@ def lease_pending(db: Database, now: int, owner: str, limit: int) -> list[dict[s
         return []
     cursor = db.execute(
         "UPDATE deliveries SET status = 'sending', lease_owner = ?, attempts = attempts + 1 "
-        "WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND not_before <= ? "
+        "WHERE id IN (SELECT id FROM deliveries INDEXED BY idx_deliveries_pending "
+        "WHERE status = 'pending' AND not_before <= ? "
         "ORDER BY priority, not_before, id LIMIT ?) "
         "RETURNING id, runner_id, slot_id, due, kind, priority, tip_id, payload, attempts",
         [owner, now, limit],

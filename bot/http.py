@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -52,10 +53,11 @@ class AiohttpRequest(BaseRequest):
     def _pick(value: ODVInput[float], default: float | None) -> float | None:
         return default if isinstance(value, DefaultValue) else value
 
-    def _form(self, request_data: RequestData) -> aiohttp.FormData | dict[str, str]:
+    def _form(self, request_data: RequestData) -> aiohttp.FormData | bytes:
         files = request_data.multipart_data
         if not files:
-            return request_data.json_parameters
+            # Encoded here: aiohttp's FormData costs several times more per request.
+            return urlencode(request_data.json_parameters).encode()
         form = aiohttp.FormData()
         for name, value in request_data.json_parameters.items():
             form.add_field(name, value)
@@ -86,9 +88,13 @@ class AiohttpRequest(BaseRequest):
         # aiohttp has no separate write timeout: the whole request gets read + write.
         total = None if read is None else read + (write or 0.0) + (connect or 0.0)
         timeout = aiohttp.ClientTimeout(total=total, connect=pool, sock_connect=connect)
-        kwargs: dict[str, Any] = {"timeout": timeout, "headers": {"User-Agent": self.USER_AGENT}}
+        headers = {"User-Agent": self.USER_AGENT}
+        kwargs: dict[str, Any] = {"timeout": timeout, "headers": headers}
         if request_data is not None:
-            kwargs["data"] = self._form(request_data)
+            body = self._form(request_data)
+            if isinstance(body, bytes):
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            kwargs["data"] = body
         try:
             async with self._session.request(method, url, **kwargs) as response:
                 return response.status, await response.read()

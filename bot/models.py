@@ -95,7 +95,7 @@ class Tip:
     active: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Runner:
     """A runner's settings as the planner needs them."""
 

@@ -65,12 +65,17 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._next_slot = 0.0
         # Belt and braces against timer jitter: never more than `rate` slots in any second.
         self._recent: deque[float] = deque(maxlen=max(1, int(rate)))
+        self._done: deque[float] = deque(maxlen=max(1, int(rate)))
+        self._in_flight = 0
         self._wake: asyncio.Event | None = None
         self._pump: asyncio.Task[None] | None = None
         self._chat_ready: dict[int, float] = {}
         self._chat_tokens: dict[int, tuple[float, float]] = {}
 
     async def initialize(self) -> None:
+        # PTB initialises the bot more than once (application and updater): start one pump.
+        if self._pump is not None and not self._pump.done():
+            return
         self._wake = asyncio.Event()
         self._pump = asyncio.create_task(self._grant_slots(), name="rate-limiter")
 
@@ -109,7 +114,9 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 continue
             waiter.set_result(None)
             self._recent.append(now)
-            self._next_slot = max(now, self._next_slot) + self._interval
+            # Catch up on timer overshoot (up to one interval) so the pace holds at `rate`;
+            # after idling, start afresh rather than bursting.
+            self._next_slot = max(self._next_slot, now - self._interval) + self._interval
 
     async def _slot(self, priority: int) -> None:
         if self._wake is None:  # not initialized (e.g. a bare Bot in a script): no pacing
@@ -118,6 +125,32 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         heapq.heappush(self._waiters, (priority, next(self._seq), waiter))
         self._wake.set()
         await waiter
+
+    async def _window_turn(self) -> None:
+        """Hold the request until fewer than `rate` messages can have reached Telegram in the
+        last second.
+
+        Telegram counts a message when it arrives, somewhere between our start and the answer;
+        a slot granted on time can start late (a busy loop) and a new connection can make one
+        message slow, so start times alone can let 31 land within one second. Counting a
+        finished message at its answer time and an unfinished one as arriving now is the safe
+        bound; it costs one round-trip per second of pace."""
+        if self._wake is None:
+            return
+        limit = self._done.maxlen or 1
+        while True:
+            now = time.monotonic()
+            while self._done and self._done[0] <= now - 1.0:
+                self._done.popleft()
+            if len(self._done) + self._in_flight < limit:
+                break
+            wait = self._done[0] + 1.0 - now if self._done else 0.005
+            await asyncio.sleep(max(wait, 0.001))
+        self._in_flight += 1
+
+    def _finished(self) -> None:
+        self._in_flight -= 1
+        self._done.append(time.monotonic())
 
     async def _chat_turn(self, chat_id: int | None, bulk: bool) -> None:
         """Per-chat pacing: bulk sends at least a second apart; replies may burst a little
@@ -170,9 +203,11 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         while True:
             await self._chat_turn(chat_id, bulk)
             await self._slot(priority)
+            await self._window_turn()
             try:
                 result = await callback(*args, **kwargs)
             except RetryAfter as exc:
+                self._finished()
                 retry_after = exc.retry_after
                 seconds = (
                     retry_after.total_seconds()
@@ -186,5 +221,9 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 log.info("flood limit on a reply: retrying in %.0f s", seconds)
                 await asyncio.sleep(seconds)
                 continue
+            except BaseException:
+                self._finished()
+                raise
+            self._finished()
             self._mark_chat(chat_id, time.monotonic() + PER_CHAT_INTERVAL)
             return result

@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from bot import db
 from bot.content import load_schedules
-from bot.delivery import claim_due, pick_tip, schedule_runner, tips_by_category
+from bot.delivery import claim_due, pick_tip, schedule_missing, schedule_runner, tips_by_category
 from bot.models import Tip
 
 REPO = Path(__file__).resolve().parent.parent
@@ -176,3 +176,25 @@ def test_stale_leases_go_back_to_the_queue(tmp_path: Path) -> None:
     again = db.lease_pending(database, now=2_000_000_000, owner="me", limit=10)
     assert [r["id"] for r in again] == [leased[0]["id"]]
     assert again[0]["attempts"] == 2
+
+
+def test_start_up_does_not_replan_runners_whose_slots_never_fire(tmp_path: Path) -> None:
+    """A runner who runs every day has no rest-day slots; a restart must not mistake that for
+    a missing schedule and re-plan from 'now', which would skip reminders that are due."""
+    database = fresh_db(tmp_path / "b.db")
+    add_runner(database, 1)
+    db.update_runner(database, 1, now=0, run_days=frozenset(range(7)))
+    schedule_runner(database, 1, MONDAY)
+    check_in_due = dt.datetime.fromtimestamp(db.schedule_of(database, 1)["check_in"], UTC)
+    restart = check_in_due + dt.timedelta(minutes=5)  # the bot was down at check-in time
+    assert schedule_missing(database, restart) == 0
+    claim_due(database, restart, grace=GRACE)
+    assert [r["slot_id"] for r in outbox(database) if r["status"] == "pending"][-1] == "check_in"
+
+
+def test_a_new_slot_is_planned_at_start_up(tmp_path: Path) -> None:
+    database = fresh_db(tmp_path / "b.db")
+    add_runner(database, 1)
+    database.execute("DELETE FROM schedule WHERE slot_id = 'daily_tip'")
+    assert schedule_missing(database, MONDAY) == 1
+    assert "daily_tip" in db.schedule_of(database, 1)

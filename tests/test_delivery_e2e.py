@@ -121,9 +121,7 @@ async def test_lost_response_gives_at_most_one_duplicate(
     api.fail_next(1, "drop_after_send", method="sendMessage")
     async with start_bot():
         clock.set(WARM_UP_MONDAY + dt.timedelta(seconds=1))
-        await api.wait_for(
-            lambda: deliveries(tmp_path / "bot.db", status="sent") != [], timeout=15
-        )
+        await api.wait_for(lambda: deliveries(tmp_path / "bot.db", status="sent") != [], timeout=15)
     assert 1 <= len(api.messages_to(RUNNER)) <= 2
 
 
@@ -155,7 +153,8 @@ async def test_rows_left_sending_by_a_crash_are_sent_after_restart(
             lambda: all(len(api.messages_to(c)) == 1 for c in range(4000, 4010)), timeout=10
         )
     assert {r["status"] for r in deliveries(path)} == {"sent"}, [
-        (r["id"], r["status"], r["lease_owner"], r["attempts"], r["message_id"]) for r in deliveries(path)
+        (r["id"], r["status"], r["lease_owner"], r["attempts"], r["message_id"])
+        for r in deliveries(path)
     ]
 
 
@@ -224,9 +223,7 @@ async def test_paced_under_telegram_limits_with_replies_first(
         assert "commands" in reply.text
         sent_before_reply = sum(len(api.messages_to(c)) for c in runners)
         assert sent_before_reply < 80, "the reply did not wait for the queue"
-        await api.wait_for(
-            lambda: all(len(api.messages_to(c)) == 1 for c in runners), timeout=15
-        )
+        await api.wait_for(lambda: all(len(api.messages_to(c)) == 1 for c in runners), timeout=15)
         assert engine(app).sender.sent >= 90
     assert api.count(status=429) == 0
 
