@@ -20,7 +20,7 @@ from bot import content, db, texts
 from bot.config import Settings
 from bot.db import Store
 from bot.delivery import Engine, Sender, schedule_missing
-from bot.handlers import onboarding, reminders
+from bot.handlers import checkin, onboarding, reminders
 from bot.handlers import settings as settings_handlers
 from bot.http import AiohttpRequest
 from bot.persistence import SqlitePersistence
@@ -153,6 +153,7 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Bot
     application.add_handler(onboarding.build())
     settings_handlers.register(application)
     reminders.register(application)
+    checkin.register(application)
     settings_handlers.register_catch_alls(application)
     application.add_error_handler(_on_error)
     return application

@@ -50,7 +50,8 @@ def m001_initial(db: Database) -> None:
             "tip_time": str,  # HH:MM local
             "status": str,
             "paused_until": int,
-            "checkin_delay": int,
+            "checkin_delay": int,  # minutes after the run; NULL = the plan's default
+            "summary_day": int,  # weekday of the weekly summary, 0 = Monday
             "running_paused": int,
             "language": str,
             "onboarding_step": str,  # the question an unfinished onboarding is waiting on
@@ -61,7 +62,7 @@ def m001_initial(db: Database) -> None:
         not_null={"status", "created_at", "updated_at"},
         defaults={
             "status": "onboarding",
-            "checkin_delay": 120,
+            "summary_day": 6,
             "running_paused": 0,
             "language": "en",
             "run_days": "",
@@ -148,18 +149,23 @@ def m001_initial(db: Database) -> None:
         {
             "id": int,
             "runner_id": int,
+            "delivery_id": int,  # the outbox row that asked (its buttons carry this id)
+            "day": str,  # the runner's local date of the question, YYYY-MM-DD
             "asked_at": int,
             "answered_at": int,
+            "step": str,  # pain / where / unusual / flags / done
             "pain": int,
             "radiation": str,
             "red_flags": str,  # JSON list of RedFlag values
             "level": int,
             "reasons": str,  # JSON list
-            "status": str,  # asked / answered / unanswered / skipped
+            "escalated_at": int,  # when an emergency message went out mid-checklist
+            "status": str,  # open / answered / skipped / unanswered
         },
         pk="id",
     )
-    db.table("checkins").create_index(["runner_id", "asked_at"])
+    db.table("checkins").create_index(["delivery_id"], unique=True)
+    db.table("checkins").create_index(["runner_id", "day"])
     db.table("audit").create(
         {
             "id": int,
@@ -236,7 +242,8 @@ def runner_from_row(row: dict[str, Any]) -> Runner:
         tip_time=_parse_time(row["tip_time"], dt.time(8, 0)),
         status=RunnerStatus(row["status"]),
         paused_until=from_ts(row["paused_until"]),
-        checkin_delay_minutes=row["checkin_delay"] if row["checkin_delay"] is not None else 120,
+        checkin_delay_minutes=row["checkin_delay"],
+        summary_day=row["summary_day"] if row["summary_day"] is not None else 6,
         running_paused=bool(row["running_paused"]),
         language=row["language"] or "en",
     )
@@ -269,6 +276,7 @@ _RUNNER_FIELDS = {
     "status",
     "paused_until",
     "checkin_delay",
+    "summary_day",
     "running_paused",
     "language",
     "onboarding_step",
@@ -652,6 +660,109 @@ def delivery_counts(db: Database) -> dict[str, int]:
         row["status"]: row["n"]
         for row in db.query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status")
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Check-ins
+
+
+def get_checkin(db: Database, delivery_id: int) -> dict[str, Any] | None:
+    found = list(db.query("SELECT * FROM checkins WHERE delivery_id = ?", [delivery_id]))
+    return found[0] if found else None
+
+
+def open_checkin(
+    db: Database, runner_id: int, delivery_id: int, *, day: str, asked_at: int
+) -> dict[str, Any]:
+    """The check-in for this outbox row, created on the first answer (idempotent)."""
+    db.execute(
+        "INSERT OR IGNORE INTO checkins (runner_id, delivery_id, day, asked_at, step, status, "
+        "red_flags) VALUES (?, ?, ?, ?, 'pain', 'open', '[]')",
+        [runner_id, delivery_id, day, asked_at],
+    )
+    found = get_checkin(db, delivery_id)
+    assert found is not None
+    return found
+
+
+_CHECKIN_FIELDS = {
+    "step",
+    "pain",
+    "radiation",
+    "red_flags",
+    "level",
+    "reasons",
+    "escalated_at",
+    "status",
+    "answered_at",
+}
+
+
+def update_checkin(db: Database, checkin_id: int, **fields: Any) -> None:
+    unknown = set(fields) - _CHECKIN_FIELDS
+    if unknown:
+        raise ValueError(f"unknown check-in fields: {sorted(unknown)}")
+    values = {k: json.dumps(v) if isinstance(v, list | tuple) else v for k, v in fields.items()}
+    assignments = ", ".join(f"{key} = :{key}" for key in values)
+    db.execute(f"UPDATE checkins SET {assignments} WHERE id = :id", {**values, "id": checkin_id})
+
+
+def pain_history(db: Database, runner_id: int, since_day: str) -> list[tuple[str, int]]:
+    """(local day, pain) of answered check-ins since `since_day`, oldest first."""
+    cursor = db.execute(
+        "SELECT day, pain FROM checkins WHERE runner_id = ? AND status = 'answered' "
+        "AND day >= ? AND pain IS NOT NULL ORDER BY day, answered_at",
+        [runner_id, since_day],
+    )
+    return [(day, pain) for day, pain in cursor.fetchall()]
+
+
+def expire_checkins(db: Database, sent_before: int) -> int:
+    """Check-ins asked before `sent_before` and never finished are recorded as unanswered."""
+    with db.atomic():
+        opened = db.execute(
+            "UPDATE checkins SET status = 'unanswered' WHERE status = 'open' AND asked_at < ?",
+            [sent_before],
+        ).rowcount
+        never = db.execute(
+            "INSERT OR IGNORE INTO checkins (runner_id, delivery_id, day, asked_at, step, status) "
+            "SELECT runner_id, id, NULL, sent_at, 'pain', 'unanswered' FROM deliveries "
+            "WHERE kind = 'check_in' AND status = 'sent' AND sent_at < ? AND sent_at >= ? "
+            "AND id NOT IN (SELECT delivery_id FROM checkins WHERE delivery_id IS NOT NULL)",
+            # Only the last few days: older ones were swept by earlier ticks.
+            [sent_before, sent_before - 3 * 86400],
+        ).rowcount
+    return int(opened) + int(never)
+
+
+def has_open_checkin(db: Database, runner_id: int, since: int) -> bool:
+    found = db.execute(
+        "SELECT 1 FROM checkins WHERE runner_id = ? AND status = 'open' AND asked_at >= ? LIMIT 1",
+        [runner_id, since],
+    ).fetchone()
+    return found is not None
+
+
+def has_delivery_between(db: Database, runner_id: int, slot_id: str, start: int, end: int) -> bool:
+    found = db.execute(
+        "SELECT 1 FROM deliveries WHERE runner_id = ? AND slot_id = ? AND due >= ? AND due < ? "
+        "LIMIT 1",
+        [runner_id, slot_id, start, end],
+    ).fetchone()
+    return found is not None
+
+
+def skip_instant(
+    db: Database, runner_id: int, slot_id: str, start: int, end: int, new_due: int | None
+) -> bool:
+    """If the slot's next instant falls in [start, end) (e.g. today's check-in after /ran),
+    move it to `new_due`, the instant after that window."""
+    cursor = db.execute(
+        "UPDATE schedule SET next_due = ? WHERE runner_id = ? AND slot_id = ? "
+        "AND next_due >= ? AND next_due < ?",
+        [new_due, runner_id, slot_id, start, end],
+    )
+    return cursor.rowcount > 0
 
 
 # ---------------------------------------------------------------------------------------------

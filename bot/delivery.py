@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 from telegram.constants import ParseMode
@@ -33,9 +34,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
-from bot import db, texts
+from bot import advice, db, keyboards, progress, texts
 from bot.db import Store
-from bot.models import Runner, Slot, SlotKind, Tip
+from bot.models import Anchor, AnchorKind, Days, DaysKind, Runner, Slot, SlotKind, Tip
 from bot.planner import next_due, next_due_all
 from bot.ratelimit import REMINDER_PRIORITY
 
@@ -46,6 +47,22 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.sendMessage'", catego
 # With back-off doubling from 0.5 s up to 5 min, 12 attempts span about 20 minutes.
 MAX_ATTEMPTS = 12
 ON_DEMAND_SLOT = "on_demand"
+FOLLOW_UP = "follow_up"  # outbox kind: the day-after question following an escalation
+CHECK_IN_EXPIRY = dt.timedelta(hours=12)
+
+# Built into every plan (not in plan.yaml): each runner's weekly summary on their chosen day.
+WEEKLY_SUMMARY = Slot(
+    id="weekly_summary",
+    kind=SlotKind.SUMMARY,
+    anchor=Anchor(AnchorKind.FIXED, 0, dt.time(18, 0)),
+    days=Days(DaysKind.SUMMARY_DAY),
+    title="Weekly summary",
+)
+
+
+def plan_slots(database: Database) -> list[Slot]:
+    """The plan as admins edit it, plus the built-in slots."""
+    return [*db.load_slots(database), WEEKLY_SUMMARY]
 
 
 @dataclass(frozen=True)
@@ -104,7 +121,7 @@ def schedule_runner(database: Database, runner_id: int, now: dt.datetime) -> dic
     if row is None:
         return {}
     runner = db.runner_from_row(row)
-    slots = [s for s in db.load_slots(database) if s.enabled]
+    slots = [s for s in plan_slots(database) if s.enabled]
     due = {slot_id: _ts(at) for slot_id, at in next_due_all(slots, runner, now).items()}
     db.replace_schedule(database, runner_id, due)
     return due
@@ -129,7 +146,7 @@ def claim_due(
     """Turn every due schedule row into an outbox row, in batches, each batch one transaction."""
     queued = dropped = advanced = 0
     now_ts = int(now.timestamp())
-    slots = {s.id: s for s in db.load_slots(database)}
+    slots = {s.id: s for s in plan_slots(database)}
     library = tips_by_category(db.load_tips(database, active_only=True))
     while advanced < max_rows:
         with db.immediate(database):
@@ -234,14 +251,18 @@ def queue_now(
             db.save_rotation(database, {k: v for k, v in counts.items() if before.get(k) != v})
         elif payload and "tip_id" in payload:
             entry["tip_id"] = payload["tip_id"]
-        # The same instant twice (a double tap) is ignored by the unique key.
-        if db.insert_deliveries(database, [entry]) == 0:
-            return None
-        found = database.execute(
-            "SELECT id FROM deliveries WHERE runner_id = ? AND slot_id = ? AND due = ?",
-            [runner_id, slot_id, now_ts],
-        ).fetchone()
-    return int(found[0]) if found else None
+        # Outbox rows are unique per runner, slot and second: a second request within the
+        # same second takes the next free second rather than vanishing.
+        for _ in range(5):
+            if db.insert_deliveries(database, [entry]) == 1:
+                found = database.execute(
+                    "SELECT id FROM deliveries WHERE runner_id = ? AND slot_id = ? AND due = ?",
+                    [runner_id, slot_id, entry["due"]],
+                ).fetchone()
+                return int(found[0])
+            entry["due"] += 1
+            entry["not_before"] = entry["due"]
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,35 +291,39 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> Keyboard:
     }
 
 
-def tip_buttons(delivery_id: int) -> Keyboard:
-    return keyboard(
-        [
-            [
-                (texts.TIP_DONE, f"r:done:{delivery_id}"),
-                (texts.TIP_SNOOZE, f"r:snooze:{delivery_id}"),
-            ],
-            [(texts.TIP_ANOTHER, f"r:more:{delivery_id}")],
-        ]
-    )
-
-
-def render(row: dict[str, Any], tip: Tip | None) -> tuple[str, Keyboard | None]:
+def render(
+    row: dict[str, Any], tip: Tip | None, summary: str | None = None
+) -> tuple[str, Keyboard | None]:
     """Text and buttons for an outbox row."""
     kind = row["kind"]
     if kind == SlotKind.TIP.value:
         if tip is None:
             raise LookupError("tip is gone")
-        return render_tip(tip), tip_buttons(row["id"])
+        return render_tip(tip), keyboard(keyboards.tip_rows(row["id"]))
     if kind == SlotKind.CHECK_IN.value:
-        return texts.CHECKIN_PROMPT, keyboard(
-            [
-                [(texts.CHECKIN_START, f"ci:start:{row['id']}")],
-                [(texts.CHECKIN_NO_RUN, f"ci:norun:{row['id']}")],
-            ]
-        )
+        return texts.CHECKIN_PROMPT, keyboard(keyboards.pain_rows(row["id"]))
+    if kind == SlotKind.SUMMARY.value:
+        if summary is None:
+            raise LookupError("no summary")
+        return summary + texts.SUMMARY_FOOTER, None
+    if kind == FOLLOW_UP:
+        return advice.follow_up_question(), keyboard(keyboards.follow_up_rows(row["id"]))
     payload = json.loads(row["payload"] or "{}")
     buttons = payload.get("buttons")
     return str(payload.get("text", "")), keyboard(buttons) if buttons else None
+
+
+def weekly_summary(database: Database, runner_id: int, now: dt.datetime) -> str:
+    """The weekly summary's text: the last 28 days of check-ins (db thread)."""
+    runner = db.get_runner(database, runner_id)
+    zone = ZoneInfo(runner.timezone if runner else "UTC")
+    today = now.astimezone(zone).date()
+    since = (today - dt.timedelta(days=27)).isoformat()
+    points = [
+        progress.DayPain(dt.date.fromisoformat(day), pain)
+        for day, pain in db.pain_history(database, runner_id, since)
+    ]
+    return progress.summary_text(progress.summarise(points, today))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -442,7 +467,10 @@ class Sender:
         if row["due"] < now.timestamp() - self.grace.total_seconds() and row["priority"] > 0:
             return {"id": row["id"], "status": "dropped", "reason": "late"}
         try:
-            text, markup = render(row, await self._tip(row["tip_id"]))
+            summary = None
+            if row["kind"] == SlotKind.SUMMARY.value:
+                summary = await self.store.run(weekly_summary, row["runner_id"], now)
+            text, markup = render(row, await self._tip(row["tip_id"]), summary)
         except (LookupError, ValueError):
             return {"id": row["id"], "status": "failed", "reason": "unrenderable"}
         parameters: dict[str, Any] = {
@@ -519,7 +547,13 @@ class Engine:
 
     async def tick(self) -> ClaimResult:
         async with self._tick_lock:
-            result = await self.store.run(claim_due, self.clock(), grace=self.grace)
+            now = self.clock()
+            result = await self.store.run(claim_due, now, grace=self.grace)
+            expired = await self.store.run(
+                db.expire_checkins, int((now - CHECK_IN_EXPIRY).timestamp())
+            )
+        if expired:
+            log.info("tick: %d check-in(s) expired unanswered", expired)
         self.last_claim = result
         if result.queued or result.dropped:
             log.info("tick: %d queued, %d dropped as late", result.queued, result.dropped)

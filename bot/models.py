@@ -42,6 +42,7 @@ class RunnerStatus(enum.StrEnum):
 class SlotKind(enum.StrEnum):
     TIP = "tip"  # sends a tip drawn from the slot's categories
     CHECK_IN = "check_in"  # starts the post-run check-in
+    SUMMARY = "summary"  # the weekly progress summary (built in, not in plan.yaml)
 
 
 class AnchorKind(enum.StrEnum):
@@ -55,6 +56,7 @@ class DaysKind(enum.StrEnum):
     RUN_DAYS = "run_days"
     REST_DAYS = "rest_days"
     WEEKDAYS = "weekdays"  # the named weekdays in Days.weekdays
+    SUMMARY_DAY = "summary_day"  # the runner's chosen weekly summary day (built-in slot only)
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,9 @@ class Runner:
     tip_time: dt.time = dt.time(8, 0)
     status: RunnerStatus = RunnerStatus.ONBOARDING
     paused_until: dt.datetime | None = None  # aware UTC; None with PAUSED = until /resume
-    checkin_delay_minutes: int = 120
+    # Minutes from the usual run to the check-in; None = the plan's check-in slot offset.
+    checkin_delay_minutes: int | None = None
+    summary_day: int = 6  # weekday of the weekly summary, 0 = Monday
     # Running-specific reminders are held back after an escalation until the runner says
     # they are better (check-in issue).
     running_paused: bool = False

@@ -153,6 +153,12 @@ def local_fire_time(slot: Slot, runner: Runner) -> tuple[time, int]:
     else:  # pragma: no cover - exhaustive over AnchorKind
         raise ValueError(f"slot {slot.id!r}: unknown anchor kind {kind!r}")
     offset = anchor.offset_minutes
+    if (
+        slot.kind == SlotKind.CHECK_IN
+        and kind == AnchorKind.RUN_TIME
+        and runner.checkin_delay_minutes is not None
+    ):
+        offset = runner.checkin_delay_minutes  # the runner's own choice in /settings
     if not offset:
         return base, 0
     seconds = base.hour * 3600 + base.minute * 60 + base.second + offset * 60
@@ -171,9 +177,11 @@ def _set_mask(weekdays: frozenset[int]) -> int:
     return mask
 
 
-def _weekday_mask(days: Days, run_days: frozenset[int]) -> int:
+def _weekday_mask(days: Days, run_days: frozenset[int], summary_day: int = 6) -> int:
     """Bit ``d`` set <=> an anchor day with ``weekday() == d`` fires (0 = Monday)."""
     kind = days.kind
+    if kind == DaysKind.SUMMARY_DAY:
+        return 1 << summary_day if 0 <= summary_day <= 6 else 0
     if kind == DaysKind.EVERY_DAY:
         mask = _ALL_WEEKDAYS
     elif kind == DaysKind.RUN_DAYS:
@@ -193,7 +201,7 @@ def _weekday_mask(days: Days, run_days: frozenset[int]) -> int:
 
 def matching_weekdays(days: Days, runner: Runner) -> frozenset[int]:
     """The weekdays (0 = Monday) whose anchor day fires for ``runner``, ``weekly`` applied."""
-    mask = _weekday_mask(days, runner.run_days)
+    mask = _weekday_mask(days, runner.run_days, runner.summary_day)
     return frozenset(d for d in range(7) if mask >> d & 1)
 
 
@@ -231,7 +239,7 @@ def _next_due(
         and not RUNNING_SPECIFIC_CATEGORIES.isdisjoint(slot.categories)
     ):
         return None
-    mask = _weekday_mask(slot.days, runner.run_days)
+    mask = _weekday_mask(slot.days, runner.run_days, runner.summary_day)
     if not mask:
         return None
     wall, day_offset = local_fire_time(slot, runner)

@@ -65,6 +65,7 @@ SUMMARY = (
     "📅 Running days: {days}\n"
     "⏰ Usual run time: {run_time}\n"
     "💡 Daily tip: {tip_time}\n"
+    "🩺 Check-in: {checkin} after your run · 📊 summary on {summary_day}\n"
     "📍 Status: {status}"
 )
 CONFIRM_PROMPT = "Does this look right?"
@@ -84,7 +85,14 @@ SETTINGS_BUTTONS = {
     "days": "📅 Running days",
     "run": "⏰ Run time",
     "tip": "💡 Tip time",
+    "delay": "🩺 Check-in delay",
+    "summary": "📊 Summary day",
 }
+ASK_CHECKIN_DELAY = "🩺 <b>How long after your run should I check in?</b>"
+CHECKIN_DELAY_CHOICES = {"30": "30 min", "60": "1 h", "120": "2 h", "180": "3 h"}
+CHECKIN_DELAY_SET = "✅ Check-in: <b>{label}</b> after your run."
+ASK_SUMMARY_DAY = "📊 <b>Which day would you like your weekly summary?</b>"
+SUMMARY_DAY_SET = "✅ Weekly summary on <b>{day}</b>."
 SETTINGS_CLOSE = "✔️ Close"
 SETTINGS_SAVED = "Saved. Anything else?"
 SETTINGS_CLOSED = "👍 Settings saved."
@@ -116,6 +124,8 @@ HELP = (
     "/start – subscribe or see your settings\n"
     "/settings – change time zone, running days or times\n"
     "/tip – a tip right now\n"
+    "/checkin – a check-in now · /ran – I just ran (check-in in an hour)\n"
+    "/progress – your last 28 days\n"
     "/pause – take a break · /resume – start again\n"
     "/stop – no more messages (your data is kept)\n"
     "/privacy – what I store and why\n"
@@ -154,15 +164,62 @@ TIP_SNOOZE_TOO_LATE = "It's too late in the day to snooze this one. It'll come r
 NO_TIPS = "I have no tips to send right now. Please try again later."
 CHECKIN_PROMPT = (
     "🏃 <b>How's your back after today's run?</b>\n"
-    "A 20-second check-in helps me spot anything that needs attention."
+    "Tap your pain right now: 0 is none at all, 10 is the worst you can imagine."
 )
-CHECKIN_START = "Start the check-in"
 CHECKIN_NO_RUN = "I didn't run today"
+CHECKIN_PAIN_SET = "Pain now: <b>{pain}/10</b>"
+CHECKIN_WHERE = "📍 <b>Where does the pain go?</b>"
+CHECKIN_UNUSUAL = (
+    "🙂 Glad to hear it. <b>Anything unusual today?</b> For example numbness, tingling, "
+    "weakness, or trouble with your bladder or bowels."
+)
+CHECKIN_UNUSUAL_NO = "No, all good"
+CHECKIN_UNUSUAL_YES = "Yes, something's off"
+CHECKIN_FLAGS = (
+    "🩺 <b>Do any of these apply right now?</b>\n"
+    "Tap each one that does, then <b>Done</b>. If none do, tap <b>None of these</b>."
+)
+CHECKIN_FLAGS_NONE = "None of these"
+CHECKIN_FLAGS_DONE = "Done ✔️"
+CHECKIN_NO_RUN_THANKS = "👍 Thanks for letting me know. Enjoy the rest day!"
+CHECKIN_CLOSED = "This check-in has closed. Send /checkin to start a new one."
+CHECKIN_ALREADY_DONE = "You've already answered this check-in. Thanks!"
+CHECKIN_USE_BUTTONS = "Please answer the check-in with the buttons above. 🙏"
+CHECKIN_EMERGENCY_DONE = (
+    "Thank you. Please follow the emergency advice above: call now if you haven't."
+)
+CHECKIN_SOON = "🕐 Got it. I'll check in with you at {time}."
+CHECKIN_RAN_ALREADY = "I've already planned a check-in after today's run. Talk soon!"
+CHECKIN_NOT_SUBSCRIBED = "Send /start first, then I can check in with you after your runs."
+FOLLOW_UP_BUTTONS = {
+    "checked": "✅ Checked and cleared",
+    "better": "🙂 Better now",
+    "same": "😐 Still the same",
+    "worse": "😣 Worse",
+}
+FOLLOW_UP_RESUMED = (
+    "Great news. Your running reminders are back on. Build back up gradually, and check in "
+    "with me after your runs."
+)
+FOLLOW_UP_SAME = (
+    "Thanks for telling me. If you haven't yet, please book that appointment; I'll keep "
+    "running reminders paused and ask again tomorrow.\n\n" + NOT_A_DIAGNOSIS
+)
+FOLLOW_UP_WORSE = "I'm sorry it's worse. Let's go through the check-in again, right now."
+RUNNING_PAUSED_NOTE = (
+    "⏸ I've paused warm-up and form reminders until you tell me you're better. I'll ask you "
+    "tomorrow how it's going."
+)
+PROGRESS_CAPTION_LIMIT = 1000
+SUMMARY_FOOTER = "\n\nSend /progress for your chart."
 
 COMMANDS = (
     ("start", "Subscribe or see your settings"),
     ("settings", "Change your time zone, days or times"),
     ("tip", "Get a tip now"),
+    ("checkin", "Check in about your back now"),
+    ("ran", "I just ran: check in with me in an hour"),
+    ("progress", "Your last 28 days"),
     ("pause", "Take a break from reminders"),
     ("resume", "Start reminders again"),
     ("stop", "Stop all messages"),

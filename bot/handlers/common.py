@@ -87,8 +87,18 @@ def summary(runner: Runner, row: dict[str, Any]) -> str:
         days=format_days(runner.run_days),
         run_time=row["run_time"] or "not set",
         tip_time=row["tip_time"] or "not set",
+        checkin=format_delay(runner.checkin_delay_minutes),
+        summary_day=texts.DAY_LABELS[runner.summary_day],
         status=format_status(runner),
     )
+
+
+def format_delay(minutes: int | None) -> str:
+    minutes = 120 if minutes is None else minutes
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" + (f" {rest} min" if rest else "")
 
 
 def local_time_label(zone: str, now: dt.datetime) -> str:

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 # Conversation states (strings, so the persisted value is readable in the database).
 TZ, DAYS, RUN, TIP, CONFIRM, MENU = "tz", "days", "run", "tip", "confirm", "menu"
+DELAY, SUMMARY_DAY = "delay", "sday"
 END = ConversationHandler.END
 State = str | int  # a question above, or END
 
@@ -87,6 +88,12 @@ async def ask(update: Update, context: Context, step: str, note: str = "") -> St
         await say(update, _with_note(note, text), keyboard(buttons))
     elif step == MENU:
         await say(update, _with_note(note, texts.SETTINGS_MENU), menu_keyboard())
+    elif step == DELAY:
+        choices = [(label, f"p:delay:{m}") for m, label in texts.CHECKIN_DELAY_CHOICES.items()]
+        await say(update, _with_note(note, texts.ASK_CHECKIN_DELAY), keyboard([choices]))
+    elif step == SUMMARY_DAY:
+        days = [(label, f"p:sday:{d}") for d, label in enumerate(texts.DAY_LABELS)]
+        await say(update, _with_note(note, texts.ASK_SUMMARY_DAY), keyboard([days[:4], days[4:]]))
     await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), onboarding_step=step)
     return step
 
@@ -309,6 +316,38 @@ def _time_handlers(state: str, column: str) -> list[BaseHandler[Update, Context,
     ]
 
 
+async def delay_button(update: Update, context: Context) -> State:
+    svc = services(context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    minutes = query.data.removeprefix("p:delay:")
+    if minutes not in texts.CHECKIN_DELAY_CHOICES:
+        await answer_query(update, texts.STALE_BUTTON)
+        return DELAY
+    await answer_query(update)
+    await drop_buttons(update)
+    chat_id = private_chat_id(update)
+    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), checkin_delay=int(minutes))
+    label = texts.CHECKIN_DELAY_CHOICES[minutes]
+    return await after_answer(update, context, texts.CHECKIN_DELAY_SET.format(label=label))
+
+
+async def summary_day_button(update: Update, context: Context) -> State:
+    svc = services(context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    day = query.data.removeprefix("p:sday:")
+    if day not in {str(d) for d in range(7)}:
+        await answer_query(update, texts.STALE_BUTTON)
+        return SUMMARY_DAY
+    await answer_query(update)
+    await drop_buttons(update)
+    chat_id = private_chat_id(update)
+    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), summary_day=int(day))
+    label = texts.DAY_LABELS[int(day)]
+    return await after_answer(update, context, texts.SUMMARY_DAY_SET.format(day=label))
+
+
 async def confirm(update: Update, context: Context) -> State:
     svc = services(context)
     chat_id = private_chat_id(update)
@@ -349,7 +388,14 @@ async def menu_choice(update: Update, context: Context) -> State:
         await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), onboarding_step=None)
         await say(update, texts.SETTINGS_CLOSED)
         return END
-    step = {"tz": TZ, "days": DAYS, "run": RUN, "tip": TIP}.get(choice)
+    step = {
+        "tz": TZ,
+        "days": DAYS,
+        "run": RUN,
+        "tip": TIP,
+        "delay": DELAY,
+        "summary": SUMMARY_DAY,
+    }.get(choice)
     if step is None:
         await say(update, texts.SETTINGS_MENU, menu_keyboard())
         return MENU
@@ -409,6 +455,16 @@ def build() -> ConversationHandler[Context]:
             CallbackQueryHandler(change, pattern=r"^p:edit$"),
             _nudge(CONFIRM, texts.USE_BUTTONS),
             _stale(CONFIRM),
+        ],
+        DELAY: [
+            CallbackQueryHandler(delay_button, pattern=r"^p:delay:"),
+            _nudge(DELAY, texts.USE_BUTTONS),
+            _stale(DELAY),
+        ],
+        SUMMARY_DAY: [
+            CallbackQueryHandler(summary_day_button, pattern=r"^p:sday:"),
+            _nudge(SUMMARY_DAY, texts.USE_BUTTONS),
+            _stale(SUMMARY_DAY),
         ],
         MENU: [
             CallbackQueryHandler(menu_choice, pattern=r"^p:menu:"),

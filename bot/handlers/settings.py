@@ -20,6 +20,7 @@ from telegram.ext import (
 )
 
 from bot import db, texts
+from bot.delivery import CHECK_IN_EXPIRY
 from bot.handlers.common import Context, answer_query, drop_buttons, keyboard, private_chat_id, say
 from bot.models import RunnerStatus
 from bot.services import services
@@ -143,7 +144,14 @@ async def unknown_text(update: Update, context: Context) -> None:
     svc = services(context)
     chat_id = private_chat_id(update)
     row = await svc.store.run(db.get_runner_row, chat_id)
-    await say(update, texts.UNKNOWN_TEXT if row is not None else texts.NOT_SUBSCRIBED)
+    if row is None:
+        await say(update, texts.NOT_SUBSCRIBED)
+        return
+    since = svc.now_ts() - int(CHECK_IN_EXPIRY.total_seconds())
+    if await svc.store.run(db.has_open_checkin, int(row["chat_id"]), since):
+        await say(update, texts.CHECKIN_USE_BUTTONS)
+        return
+    await say(update, texts.UNKNOWN_TEXT)
 
 
 async def not_text(update: Update, context: Context) -> None:
