@@ -9,6 +9,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 from telegram import BotCommand, Update
@@ -20,7 +21,7 @@ from bot import content, db, texts
 from bot.config import Settings
 from bot.db import Store
 from bot.delivery import Engine, Sender, schedule_missing
-from bot.handlers import checkin, onboarding, reminders
+from bot.handlers import checkin, onboarding, privacy, reminders
 from bot.handlers import settings as settings_handlers
 from bot.http import AiohttpRequest
 from bot.persistence import SqlitePersistence
@@ -154,6 +155,7 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Bot
     settings_handlers.register(application)
     reminders.register(application)
     checkin.register(application)
+    privacy.register(application)
     settings_handlers.register_catch_alls(application)
     application.add_error_handler(_on_error)
     return application
@@ -174,9 +176,22 @@ async def running(
         if application.post_init:
             await application.post_init(application)
         assert application.updater is not None
-        await application.updater.start_polling(
-            timeout=int(poll_timeout), allowed_updates=Update.ALL_TYPES
-        )
+        settings: Settings = application.bot_data["services"].settings
+        if settings.webhook_url:
+            # Telegram pushes updates to WEBHOOK_URL; PTB's server listens on PORT and checks
+            # the secret header on every request.
+            await application.updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            await application.updater.start_polling(
+                timeout=int(poll_timeout), allowed_updates=Update.ALL_TYPES
+            )
         await application.start()
         try:
             yield application
@@ -205,7 +220,7 @@ async def _close_transports(application: BotApp) -> None:
 
 
 async def serve(settings: Settings) -> None:
-    """Run until SIGINT or SIGTERM (long polling)."""
+    """Run until SIGINT or SIGTERM: long polling, or a webhook when WEBHOOK_URL is set."""
     application = build_application(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -215,6 +230,8 @@ async def serve(settings: Settings) -> None:
         async with running(application):
             await stop.wait()
             log.info("stopping: finishing in-flight messages")
+    except OSError as exc:  # e.g. the webhook port is taken
+        raise StartupError(f"cannot listen on port {settings.port}: {exc.strerror}") from None
     except InvalidToken:
         raise StartupError(
             f"the Bot API at {settings.bot_api_url} refused BOT_TOKEN: check the token"

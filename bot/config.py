@@ -6,6 +6,7 @@ reading a traceback. The token itself is never part of an error message.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -35,6 +36,8 @@ class Settings:
     log_level: str = "INFO"
     schedules_dir: Path = Path("schedules")
     webhook_url: str | None = None
+    webhook_secret: str = field(default="", repr=False)
+    webhook_listen: str = "0.0.0.0"
     port: int = 8443
     tick_seconds: float = 20.0
     grace_minutes: int = 120
@@ -120,6 +123,19 @@ def _webhook_url(env: Mapping[str, str]) -> str | None:
     return raw
 
 
+def _webhook_secret(env: Mapping[str, str], token: str) -> str:
+    """Telegram sends this back in a header on every webhook request; we refuse others.
+
+    Defaults to a value derived from the token (stable across restarts, useless to anyone
+    without the token); WEBHOOK_SECRET overrides it."""
+    raw = env.get("WEBHOOK_SECRET", "").strip()
+    if raw:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", raw):
+            raise ConfigError("WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and - (1-256 chars)")
+        return raw
+    return hashlib.sha256(f"backstride-webhook:{token}".encode()).hexdigest()[:48]
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool = True) -> Settings:
     """Read settings from `env` (default: os.environ). Raises ConfigError with one clear line."""
     env = os.environ if env is None else env
@@ -132,6 +148,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         log_level=_log_level(env),
         schedules_dir=Path(env.get("SCHEDULES_DIR", "").strip() or "schedules"),
         webhook_url=_webhook_url(env),
+        webhook_secret=_webhook_secret(env, token),
+        webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "0.0.0.0",
         port=int(_number(env, "PORT", 8443, 1, 65535)),
         tick_seconds=_number(env, "TICK_SECONDS", 20.0, 0.05, 600),
         grace_minutes=int(_number(env, "GRACE_MINUTES", 120, 1, 24 * 60)),

@@ -663,6 +663,47 @@ def delivery_counts(db: Database) -> dict[str, int]:
 
 
 # ---------------------------------------------------------------------------------------------
+# A runner's own data (/mydata, /delete)
+
+RUNNER_TABLES = ("schedule", "deliveries", "rotation", "checkins")
+
+
+def runner_export(db: Database, chat_id: int) -> dict[str, Any]:
+    """Everything stored about one runner, as plain data (settings, deliveries, check-ins)."""
+    runner = get_runner_row(db, chat_id)
+    out: dict[str, Any] = {"settings": runner}
+    for table in RUNNER_TABLES:
+        out[table] = list(
+            db.query(f"SELECT * FROM {table} WHERE runner_id = ? ORDER BY rowid", [chat_id])
+        )
+    return out
+
+
+def erase_runner(db: Database, chat_id: int) -> int:
+    """Delete every row about this runner, in one transaction. Returns the rows removed."""
+    removed = 0
+    with db.atomic():
+        for table in RUNNER_TABLES:
+            removed += db.execute(f"DELETE FROM {table} WHERE runner_id = ?", [chat_id]).rowcount
+        # Conversation keys are JSON [chat id, user id]; private chats have both equal.
+        removed += db.execute(
+            "DELETE FROM conversations WHERE key LIKE ?", [f"[{chat_id},%"]
+        ).rowcount
+        removed += db.execute("DELETE FROM runners WHERE chat_id = ?", [chat_id]).rowcount
+    return removed
+
+
+def backup_to(db: Database, target: Path) -> None:
+    """A consistent copy of the live database (SQLite's online backup), safe while running."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    destination = sqlite3.connect(str(target))
+    try:
+        db.conn.backup(destination)
+    finally:
+        destination.close()
+
+
+# ---------------------------------------------------------------------------------------------
 # Check-ins
 
 

@@ -7,6 +7,7 @@ handlers stay thin and tests can inject a clock.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,27 @@ Clock = Callable[[], dt.datetime]
 
 def system_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class AdjustableClock:
+    """Real time flowing from a chosen start, plus jumps (the sandbox's ":later 2h", tests).
+
+    Flowing time keeps retries and back-off honest; jumps reach the next reminder without
+    waiting hours."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self._start = start or system_clock()
+        self._t0 = time.monotonic()
+        self._jump = dt.timedelta()
+
+    def __call__(self) -> dt.datetime:
+        return self._start + dt.timedelta(seconds=time.monotonic() - self._t0) + self._jump
+
+    def advance(self, **delta: float) -> None:
+        self._jump += dt.timedelta(**delta)
+
+    def set(self, when: dt.datetime) -> None:
+        self._jump += when - self()
 
 
 async def _no_reschedule(chat_id: int) -> None:

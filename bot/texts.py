@@ -128,7 +128,7 @@ HELP = (
     "/progress – your last 28 days\n"
     "/pause – take a break · /resume – start again\n"
     "/stop – no more messages (your data is kept)\n"
-    "/privacy – what I store and why\n"
+    "/privacy – what I store and why · /mydata – download it · /delete – erase it\n"
     "/help – this list\n\n"
     "If you have numbness around your groin or bottom, new trouble peeing or with your bowels, "
     "or weakness in both legs, call your emergency number now.\n" + NOT_A_DIAGNOSIS
@@ -139,9 +139,23 @@ PRIVACY = (
     "• Your settings: time zone, running days, run and tip times.\n"
     "• Which reminders I sent and whether you tapped Done.\n"
     "• Your check-in answers (pain score and warning signs), to spot patterns and escalate.\n"
-    "I don't store your name or your messages' text, and I never share your data. "
-    "/stop ends all messages; /delete erases everything about you."
+    "Why: to send reminders at your local time, to stop repeating tips, and to spot warning "
+    "signs and patterns in your answers. I don't store your name or what you type, and I "
+    "never share your data. /mydata sends you a copy; /stop ends all messages; /delete "
+    "erases everything about you."
 )
+
+MYDATA_CAPTION = "📦 Everything BackStride stores about you, as JSON."
+DELETE_CONFIRM = (
+    "🗑 <b>Erase everything about you?</b>\n"
+    "Your settings, reminder history and check-in answers will be deleted for good, and I "
+    "will stop messaging you. This can't be undone."
+)
+DELETE_YES = "Yes, erase it all"
+DELETE_NO = "No, keep it"
+DELETED = "Done: everything about you is erased. Send /start if you ever want to come back. 👋"
+DELETE_KEPT = "OK, nothing was deleted."
+NOTHING_STORED = "I don't have anything stored about you."
 
 # Nudges for input I can't use.
 USE_BUTTONS = "Please use the buttons above (or type your answer where I asked you to type)."
@@ -224,6 +238,8 @@ COMMANDS = (
     ("resume", "Start reminders again"),
     ("stop", "Stop all messages"),
     ("privacy", "What is stored and why"),
+    ("mydata", "Download everything stored about you"),
+    ("delete", "Erase everything stored about you"),
     ("help", "What BackStride can do"),
 )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 
 from bot.app import BotApp, build_application, running
 from bot.config import Settings, load_settings
+from bot.services import AdjustableClock
 from tests.botapi import FakeBotApi
 
 REPO = Path(__file__).resolve().parent.parent
@@ -22,26 +22,7 @@ TOKEN = "123456:TEST-abcdefghijklmnopqrstuvwxyz012345"
 MONDAY_MORNING = dt.datetime(2026, 6, 1, 4, 0, tzinfo=dt.UTC)
 
 
-class FakeClock:
-    """Real time that flows from a chosen start, plus jumps a test makes.
-
-    Flowing time keeps retries and back-off honest; jumps move the bot to the next reminder
-    without sleeping through hours.
-    """
-
-    def __init__(self, start: dt.datetime) -> None:
-        self._start = start
-        self._t0 = time.monotonic()
-        self._jump = dt.timedelta()
-
-    def __call__(self) -> dt.datetime:
-        return self._start + dt.timedelta(seconds=time.monotonic() - self._t0) + self._jump
-
-    def advance(self, **delta: float) -> None:
-        self._jump += dt.timedelta(**delta)
-
-    def set(self, when: dt.datetime) -> None:
-        self._jump += when - self()
+FakeClock = AdjustableClock
 
 
 def make_settings(api_url: str, db_path: Path, **env: str) -> Settings:

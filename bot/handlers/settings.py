@@ -123,10 +123,6 @@ async def help_command(update: Update, context: Context) -> None:
     await say(update, texts.HELP)
 
 
-async def privacy(update: Update, context: Context) -> None:
-    await say(update, texts.PRIVACY)
-
-
 # ---------------------------------------------------------------------------------------------
 # Catch-alls: registered last, so they only see what no other handler took.
 
@@ -173,7 +169,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("resume", resume, filters=private),
             CommandHandler("stop", stop, filters=private),
             CommandHandler("help", help_command, filters=private),
-            CommandHandler("privacy", privacy, filters=private),
             CallbackQueryHandler(pause_choice, pattern=r"^pause:"),
         ]
     )

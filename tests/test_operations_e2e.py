@@ -1,0 +1,149 @@
+"""Operations and privacy: webhook mode, /mydata, /delete, backups and the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+
+from bot import db
+from bot.sandbox import run_sandbox
+from tests.botapi import FakeBotApi
+from tests.conftest import REPO, BotFactory, FakeClock, onboard
+from tests.test_delivery_e2e import add_runners
+
+RUNNER = 8001
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_webhook_mode_answers_and_checks_the_secret(
+    api: FakeBotApi, start_bot: BotFactory
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram-hook"
+    async with start_bot(WEBHOOK_URL=url, PORT=str(port), WEBHOOK_LISTEN="127.0.0.1") as app:
+        assert api.webhook.url == url
+        assert api.webhook.secret_token, "a secret is always set"
+        assert api.webhook.secret_token != app.bot.token
+        api.send_command(RUNNER, "/start")
+        welcome = await api.next_message(RUNNER, timeout=10)
+        assert "Welcome to BackStride" in welcome.text
+        forged = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "/stop"}}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(url, json=forged) as response:
+                assert response.status == 403
+            wrong = {"X-Telegram-Bot-Api-Secret-Token": "guess"}
+            async with session.post(url, json=forged, headers=wrong) as response:
+                assert response.status == 403
+
+
+async def test_mydata_sends_everything_as_json(
+    api: FakeBotApi, start_bot: BotFactory, clock: FakeClock, tmp_path: Path
+) -> None:
+    async with start_bot():
+        await onboard(api, RUNNER)
+        api.send_command(RUNNER, "/tip")
+        await api.next_message(RUNNER)
+        api.send_command(RUNNER, "/mydata")
+        document = await api.next_message(RUNNER, timeout=5)
+        assert document.kind == "document" and document.filename == "backstride-my-data.json"
+        assert document.file is not None
+        data = json.loads(document.file)
+        assert data["settings"]["timezone"] == "Europe/Berlin"
+        assert data["settings"]["chat_id"] == RUNNER
+        assert len(data["deliveries"]) == 1 and data["deliveries"][0]["kind"] == "tip"
+        assert {"schedule", "rotation", "checkins"} <= set(data)
+
+
+async def test_delete_erases_every_row_after_confirming(
+    api: FakeBotApi, start_bot: BotFactory, clock: FakeClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "bot.db"
+    add_runners(api, path, [RUNNER, RUNNER + 1], clock())
+    async with start_bot():
+        api.send_command(RUNNER, "/tip")
+        await api.next_message(RUNNER)
+        api.send_command(RUNNER, "/delete")
+        confirm = await api.next_message(RUNNER)
+        assert "can't be undone" in confirm.text
+        api.press(RUNNER, "No, keep it")
+        assert "nothing was deleted" in (await api.next_message(RUNNER)).text
+        api.send_command(RUNNER, "/delete")
+        await api.next_message(RUNNER)
+        api.press(RUNNER, "Yes, erase it all")
+        assert "everything about you is erased" in (await api.next_message(RUNNER)).text
+    database = db.connect(path)
+    for table in ("schedule", "deliveries", "rotation", "checkins"):
+        count = database.execute(
+            f"SELECT COUNT(*) FROM {table} WHERE runner_id = ?", [RUNNER]
+        ).fetchone()[0]
+        assert count == 0, table
+    assert db.get_runner_row(database, RUNNER) is None
+    assert db.get_runner_row(database, RUNNER + 1) is not None, "other runners are untouched"
+
+
+def test_backup_command_copies_a_live_database(tmp_path: Path) -> None:
+    source = tmp_path / "live.db"
+    database = db.connect(source)
+    db.create_runner(database, 5, now=0)
+    target = tmp_path / "copies" / "backup.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "backup", str(target)],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "DATABASE_PATH": str(source)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    copy = sqlite3.connect(target)
+    assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert copy.execute("SELECT chat_id FROM runners").fetchall() == [(5,)]
+    database.conn.close()
+
+
+async def _typed(lines: list[str], pause: float = 1.2) -> AsyncIterator[str]:
+    for line in lines:
+        await asyncio.sleep(pause)
+        yield line
+
+
+async def test_sandbox_onboarding_tip_and_checkin(tmp_path: Path) -> None:
+    out = io.StringIO()
+    script = [
+        "/start",
+        "Berlin",
+        "#1",  # Mon
+        "#3",  # Wed
+        "#8",  # Done
+        "7:00",
+        "#1",  # tip at 07:00
+        "#1",  # looks good
+        "/tip",
+        ":later 3h",
+        ":time",
+        "/checkin",
+        "#1",  # pain 0
+        "#1",  # nothing unusual
+    ]
+    await asyncio.wait_for(
+        run_sandbox(tmp_path / "sandbox.db", lines=_typed(script), out=out), timeout=90
+    )
+    text = out.getvalue()
+    assert "BackStride sandbox" in text
+    assert "You're all set" in text
+    assert "[1] ✅ Done" in text, "a tip with its buttons"
+    assert "clock moved on" in text
+    assert "No pain today" in text and "not a diagnosis" in text
