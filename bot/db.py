@@ -166,6 +166,12 @@ def m001_initial(db: Database) -> None:
     )
     db.table("checkins").create_index(["delivery_id"], unique=True)
     db.table("checkins").create_index(["runner_id", "day"])
+    # The tick's expiry sweep looks only at open check-ins and recently sent questions.
+    db.execute("CREATE INDEX idx_checkins_open ON checkins (asked_at) WHERE status = 'open'")
+    db.execute(
+        "CREATE INDEX idx_deliveries_checkin_sent ON deliveries (sent_at) "
+        "WHERE kind = 'check_in' AND status = 'sent'"
+    )
     db.table("audit").create(
         {
             "id": int,
@@ -769,7 +775,7 @@ def expire_checkins(db: Database, sent_before: int) -> int:
             "INSERT OR IGNORE INTO checkins (runner_id, delivery_id, day, asked_at, step, status) "
             "SELECT runner_id, id, NULL, sent_at, 'pain', 'unanswered' FROM deliveries "
             "WHERE kind = 'check_in' AND status = 'sent' AND sent_at < ? AND sent_at >= ? "
-            "AND id NOT IN (SELECT delivery_id FROM checkins WHERE delivery_id IS NOT NULL)",
+            "AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.delivery_id = deliveries.id)",
             # Only the last few days: older ones were swept by earlier ticks.
             [sent_before, sent_before - 3 * 86400],
         ).rowcount
