@@ -66,7 +66,8 @@ def _serve(conn: Connection, chat_ids: range) -> None:
                 elif command == "stats":
                     conn.send((api.count("sendMessage", 200), api.count(status=429)))
                 elif command == "throttled":
-                    conn.send([(c.method, c.params.get("chat_id")) for c in api.calls if c.status == 429])
+                    throttled = [c for c in api.calls if c.status == 429]
+                    conn.send([(c.method, c.params.get("chat_id")) for c in throttled])
 
     asyncio.run(main())
 
