@@ -22,14 +22,21 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import advice, db, delivery, progress, texts
-from bot.handlers.common import Context, answer_query, keyboard, private_chat_id, say
+from bot.handlers.common import (
+    Context,
+    answer_query,
+    keyboard,
+    live_runner,
+    private_chat_id,
+    say,
+)
 from bot.keyboards import (
     RED_FLAGS,
     flag_rows,
     radiation_rows,
     unusual_rows,
 )
-from bot.models import RunnerStatus, SlotKind
+from bot.models import SlotKind
 from bot.planner import next_due
 from bot.ratelimit import REMINDER_PRIORITY, REPLY_PRIORITY
 from bot.services import Services, services
@@ -43,7 +50,6 @@ EMERGENCY_FLAGS = frozenset(
 HISTORY_DAYS = 60
 RAN_DELAY = dt.timedelta(hours=1)
 FOLLOW_UP_HOUR = dt.time(10, 0)
-LIVE = (RunnerStatus.ACTIVE.value, RunnerStatus.PAUSED.value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,11 +101,10 @@ async def _verdict_for(
 async def checkin_now(update: Update, context: Context) -> None:
     """/checkin: the first question straight away (through the outbox, ahead of reminders)."""
     svc = services(context)
-    chat_id = private_chat_id(update)
-    row = await svc.store.run(db.get_runner_row, chat_id) if chat_id else None
-    if chat_id is None or row is None or row["status"] not in LIVE:
-        await say(update, texts.CHECKIN_NOT_SUBSCRIBED)
+    row = await live_runner(update, context, texts.CHECKIN_NOT_SUBSCRIBED)
+    if row is None:
         return
+    chat_id = int(row["chat_id"])
     await svc.store.run(
         delivery.queue_now,
         chat_id,
@@ -114,11 +119,10 @@ async def checkin_now(update: Update, context: Context) -> None:
 async def ran(update: Update, context: Context) -> None:
     """/ran: check in an hour from now instead of at the planned time; once a day."""
     svc = services(context)
-    chat_id = private_chat_id(update)
-    row = await svc.store.run(db.get_runner_row, chat_id) if chat_id else None
-    if chat_id is None or row is None or row["status"] not in LIVE:
-        await say(update, texts.CHECKIN_NOT_SUBSCRIBED)
+    row = await live_runner(update, context, texts.CHECKIN_NOT_SUBSCRIBED)
+    if row is None:
         return
+    chat_id = int(row["chat_id"])
     now = svc.now()
     zone = _zone(row)
     local_today = now.astimezone(zone).date()
@@ -403,12 +407,11 @@ async def follow_up_button(update: Update, context: Context) -> None:
 
 async def progress_command(update: Update, context: Context) -> None:
     svc = services(context)
-    chat_id = private_chat_id(update)
-    row = await svc.store.run(db.get_runner_row, chat_id) if chat_id else None
+    row = await live_runner(update, context)
     chat = update.effective_chat
-    if chat_id is None or row is None or chat is None:
-        await say(update, texts.NOT_SUBSCRIBED)
+    if row is None or chat is None:
         return
+    chat_id = int(row["chat_id"])
     today = svc.now().astimezone(_zone(row)).date()
     since = (today - dt.timedelta(days=27)).isoformat()
     points = [

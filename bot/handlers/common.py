@@ -13,8 +13,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import texts
+from bot import db, texts
 from bot.models import Runner, RunnerStatus
+from bot.services import services
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,21 @@ def format_delay(minutes: int | None) -> str:
 
 def local_time_label(zone: str, now: dt.datetime) -> str:
     return now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+
+
+LIVE_STATUSES = (RunnerStatus.ACTIVE.value, RunnerStatus.PAUSED.value)
+
+
+async def live_runner(
+    update: Update, context: Context, refusal: str = texts.NOT_SUBSCRIBED
+) -> dict[str, Any] | None:
+    """The runner's row if they are subscribed (active or paused); otherwise say `refusal`."""
+    chat_id = private_chat_id(update)
+    row = await services(context).store.run(db.get_runner_row, chat_id) if chat_id else None
+    if row is None or row["status"] not in LIVE_STATUSES:
+        await say(update, refusal)
+        return None
+    return row
 
 
 def private_chat_id(update: Update) -> int | None:

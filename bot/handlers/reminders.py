@@ -10,26 +10,29 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import db, delivery, texts
-from bot.handlers.common import Context, answer_query, drop_buttons, private_chat_id, say
-from bot.models import TIP_CATEGORIES, RunnerStatus, SlotKind
+from bot.handlers.common import (
+    Context,
+    answer_query,
+    drop_buttons,
+    live_runner,
+    private_chat_id,
+    say,
+)
+from bot.models import TIP_CATEGORIES, SlotKind
 from bot.ratelimit import REMINDER_PRIORITY, REPLY_PRIORITY
 from bot.services import services
 
 log = logging.getLogger(__name__)
 
 SNOOZE = dt.timedelta(hours=1)
-LIVE = (RunnerStatus.ACTIVE.value, RunnerStatus.PAUSED.value)
 
 
 async def tip_now(update: Update, context: Context) -> None:
     svc = services(context)
-    chat_id = private_chat_id(update)
-    if chat_id is None:
+    row = await live_runner(update, context)
+    if row is None:
         return
-    row = await svc.store.run(db.get_runner_row, chat_id)
-    if row is None or row["status"] not in LIVE:
-        await say(update, texts.NOT_SUBSCRIBED)
-        return
+    chat_id = int(row["chat_id"])
     queued = await svc.store.run(
         delivery.queue_now,
         chat_id,

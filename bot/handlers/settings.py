@@ -21,14 +21,21 @@ from telegram.ext import (
 
 from bot import db, texts
 from bot.delivery import CHECK_IN_EXPIRY
-from bot.handlers.common import Context, answer_query, drop_buttons, keyboard, private_chat_id, say
+from bot.handlers.common import (
+    LIVE_STATUSES,
+    Context,
+    answer_query,
+    drop_buttons,
+    keyboard,
+    private_chat_id,
+    say,
+)
 from bot.models import RunnerStatus
 from bot.services import services
 
 log = logging.getLogger(__name__)
 
 PAUSE_LENGTHS = {"1d": dt.timedelta(days=1), "1w": dt.timedelta(weeks=1), "open": None}
-LIVE_STATUSES = (RunnerStatus.ACTIVE.value, RunnerStatus.PAUSED.value)
 
 
 async def _subscribed_row(update: Update, context: Context) -> dict[str, object] | None:
