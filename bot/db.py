@@ -846,3 +846,258 @@ class Store:
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
         self._executor.shutdown(wait=True)
+
+
+# --- Admin (issue 5) ---
+# Queries behind bot/admin.py: slot and tip edits, the audit trail, announcements and counts.
+# Callers that change several things wrap them in one `immediate` transaction.
+
+
+def get_slot(db: Database, slot_id: str) -> Slot | None:
+    rows = list(db.query("SELECT * FROM slots WHERE id = ?", [slot_id]))
+    return slot_from_row(rows[0]) if rows else None
+
+
+def slot_positions(db: Database) -> dict[str, int]:
+    return {r["id"]: r["position"] or 0 for r in db.query("SELECT id, position FROM slots")}
+
+
+def save_slots(db: Database, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or replace slot rows (built with `slot_to_row`)."""
+    if rows:
+        db.table("slots").upsert_all(rows, pk="id")
+
+
+def tip_versions(db: Database) -> dict[str, int]:
+    return {r["id"]: r["version"] or 1 for r in db.query("SELECT id, version FROM tips")}
+
+
+def save_tips(db: Database, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or replace tip rows (built with `tip_to_row`)."""
+    if rows:
+        db.table("tips").upsert_all(rows, pk="id")
+
+
+def add_audit(
+    db: Database,
+    *,
+    admin_id: int | None,
+    at: int,
+    action: str,
+    target: str,
+    before: Any,
+    after: Any,
+) -> int:
+    """One audit row: who, when, what, and the before / after states as JSON."""
+    cursor = db.execute(
+        "INSERT INTO audit (admin_id, at, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            admin_id,
+            at,
+            action,
+            target,
+            None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
+            None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True),
+        ],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def recent_audit(db: Database, limit: int) -> list[dict[str, Any]]:
+    return list(db.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", [limit]))
+
+
+def slot_reach(db: Database) -> dict[str, int]:
+    """Per slot: how many runners have an instant planned (a non-NULL next due)."""
+    cursor = db.execute(
+        "SELECT slot_id, COUNT(*) FROM schedule WHERE next_due IS NOT NULL GROUP BY slot_id"
+    )
+    return {slot_id: n for slot_id, n in cursor.fetchall()}
+
+
+def live_runner_rows(db: Database) -> list[dict[str, Any]]:
+    """Runners who can have planned instants: active, or paused until a known time."""
+    return list(
+        db.query(
+            "SELECT * FROM runners WHERE status = 'active' "
+            "OR (status = 'paused' AND paused_until IS NOT NULL)"
+        )
+    )
+
+
+def slot_schedule(db: Database, slot_id: str) -> dict[int, int | None]:
+    """Every runner's schedule row for one slot: runner id -> next due (or NULL)."""
+    cursor = db.execute("SELECT runner_id, next_due FROM schedule WHERE slot_id = ?", [slot_id])
+    return {runner_id: due for runner_id, due in cursor.fetchall()}
+
+
+def upsert_slot_schedule(
+    db: Database, slot_id: str, rows: Sequence[tuple[int, int | None]]
+) -> None:
+    """Set (runner, next due) for one slot, creating missing rows."""
+    db.conn.executemany(
+        "INSERT INTO schedule (runner_id, slot_id, next_due) VALUES (?, ?, ?) "
+        "ON CONFLICT (runner_id, slot_id) DO UPDATE SET next_due = excluded.next_due",
+        [(runner_id, slot_id, due) for runner_id, due in rows],
+    )
+
+
+def clear_slot_schedule(db: Database, slot_id: str) -> int:
+    """The slot fires for nobody (disabled): every runner's next due becomes NULL."""
+    cursor = db.execute(
+        "UPDATE schedule SET next_due = NULL WHERE slot_id = ? AND next_due IS NOT NULL",
+        [slot_id],
+    )
+    return int(cursor.rowcount)
+
+
+def drop_pending_slot(db: Database, slot_id: str, reason: str) -> int:
+    """Outbox rows of a slot that have not started sending are dropped (through the pending
+    index: only pending rows are read)."""
+    cursor = db.execute(
+        "UPDATE deliveries SET status = 'dropped', reason = ? "
+        "WHERE status = 'pending' AND slot_id = ?",
+        [reason, slot_id],
+    )
+    return int(cursor.rowcount)
+
+
+def last_due_by_runner(
+    db: Database, slot_id: str, runner_ids: Iterable[int], since: int
+) -> dict[int, int]:
+    """The latest outbox instant of a slot per runner that went out or will (not dropped),
+    looking back to `since`."""
+    found: dict[int, int] = {}
+    for part in _chunks(sorted(set(runner_ids))):
+        marks = ",".join("?" * len(part))
+        cursor = db.execute(
+            f"SELECT runner_id, MAX(due) FROM deliveries WHERE runner_id IN ({marks}) "
+            "AND slot_id = ? AND due >= ? AND status != 'dropped' GROUP BY runner_id",
+            [*part, slot_id, since],
+        )
+        for runner_id, due in cursor.fetchall():
+            found[runner_id] = due
+    return found
+
+
+def get_meta(db: Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_meta(db: Database, key: str, value: str | None) -> None:
+    if value is None:
+        db.execute("DELETE FROM meta WHERE key = ?", [key])
+    else:
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+
+def count_active_runners(db: Database) -> int:
+    row = db.execute("SELECT COUNT(*) FROM runners WHERE status = 'active'").fetchone()
+    return int(row[0])
+
+
+def max_delivery_id(db: Database) -> int:
+    row = db.execute("SELECT MAX(id) FROM deliveries").fetchone()
+    return int(row[0] or 0)
+
+
+def queue_to_active_runners(
+    db: Database, *, slot_id: str, kind: str, priority: int, payload: str, now: int
+) -> tuple[int, int, int]:
+    """One outbox row per active runner, in one INSERT ... SELECT; returns (rows, first id,
+    last id). Rows queued by one call have ids in that range (one writer per transaction)."""
+    before = max_delivery_id(db)
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO deliveries (runner_id, slot_id, due, kind, priority, payload, "
+        "status, not_before, created_at) "
+        "SELECT chat_id, ?, ?, ?, ?, ?, 'pending', ?, ? FROM runners WHERE status = 'active'",
+        [slot_id, now, kind, priority, payload, now, now],
+    )
+    queued = int(cursor.rowcount)
+    row = db.execute(
+        "SELECT MIN(id), MAX(id) FROM deliveries WHERE id > ? AND slot_id = ?", [before, slot_id]
+    ).fetchone()
+    return queued, int(row[0] or 0), int(row[1] or 0)
+
+
+def delivery_counts_in_range(db: Database, slot_id: str, first: int, last: int) -> dict[str, int]:
+    """Outbox rows of one slot by status, within an id range (a primary-key range scan)."""
+    cursor = db.execute(
+        "SELECT status, COUNT(*) FROM deliveries WHERE id BETWEEN ? AND ? AND slot_id = ? "
+        "GROUP BY status",
+        [first, last, slot_id],
+    )
+    return {status: n for status, n in cursor.fetchall()}
+
+
+def drop_pending_in_range(db: Database, slot_id: str, first: int, last: int, reason: str) -> int:
+    cursor = db.execute(
+        "UPDATE deliveries SET status = 'dropped', reason = ? "
+        "WHERE id BETWEEN ? AND ? AND slot_id = ? AND status = 'pending'",
+        [reason, first, last, slot_id],
+    )
+    return int(cursor.rowcount)
+
+
+_ID_SEARCH_COLUMNS = {("deliveries", "created_at"), ("checkins", "asked_at")}
+
+
+def first_id_since(db: Database, table: str, column: str, since: int) -> int:
+    """A row id such that every row inserted at or after `since` (by `column`, which grows with
+    insertion) has an id at least this large: a bisection over the primary key, so counting
+    "this week" reads only this week's rows instead of the whole table."""
+    if (table, column) not in _ID_SEARCH_COLUMNS:
+        raise ValueError(f"no id search on {table}.{column}")
+    bounds = db.execute(f"SELECT MIN(id), MAX(id) FROM {table}").fetchone()
+    if bounds[0] is None:
+        return 0
+    lo, hi = int(bounds[0]), int(bounds[1]) + 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        row = db.execute(
+            f"SELECT {column} FROM {table} WHERE id >= ? ORDER BY id LIMIT 1", [mid]
+        ).fetchone()
+        if row is None or (row[0] is not None and row[0] >= since):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def delivery_stats(
+    db: Database, *, first_id: int, day_start: int, week_start: int
+) -> dict[str, int]:
+    """Counts of outbox rows (announcements apart): sent and dropped today and this week, and
+    tips sent this week with how many were marked Done."""
+    row = db.execute(
+        "SELECT "
+        "SUM(status = 'sent' AND sent_at >= :day AND kind != 'announcement'), "
+        "SUM(status = 'sent' AND sent_at >= :week AND kind != 'announcement'), "
+        "SUM(status = 'dropped' AND created_at >= :day AND kind != 'announcement'), "
+        "SUM(status = 'dropped' AND created_at >= :week AND kind != 'announcement'), "
+        "SUM(status = 'sent' AND sent_at >= :week AND kind = 'tip'), "
+        "SUM(status = 'sent' AND sent_at >= :week AND kind = 'tip' AND done_at IS NOT NULL) "
+        "FROM deliveries WHERE id >= :first",
+        {"day": day_start, "week": week_start, "first": first_id},
+    ).fetchone()
+    keys = ("sent_today", "sent_week", "dropped_today", "dropped_week", "tips_week", "done_week")
+    return {key: int(value or 0) for key, value in zip(keys, row, strict=True)}
+
+
+def checkin_stats(db: Database, *, first_id: int, week_start: int) -> tuple[int, dict[int, int]]:
+    """Check-ins answered this week, and escalations (level 2 and up) this week by level."""
+    answered = db.execute(
+        "SELECT COUNT(*) FROM checkins WHERE id >= ? AND status = 'answered' AND answered_at >= ?",
+        [first_id, week_start],
+    ).fetchone()
+    cursor = db.execute(
+        "SELECT level, COUNT(*) FROM checkins WHERE id >= ? AND level >= 2 "
+        "AND COALESCE(answered_at, escalated_at, asked_at) >= ? GROUP BY level",
+        [first_id, week_start],
+    )
+    return int(answered[0] or 0), {level: n for level, n in cursor.fetchall()}

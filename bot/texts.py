@@ -247,3 +247,278 @@ COMMANDS = (
 def esc(text: str) -> str:
     """Escape text from a person before it goes into an HTML message."""
     return html.escape(text, quote=False)
+
+
+# --- Admin texts ---
+# /admin (bot/handlers/admin.py). Placeholders in braces are filled by the handler; anything
+# from a person or a file is escaped there first.
+
+ADMIN_NOT_ALLOWED = "⛔ Sorry, that's only for BackStride admins."
+ADMIN_STALE = "That button is out of date. Send /admin for a fresh menu."
+ADMIN_EXPIRED = "That admin question has expired. Send /admin to start again."
+ADMIN_TEXT_ONLY = "Please type your answer as text, or send /cancel."
+ADMIN_MENU = "🛠 <b>BackStride admin</b>\nWhat would you like to do?"
+ADMIN_MENU_BUTTONS = {
+    "sl": "🗓 Slots",
+    "tl": "💡 Tips",
+    "im": "📥 Re-import",
+    "st": "📊 Stats",
+    "an": "📣 Announcement",
+    "au": "📜 Audit",
+}
+ADMIN_CLOSE = "✖️ Close"
+ADMIN_CLOSED = "👍 Admin menu closed. /admin opens it again."
+ADMIN_BACK = "⬅️ Back"
+ADMIN_BACK_TO = "⬅️ {what}"
+ADMIN_BACK_SLOTS = "⬅️ Slots"
+ADMIN_HOME = "🏠 Menu"
+ADMIN_CANCEL = "✖️ Cancel"
+ADMIN_MORE = "… and {n} more"
+ADMIN_REFRESH = "🔄 Refresh"
+ADMIN_REFRESHED = "Updated"
+ADMIN_SAVED_TOAST = "Saved ✅"
+ADMIN_UNCHANGED = "Nothing changed: that is already the setting."
+ADMIN_NOT_SAVED = "❌ <b>Not saved</b>, nothing was changed:"
+ADMIN_RETRY = "Send it again, or /cancel."
+ADMIN_CATEGORY_LABELS = {
+    "warm_up": "Warm-up",
+    "core_strength": "Core strength",
+    "hips_glutes": "Hips and glutes",
+    "cross_training": "Cross-training",
+    "stretch_mobility": "Stretch and mobility",
+    "form": "Running form",
+    "footwear_surface": "Footwear and surfaces",
+    "recovery": "Recovery",
+    "everyday_back": "Everyday back care",
+}
+
+# Slots
+ADMIN_SLOTS = "🗓 <b>The plan</b> ({n} slots)"
+ADMIN_SLOTS_HINT = "\nTap a slot to change it."
+ADMIN_SLOT_LINE = (
+    "{n}. <b>{title}</b> · {kind}\n     {anchor} · {days} · {status} · reaches {reach}"
+)
+ADMIN_SLOT_DETAIL = (
+    "🗓 <b>{title}</b> <i>({id})</i>\n"
+    "Sends: {kind}\n"
+    "When: {anchor}, in each runner's own time zone\n"
+    "Days: {days}\n"
+    "Status: {status} · reaches {reach} runner(s)"
+)
+ADMIN_CHECKIN_DELAY_NOTE = "<i>Runners who chose their own check-in delay in /settings keep it.</i>"
+ADMIN_ON = "✅ on"
+ADMIN_OFF = "⏸ off"
+ADMIN_KIND_TIP = "tips ({categories})"
+ADMIN_KIND_CHECK_IN = "the post-run check-in"
+ADMIN_RUN = "the run"
+ADMIN_TIP_TIME = "the tip time"
+ADMIN_ANCHOR_FIXED = "at {time}"
+ADMIN_ANCHOR_AT = "at {base}"
+ADMIN_ANCHOR_BEFORE = "{duration} before {base}"
+ADMIN_ANCHOR_AFTER = "{duration} after {base}"
+ADMIN_DAYS_KINDS = {"run_days": "run days", "rest_days": "rest days", "every_day": "every day"}
+ADMIN_WEEKLY_SUFFIX = ", only the first each week"
+ADMIN_ANCHOR_BUTTONS = {
+    "fixed": "⏰ Fixed time",
+    "run": "🏃 From the run",
+    "tip": "💡 From tip time",
+}
+ADMIN_DAYS_BUTTON = "📅 Days"
+ADMIN_WEEKLY_ON = "🔁 Once a week: on"
+ADMIN_WEEKLY_OFF = "🔁 Once a week: off"
+ADMIN_ENABLE = "▶️ Switch on"
+ADMIN_DISABLE = "⏸ Switch off"
+ADMIN_ANCHOR_PROMPTS = {
+    "fixed": (
+        "⏰ <b>{title}</b> goes {now}.\n"
+        "Type the new local time, like <i>12:30</i> or <i>6:15pm</i>: every runner gets it at "
+        "that time in their own time zone."
+    ),
+    "run": (
+        "🏃 <b>{title}</b> goes {now}.\n"
+        "Type minutes from each runner's usual run time: <b>negative is before</b> the run "
+        "(<i>-45</i> = 45 min before), <b>positive is after</b> it (<i>120</i> = 2 h after). "
+        "From -720 to 720."
+    ),
+    "tip": (
+        "💡 <b>{title}</b> goes {now}.\n"
+        "Type minutes from each runner's daily tip time: <b>negative is before</b> it "
+        "(<i>-30</i> = 30 min before), <b>positive is after</b> it, <i>0</i> = at the tip time. "
+        "From -720 to 720."
+    ),
+}
+ADMIN_BAD_TIME = (
+    "I couldn't read “{text}” as a time. Try <i>12:30</i>, <i>07:05</i> or <i>6:15pm</i>."
+)
+ADMIN_BAD_MINUTES = (
+    "I couldn't read “{text}” as minutes. Type a whole number like <i>-45</i> (before) or "
+    "<i>30</i> (after)."
+)
+ADMIN_MINUTES_RANGE = "That's too far: use a number from -{limit} to {limit} minutes (12 hours)."
+ADMIN_SLOT_SAVED = "✅ Saved. {n} runner schedule(s) recomputed: it applies from the next reminder."
+ADMIN_DAYS = (
+    "📅 <b>Days for {title}</b>\nNow: {days}.\n"
+    "Pick run days, rest days or every day, or tap weekdays to choose them yourself."
+)
+ADMIN_DAYS_BUTTONS = {
+    "run_days": "🏃 Run days",
+    "rest_days": "🛋 Rest days",
+    "every_day": "📆 Every day",
+}
+ADMIN_ADD_SLOT = "➕ Add a slot"
+ADMIN_NEW_SLOT = (
+    "➕ <b>Add a slot</b>\nWhat should it send? A tip slot rotates through one category's tips."
+)
+ADMIN_NEW_CHECK_IN = "🩺 Post-run check-in"
+ADMIN_NEW_TIP_SLOT_TITLE = "{category} tips"
+ADMIN_NEW_CHECK_IN_TITLE = "Post-run check-in"
+ADMIN_SLOT_ADDED = (
+    "✅ Added <b>{title}</b>. New slots start <b>switched off</b>: set when and on which days, "
+    "then tap Switch on."
+)
+ADMIN_PREVIEW_DAY = "👁 Preview a runner's day"
+ADMIN_PREVIEW_PROMPT = (
+    "👁 Type a city or time zone (like <i>Berlin</i> or <i>America/New_York</i>). I'll show "
+    "what a runner there with the usual settings (runs Mon, Wed and Fri at 07:00, tip at "
+    "08:00) gets today and tomorrow."
+)
+ADMIN_ZONE_SUGGEST = "Which one do you mean: {zones}? Type it again."
+ADMIN_ZONE_UNKNOWN = (
+    "I couldn't find a time zone for “{text}”. Try a big city nearby or a zone like "
+    "<i>Europe/Paris</i>."
+)
+ADMIN_PREVIEW_HEAD = (
+    "👁 <b>A runner in {zone}</b>\n<i>Runs Mon, Wed and Fri at 07:00, tip at 08:00</i>"
+)
+ADMIN_PREVIEW_DAY_LABELS = ("Today", "Tomorrow", "Later")
+ADMIN_PREVIEW_DATE = "\n<b>{label}, {date}</b>"
+ADMIN_PREVIEW_NOTHING = "nothing"
+
+# Tips
+ADMIN_TIPS = "💡 <b>Tips</b>\nPick a category (in rotation / all)."
+ADMIN_CATEGORY_BUTTON = "{label} ({active}/{total})"
+ADMIN_ADD_TIP = "➕ Add a tip"
+ADMIN_ADD_TIP_HERE = "➕ Add a tip here"
+ADMIN_TIP_PAGE = (
+    "💡 <b>{label}</b> · page {page} of {pages}\nTap a tip to see, edit or retire it. 🚫 = retired."
+)
+ADMIN_NO_TIPS = "No tips in this category yet."
+ADMIN_PREV = "◀️ Previous"
+ADMIN_NEXT = "Next ▶️"
+ADMIN_TIP_DETAIL = "💡 <b>{title}</b>\n<i>{id}</i> · {category}\nStatus: {status}"
+ADMIN_TIP_VERSION = " · version {version}"
+ADMIN_TIP_ACTIVE = "✅ in rotation"
+ADMIN_TIP_RETIRED = "🚫 retired (kept for history)"
+ADMIN_TIP_PREVIEW = "👁 Preview"
+ADMIN_TIP_EDIT = "✏️ Edit"
+ADMIN_TIP_RETIRE = "🚫 Retire"
+ADMIN_TIP_REACTIVATE = "♻️ Put back in rotation"
+ADMIN_TIP_CATEGORY = "➕ <b>New tip</b>\nWhich category?"
+ADMIN_TIP_ADD_PROMPT = (
+    "✏️ <b>New {label} tip</b>\nSend it as one message: the <b>first line is the title</b> (up "
+    "to 80 characters), the rest is the tip (up to 600). Bold, italic and links work, from "
+    "Telegram's formatting menu or as tags like &lt;b&gt;bold&lt;/b&gt;."
+)
+ADMIN_TIP_EDIT_PROMPT = (
+    "✏️ <b>Edit: {title}</b>\nSend the new version as one message: the first line is the "
+    "title, the rest is the tip. The tip now:\n\n<code>{body}</code>"
+)
+ADMIN_TIP_ADDED = "✅ Added to {label}: it is in rotation from the next reminder."
+ADMIN_TIP_SAVED = "✅ Saved: runners get the new version from now on."
+ADMIN_TIP_RETIRED_NOTE = "🚫 Retired: out of rotation, kept for history."
+ADMIN_TIP_REACTIVATED = "♻️ Back in rotation."
+ADMIN_SLOT_STARVED = (
+    "⚠️ <b>{title}</b> has no tips left to send ({label} has none in rotation): it sends "
+    "nothing until you add a tip or put one back."
+)
+ADMIN_AS_RUNNERS_SEE_IT = "<i>As runners see it:</i>"
+
+# Re-import
+ADMIN_IMPORT_REFUSED = (
+    "❌ <b>schedules/ has {n} problem(s), so nothing was changed.</b> Fix the files and try again:"
+)
+ADMIN_IMPORT_SAME = "✅ The running plan and tips already match schedules/. Nothing to import."
+ADMIN_IMPORT_DIFF = (
+    "📥 <b>Re-import from schedules/</b>\nThe files replace what differs here (changes made "
+    "in Telegram included):"
+)
+ADMIN_IMPORT_CONFIRM = "\nApply these changes?"
+ADMIN_IMPORT_APPLY = "✅ Apply"
+ADMIN_IMPORT_DONE = (
+    "✅ <b>Imported.</b> Runners' schedules are recomputed: it applies from the next reminder."
+)
+ADMIN_DIFF_SLOTS_ADDED = "<b>Slots added ({n})</b>"
+ADMIN_DIFF_SLOTS_CHANGED = "<b>Slots changed ({n})</b>"
+ADMIN_DIFF_SLOTS_DISABLED = "<b>Slots switched off ({n})</b>, no longer in the files"
+ADMIN_DIFF_TIPS_ADDED = "<b>Tips added ({n})</b>"
+ADMIN_DIFF_TIPS_CHANGED = "<b>Tips changed ({n})</b>"
+ADMIN_DIFF_TIPS_RETIRED = "<b>Tips retired ({n})</b>, no longer in the files"
+
+# Stats (counts only)
+ADMIN_STATS = (
+    "📊 <b>Stats</b> <i>(counts only; days in UTC, weeks from Monday)</i>\n"
+    "👥 Runners: {runners}\n"
+    "📨 Reminders sent: {sent_today} today · {sent_week} this week\n"
+    "🗑 Not sent (late, no tip, blocked): {dropped_today} today · {dropped_week} this week\n"
+    "🩺 Check-ins answered this week: {checkins}\n"
+    "🚨 Escalations this week: {escalations}\n"
+    "✅ “Done” this week: {done}"
+)
+ADMIN_STATS_STATUSES = {
+    "active": "active",
+    "paused": "paused",
+    "stopped": "stopped",
+    "blocked": "blocked",
+    "onboarding": "setting up",
+}
+ADMIN_STATS_LEVELS = {2: "see a clinician", 3: "urgent", 4: "emergency"}
+ADMIN_STATS_DONE = "{percent}% ({done} of {tips} tips)"
+ADMIN_STATS_NO_DONE = "no tips sent yet this week"
+
+# Audit
+ADMIN_AUDIT = "📜 <b>Last changes</b> (newest first, times in UTC)"
+ADMIN_AUDIT_EMPTY = "No changes yet."
+ADMIN_AUDIT_LINE = "\n<b>#{id}</b> {at} · admin {admin}\n{action} · {target}\n<i>{summary}</i>"
+ADMIN_AUDIT_ACTIONS = {
+    "slot_anchor": "time changed",
+    "slot_days": "days changed",
+    "slot_weekly": "once a week changed",
+    "slot_enable": "switched on",
+    "slot_disable": "switched off",
+    "slot_add": "slot added",
+    "tip_add": "tip added",
+    "tip_edit": "tip edited",
+    "tip_retire": "tip retired",
+    "tip_reactivate": "tip back in rotation",
+    "reimport": "re-import",
+    "reimport_slot": "re-import: slot",
+    "reimport_tip": "re-import: tip",
+    "announce": "announcement",
+    "announce_cancel": "announcement stopped",
+}
+
+# Announcements
+ADMIN_ANNOUNCE_PROMPT = (
+    "📣 <b>Announcement</b>\nType the message for all {n} active runners. Bold, italic and "
+    "links work (Telegram's formatting or HTML tags); up to {limit} characters. You'll see a "
+    "preview before anything is sent."
+)
+ADMIN_ANNOUNCE_CONFIRM = (
+    "☝️ That's the preview. It goes to <b>{n} active runner(s)</b>, after any urgent "
+    "messages, at Telegram's pace (about {minutes} min). Send it?"
+)
+ADMIN_ANNOUNCE_SEND = "📣 Send to {n} runners"
+ADMIN_ANNOUNCE_DISCARD = "✖️ Discard"
+ADMIN_ANNOUNCE_DISCARDED = "🗑 Discarded: nothing was sent."
+ADMIN_ANNOUNCE_GONE = "That announcement was already sent or discarded: nothing new was sent."
+ADMIN_ANNOUNCE_QUEUED = "✅ Announcement #{n} is going out to {queued} runner(s)."
+ADMIN_ANNOUNCE_PROGRESS = (
+    "📣 Announcement #{n}: {sent} of {queued} sent · {pending} still to go · {failed} failed "
+    "· {dropped} not sent"
+)
+ADMIN_ANNOUNCE_REFRESH = "🔄 Progress"
+ADMIN_ANNOUNCE_STOP = "⛔ Stop sending"
+ADMIN_ANNOUNCE_STOPPED = (
+    "⛔ Announcement #{n} stopped: {cancelled} not sent ({sent} had already gone out)."
+)
+ADMIN_NOT_QUEUED = "❌ <b>Not sent</b>, nothing was queued:"
