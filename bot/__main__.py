@@ -53,6 +53,63 @@ def _backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_schedules(args: argparse.Namespace) -> int:
+    from bot import admin, db
+    from bot.content import check_schedules
+
+    settings = load_settings(require_token=False)
+    if not settings.database_path.exists():
+        print(f"backstride: no database at {settings.database_path}", file=sys.stderr)
+        return 1
+    database = db.connect(settings.database_path)
+    try:
+        written = admin.export_schedules(database, Path(args.dir))
+    except OSError as exc:
+        print(f"backstride: cannot write to {args.dir}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    finally:
+        database.conn.close()
+    problems = check_schedules(Path(args.dir))
+    for line in problems:
+        print(line)
+    if problems:
+        print(
+            f"backstride: exported, but {len(problems)} problem(s) in {args.dir}", file=sys.stderr
+        )
+        return 1
+    print(f"exported {len(written)} file(s) from {settings.database_path} to {args.dir}")
+    return 0
+
+
+def _stats(_: argparse.Namespace) -> int:
+    """The admin's counts, for a host's shell or monitoring (counts only, never answers)."""
+    import datetime as dt
+
+    from bot import admin, db
+
+    settings = load_settings(require_token=False)
+    if not settings.database_path.exists():
+        print(f"backstride: no database at {settings.database_path}", file=sys.stderr)
+        return 1
+    database = db.connect(settings.database_path)
+    try:
+        figures = admin.stats(database, dt.datetime.now(dt.UTC))
+    finally:
+        database.conn.close()
+    for status, count in sorted(figures.runners.items()):
+        print(f"runners_{status}: {count}")
+    print(f"reminders_sent_today: {figures.sent_today}")
+    print(f"reminders_sent_week: {figures.sent_week}")
+    print(f"reminders_dropped_today: {figures.dropped_today}")
+    print(f"reminders_dropped_week: {figures.dropped_week}")
+    print(f"checkins_answered_week: {figures.checkins_week}")
+    for level, count in sorted(figures.escalations_week.items()):
+        print(f"escalations_level_{level}_week: {count}")
+    rate = figures.done_rate
+    print(f"done_rate_week: {'n/a' if rate is None else f'{rate:.0%}'}")
+    return 0
+
+
 def _sandbox(args: argparse.Namespace) -> int:
     import asyncio
     import logging
@@ -76,6 +133,12 @@ def parser() -> argparse.ArgumentParser:
     backup = commands.add_parser("backup", help="consistent copy of the database, while running")
     backup.add_argument("path", help="where to write the copy")
     backup.set_defaults(func=_backup)
+    export = commands.add_parser(
+        "export-schedules", help="write the live plan and tips to DIR as YAML, like schedules/"
+    )
+    export.add_argument("dir", help="where to write plan.yaml and tips/")
+    export.set_defaults(func=_export_schedules)
+    commands.add_parser("stats", help="print the admin counts").set_defaults(func=_stats)
     sandbox = commands.add_parser(
         "sandbox", help="chat with the bot in this terminal (no token, no internet)"
     )

@@ -21,6 +21,7 @@ from bot import content, db, texts
 from bot.config import Settings
 from bot.db import Store
 from bot.delivery import Engine, Sender, schedule_missing
+from bot.handlers import admin as admin_handlers
 from bot.handlers import checkin, onboarding, privacy, reminders
 from bot.handlers import settings as settings_handlers
 from bot.http import AiohttpRequest
@@ -152,6 +153,7 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Bot
     application = builder.build()
     application.bot_data["services"] = svc
     application.add_handler(onboarding.build())
+    admin_handlers.register(application)  # before the catch-alls, which take any button
     settings_handlers.register(application)
     reminders.register(application)
     checkin.register(application)

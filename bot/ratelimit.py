@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,10 @@ PACED_ENDPOINTS = frozenset(
         "forwardMessage",
     }
 )
+# Replies hit by a 5xx or a network error are tried again after these pauses.
+REPLY_RETRY_DELAYS = (0.5, 1.5)
+# getUpdates has the updater's own back-off; retrying it here would only delay that.
+UNRETRIED_ENDPOINTS = frozenset({"getUpdates", "setWebhook", "deleteWebhook", "close", "logOut"})
 PER_CHAT_INTERVAL = 1.0
 PER_CHAT_BURST = 3.0
 
@@ -193,6 +197,15 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         rate_limit_args: dict[str, Any] | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if endpoint not in PACED_ENDPOINTS:
+            if endpoint in UNRETRIED_ENDPOINTS:
+                return await callback(*args, **kwargs)
+            for delay in REPLY_RETRY_DELAYS:
+                try:
+                    return await callback(*args, **kwargs)
+                except BadRequest:  # PTB's BadRequest is a NetworkError: never retry it
+                    raise
+                except NetworkError:  # 5xx, a dropped connection or a time-out
+                    await asyncio.sleep(delay)
             return await callback(*args, **kwargs)
         options = rate_limit_args or {}
         priority = int(options.get("priority", REPLY_PRIORITY))
@@ -200,12 +213,25 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         raw_chat = data.get("chat_id")
         chat_id = raw_chat if isinstance(raw_chat, int) else None
         attempt = 0
+        network_errors = 0
         while True:
             await self._chat_turn(chat_id, bulk)
             await self._slot(priority)
             await self._window_turn()
             try:
                 result = await callback(*args, **kwargs)
+            except BadRequest:
+                self._finished()
+                raise
+            except NetworkError:
+                self._finished()
+                # A person is waiting for this reply: try again shortly (twice). Bulk sends
+                # go back to the outbox instead, with its own back-off.
+                network_errors += 1
+                if bulk or network_errors > len(REPLY_RETRY_DELAYS):
+                    raise
+                await asyncio.sleep(REPLY_RETRY_DELAYS[network_errors - 1])
+                continue
             except RetryAfter as exc:
                 self._finished()
                 retry_after = exc.retry_after

@@ -147,3 +147,23 @@ async def test_sandbox_onboarding_tip_and_checkin(tmp_path: Path) -> None:
     assert "[1] ✅ Done" in text, "a tip with its buttons"
     assert "clock moved on" in text
     assert "No pain today" in text and "not a diagnosis" in text
+
+
+def test_stats_command_prints_counts_only(tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    database = db.connect(path)
+    db.create_runner(database, 5, now=0)
+    db.update_runner(database, 5, now=0, status="active")
+    db.create_runner(database, 6, now=0)
+    database.conn.close()
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "stats"],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "DATABASE_PATH": str(path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "runners_active: 1" in lines and "runners_onboarding: 1" in lines
+    assert "reminders_sent_today: 0" in lines
