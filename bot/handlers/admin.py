@@ -38,7 +38,16 @@ from telegram.warnings import PTBUserWarning
 
 from bot import admin, content, db, texts
 from bot.delivery import Engine, render_tip
-from bot.handlers.common import Buttons, Context, answer_query, chunk, format_delay, keyboard, say
+from bot.handlers.common import (
+    Buttons,
+    Context,
+    answer_query,
+    chunk,
+    format_delay,
+    keyboard,
+    parse_id,
+    say,
+)
 from bot.models import TIP_CATEGORIES, Anchor, AnchorKind, Days, DaysKind, Slot, SlotKind, Tip
 from bot.planner import parse_clock
 from bot.services import Services, services
@@ -641,9 +650,10 @@ async def _typed_preview(
 
 
 def _category_arg(args: list[str]) -> str | None:
-    if not args or not args[0].isdigit() or int(args[0]) >= len(TIP_CATEGORIES):
+    index = parse_id(args[0]) if args else None
+    if index is None or index >= len(TIP_CATEGORIES):
         return None
-    return TIP_CATEGORIES[int(args[0])]
+    return TIP_CATEGORIES[index]
 
 
 async def _tip_for(context: Context, reference: str) -> Tip | None:
@@ -669,7 +679,7 @@ async def _tip_categories(update: Update, context: Context, args: list[str], pre
 
 async def _tip_page(update: Update, context: Context, args: list[str], press: Press) -> State:
     category = _category_arg(args)
-    page = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
+    page = (parse_id(args[1]) if len(args) > 1 else None) or 0
     if category is None:
         return await _stale(update, press)
     tips, page, pages = await services(context).store.run(admin.list_tips, category, page)
@@ -1056,7 +1066,7 @@ async def _discard_announcement(
 
 
 def _number(args: list[str]) -> int | None:
-    return int(args[0]) if args and args[0].isdigit() else None
+    return parse_id(args[0]) if args else None
 
 
 async def _announcement_progress(

@@ -27,6 +27,7 @@ from bot.handlers.common import (
     answer_query,
     keyboard,
     live_runner,
+    parse_id,
     private_chat_id,
     say,
 )
@@ -164,10 +165,11 @@ async def checkin_button(update: Update, context: Context) -> None:
     chat_id = private_chat_id(update)
     assert query is not None and query.data is not None
     parts = query.data.split(":")
-    if len(parts) < 3 or not parts[2].isdigit() or chat_id is None:
+    delivery_id = parse_id(parts[2]) if len(parts) >= 3 else None
+    if delivery_id is None or chat_id is None:
         await answer_query(update, texts.STALE_BUTTON)
         return
-    step, delivery_id, value = parts[1], int(parts[2]), (parts[3] if len(parts) > 3 else "")
+    step, value = parts[1], (parts[3] if len(parts) > 3 else "")
     sent = await svc.store.run(db.get_delivery, delivery_id)
     if sent is None or sent["runner_id"] != chat_id or sent["kind"] != SlotKind.CHECK_IN.value:
         await answer_query(update, texts.STALE_BUTTON)
@@ -200,10 +202,10 @@ async def checkin_button(update: Update, context: Context) -> None:
 
 
 async def _pain(update: Update, svc: Services, checkin: dict[str, Any], value: str) -> None:
-    if not value.isdigit() or not 0 <= int(value) <= 10:
+    pain = parse_id(value)
+    if pain is None or not 0 <= pain <= 10:
         await answer_query(update, texts.STALE_BUTTON)
         return
-    pain = int(value)
     await answer_query(update)
     delivery_id = int(checkin["delivery_id"])
     if pain == 0:
@@ -265,10 +267,11 @@ async def _flag(update: Update, svc: Services, checkin: dict[str, Any], value: s
         await _edit(update)
         await _finish(update, svc, checkin, [] if value == "none" else _flags(checkin))
         return
-    if not value.isdigit() or int(value) >= len(RED_FLAGS):
+    index = parse_id(value)
+    if index is None or index >= len(RED_FLAGS):
         await answer_query(update, texts.STALE_BUTTON)
         return
-    flag = RED_FLAGS[int(value)]
+    flag = RED_FLAGS[index]
     flags = _flags(checkin)
     flags = [f for f in flags if f is not flag] if flag in flags else [*flags, flag]
     await svc.store.run(db.update_checkin, checkin["id"], red_flags=[f.value for f in flags])
@@ -364,7 +367,8 @@ async def follow_up_button(update: Update, context: Context) -> None:
     chat_id = private_chat_id(update)
     assert query is not None and query.data is not None
     _, raw_id, answer = [*query.data.split(":", 2), "", ""][:3]
-    sent = await svc.store.run(db.get_delivery, int(raw_id)) if raw_id.isdigit() else None
+    follow_up_id = parse_id(raw_id)
+    sent = await svc.store.run(db.get_delivery, follow_up_id) if follow_up_id else None
     valid = answer in texts.FOLLOW_UP_BUTTONS
     if (
         sent is None

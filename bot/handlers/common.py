@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -119,6 +120,15 @@ async def live_runner(
         await say(update, refusal)
         return None
     return row
+
+
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def parse_id(text: str) -> int | None:
+    """A number from callback data, or None. Button data can be forged: `str.isdigit` lets
+    through "²" (which int() refuses) and 40-digit numbers (which SQLite refuses)."""
+    return int(text) if _ID.fullmatch(text) else None
 
 
 def private_chat_id(update: Update) -> int | None:

@@ -13,6 +13,7 @@ import logging
 import warnings
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -121,8 +122,8 @@ async def after_answer(update: Update, context: Context, note: str = "") -> Stat
     svc = services(context)
     chat_id = private_chat_id(update)
     row = await svc.store.run(db.get_runner_row, chat_id)
-    if row is None:
-        return END
+    if row is None:  # erased (/delete) while this conversation was open
+        return await _gone(update)
     if row["status"] != RunnerStatus.ONBOARDING.value:
         await svc.reschedule(row["chat_id"])
         await say(update, _with_note(note, texts.SETTINGS_SAVED), menu_keyboard())
@@ -139,6 +140,13 @@ async def after_answer(update: Update, context: Context, note: str = "") -> Stat
         if not row[column]:
             return await ask(update, context, step, note)
     return await ask(update, context, CONFIRM, note)
+
+
+async def _gone(update: Update) -> State:
+    """The runner's data was erased mid-conversation: say so, and end it."""
+    await answer_query(update, texts.NOT_SUBSCRIBED)
+    await say(update, texts.NOT_SUBSCRIBED)
+    return END
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,12 +264,16 @@ async def day_toggle(update: Update, context: Context) -> State:
     assert query is not None and query.data is not None and chat_id is not None
     day = int(query.data.removeprefix("p:day:"))
     row = await svc.store.run(db.get_runner_row, chat_id)
-    if row is None:
-        return END
+    if row is None:  # erased (/delete) while this conversation was open
+        return await _gone(update)
     days = set(db.runner_from_row(row).run_days) ^ {day}
     await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), run_days=frozenset(days))
     await answer_query(update)
-    await query.edit_message_reply_markup(days_keyboard(frozenset(days)))  # type: ignore[arg-type]
+    try:
+        await query.edit_message_reply_markup(days_keyboard(frozenset(days)))  # type: ignore[arg-type]
+    except BadRequest:
+        # Too old to edit (Telegram allows 48 h) or gone: ask afresh, with the saved days.
+        return await ask(update, context, DAYS)
     return DAYS
 
 
@@ -269,8 +281,8 @@ async def days_done(update: Update, context: Context) -> State:
     svc = services(context)
     chat_id = private_chat_id(update)
     row = await svc.store.run(db.get_runner_row, chat_id)
-    if row is None:
-        return END
+    if row is None:  # erased (/delete) while this conversation was open
+        return await _gone(update)
     if not row["run_days"]:
         await answer_query(update, texts.DAYS_NONE, alert=True)
         return DAYS

@@ -15,6 +15,7 @@ from bot.handlers.common import (
     answer_query,
     drop_buttons,
     live_runner,
+    parse_id,
     private_chat_id,
     say,
 )
@@ -53,7 +54,8 @@ async def reminder_button(update: Update, context: Context) -> None:
     chat_id = private_chat_id(update)
     assert query is not None and query.data is not None
     _, action, raw_id = query.data.split(":", 2)
-    row = await svc.store.run(db.get_delivery, int(raw_id)) if raw_id.isdigit() else None
+    delivery_id = parse_id(raw_id)
+    row = await svc.store.run(db.get_delivery, delivery_id) if delivery_id else None
     # A forged or foreign id: the delivery must be one we sent to this very chat.
     # ("sending": the message is out but its outcome is not recorded yet.)
     if row is None or row["runner_id"] != chat_id or row["status"] not in ("sent", "sending"):
