@@ -28,6 +28,7 @@ from bot.http import AiohttpRequest
 from bot.persistence import SqlitePersistence
 from bot.ratelimit import PacedRateLimiter
 from bot.services import Clock, Services, system_clock
+from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Bot
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
-        .concurrent_updates(False)
+        .concurrent_updates(PerChatUpdateProcessor())
     )
     application = builder.build()
     application.bot_data["services"] = svc
