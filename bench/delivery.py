@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 from bot import db  # noqa: E402
 from bot.app import BotApp, build_application, running, seed_if_needed  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.delivery import Engine  # noqa: E402
+from bot.delivery import Engine, plan_slots  # noqa: E402
 from bot.planner import next_due_all  # noqa: E402
 
 TOKEN = "123456:BENCH-abcdefghijklmnopqrstuvwxyz0123"
@@ -118,7 +118,7 @@ def populate(path: Path, runners: int) -> float:
             }
         )
     database.table("runners").insert_all(rows, batch_size=5000)
-    slots = [s for s in db.load_slots(database) if s.enabled]
+    slots = [s for s in plan_slots(database) if s.enabled]
     started = time.perf_counter()
     schedule = []
     for row in rows:
@@ -126,7 +126,8 @@ def populate(path: Path, runners: int) -> float:
             {
                 **row,
                 "paused_until": None,
-                "checkin_delay": 120,
+                "checkin_delay": None,
+                "summary_day": 6,
                 "running_paused": 0,
                 "language": "en",
             }
