@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from bot.config import ConfigError, configure_logging, load_settings
+from sqlite_utils import Database
+
+from bot.config import ConfigError, Settings, configure_logging, load_settings
 
 
 def _run(_: argparse.Namespace) -> int:
@@ -37,38 +40,44 @@ def _check_schedules(args: argparse.Namespace) -> int:
     return 0
 
 
-def _backup(args: argparse.Namespace) -> int:
+class _NoDatabase(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _existing_database() -> Iterator[tuple[Settings, Database]]:
+    """The database at DATABASE_PATH, which must exist already (these commands never create it)."""
     from bot import db
 
     settings = load_settings(require_token=False)
     if not settings.database_path.exists():
-        print(f"backstride: no database at {settings.database_path}", file=sys.stderr)
-        return 1
+        raise _NoDatabase(f"no database at {settings.database_path}")
     database = db.connect(settings.database_path)
     try:
-        db.backup_to(database, Path(args.path))
+        yield settings, database
     finally:
         database.conn.close()
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from bot import db
+
+    with _existing_database() as (settings, database):
+        db.backup_to(database, Path(args.path))
     print(f"backed up {settings.database_path} to {args.path}")
     return 0
 
 
 def _export_schedules(args: argparse.Namespace) -> int:
-    from bot import admin, db
+    from bot import admin
     from bot.content import check_schedules
 
-    settings = load_settings(require_token=False)
-    if not settings.database_path.exists():
-        print(f"backstride: no database at {settings.database_path}", file=sys.stderr)
-        return 1
-    database = db.connect(settings.database_path)
     try:
-        written = admin.export_schedules(database, Path(args.dir))
+        with _existing_database() as (settings, database):
+            written = admin.export_schedules(database, Path(args.dir))
     except OSError as exc:
         print(f"backstride: cannot write to {args.dir}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    finally:
-        database.conn.close()
     problems = check_schedules(Path(args.dir))
     for line in problems:
         print(line)
@@ -85,17 +94,10 @@ def _stats(_: argparse.Namespace) -> int:
     """The admin's counts, for a host's shell or monitoring (counts only, never answers)."""
     import datetime as dt
 
-    from bot import admin, db
+    from bot import admin
 
-    settings = load_settings(require_token=False)
-    if not settings.database_path.exists():
-        print(f"backstride: no database at {settings.database_path}", file=sys.stderr)
-        return 1
-    database = db.connect(settings.database_path)
-    try:
+    with _existing_database() as (_settings, database):
         figures = admin.stats(database, dt.datetime.now(dt.UTC))
-    finally:
-        database.conn.close()
     for status, count in sorted(figures.runners.items()):
         print(f"runners_{status}: {count}")
     print(f"reminders_sent_today: {figures.sent_today}")
@@ -155,6 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"backstride: {exc}", file=sys.stderr)
         return 2
+    except _NoDatabase as exc:
+        print(f"backstride: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 0
 
