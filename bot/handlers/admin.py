@@ -475,8 +475,9 @@ async def _slot_change(
     reference: str,
     operation: Callable[..., admin.SlotChange],
     value: Any,
-    rows: Callable[[Slot], Buttons] = _slot_rows,
+    view: Callable[[admin.SlotChange], tuple[str, Buttons]] | None = None,
 ) -> State:
+    """Apply one slot edit as this admin and show the result (the slot screen by default)."""
     svc = services(context)
     admin_id = _admin_id(update, context)
     slot = await _slot_for(context, reference)
@@ -491,9 +492,8 @@ async def _slot_change(
         return MENU
     svc.wake_sender()
     press.toast = texts.ADMIN_SAVED_TOAST if change.before != change.slot else None
-    await _show(
-        update, _slot_text(change.slot, change.reach, _saved_note(change)), rows(change.slot)
-    )
+    text, buttons = (view or _slot_view)(change)
+    await _show(update, text, buttons)
     return MENU
 
 
@@ -520,27 +520,22 @@ async def _days(update: Update, context: Context, args: list[str], press: Press)
     return MENU
 
 
+def _slot_view(change: admin.SlotChange) -> tuple[str, Buttons]:
+    return _slot_text(change.slot, change.reach, _saved_note(change)), _slot_rows(change.slot)
+
+
+def _days_view(change: admin.SlotChange) -> tuple[str, Buttons]:
+    new = change.slot
+    text = texts.ADMIN_DAYS.format(title=texts.esc(new.title), days=days_words(new.days))
+    return f"{_saved_note(change)}\n\n{text}", _days_rows(new)
+
+
 async def _days_change(
     update: Update, context: Context, press: Press, reference: str, days: Days
 ) -> State:
-    svc = services(context)
-    admin_id = _admin_id(update, context)
-    slot = await _slot_for(context, reference)
-    if slot is None or admin_id is None:
-        return await _stale(update, press)
-    try:
-        change = await svc.store.run(
-            admin.set_slot_days, slot.id, days, admin_id=admin_id, now=svc.now(), grace=_grace(svc)
-        )
-    except admin.AdminError as exc:
-        press.toast, press.alert = "\n".join(exc.problems)[:190], True
-        return MENU
-    svc.wake_sender()
-    press.toast = texts.ADMIN_SAVED_TOAST if change.before != change.slot else None
-    new = change.slot
-    text = texts.ADMIN_DAYS.format(title=texts.esc(new.title), days=days_words(new.days))
-    await _show(update, f"{_saved_note(change)}\n\n{text}", _days_rows(new))
-    return MENU
+    return await _slot_change(
+        update, context, press, reference, admin.set_slot_days, days, _days_view
+    )
 
 
 async def _days_kind(update: Update, context: Context, args: list[str], press: Press) -> State:
