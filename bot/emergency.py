@@ -1,11 +1,16 @@
-"""Which emergency number to show a runner, guessed from their IANA time zone.
+"""Which emergency number to show a runner: by the country they told us, or guessed from their
+IANA time zone.
+
+The country is asked during onboarding (``match_country`` understands the answer, and
+``number_for_country`` / ``nhs_111_for_country`` / ``country_name`` serve it; country names
+come from tzdata's ``iso3166.tab``). The zone-based functions below remain for older callers.
 
 The country comes from the tz database's ``zone.tab`` (one ISO 3166 country per zone) shipped
 in the ``tzdata`` package; backward-compatible names such as ``US/Eastern``, ``Asia/Calcutta``
 or ``Europe/Kiev`` are resolved through the link lines (``L target alias``) of ``tzdata.zi``
 from the same package, but only when the link's target zone belongs to a single country (tzdata
 merges zones across borders: "Iceland" links to Africa/Abidjan); a small explicit map covers the
-merged ones. Both files are parsed once and cached.
+merged ones. All files are parsed once and cached.
 
 Unknown zones (``UTC``, ``Etc/GMT+3``, typos) give ``None``: the caller then says
 "your local emergency number" instead of guessing.
@@ -13,27 +18,39 @@ Unknown zones (``UTC``, ``Etc/GMT+3``, typos) give ``None``: the caller then say
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib.resources
 import logging
-from collections.abc import Mapping
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 __all__ = [
+    "COMMON_COUNTRIES",
     "EMERGENCY_NUMBERS",
+    "MAX_COUNTRY_SUGGESTIONS",
     "country_for_zone",
+    "country_name",
     "emergency_number",
+    "match_country",
     "nhs_111_applies",
+    "nhs_111_for_country",
+    "number_for_country",
 ]
 
 log = logging.getLogger(__name__)
 
 # Emergency number by ISO 3166 country code. Where ambulance, police and fire have separate
-# numbers this is the AMBULANCE number (the verdicts that use it are medical). Only countries
-# we are confident about are listed; anything else falls back to "your local emergency number".
+# numbers this is the AMBULANCE number (the verdicts that use it are medical), unless one number
+# really reaches every service (112 in the EU, where the law requires it to reach ambulances).
+# Only countries we are confident about are listed; anything else falls back to "your local
+# emergency number". Every entry is checked against the emergency short-number metadata of the
+# `phonenumbers` package in tests/test_emergency.py (the few exceptions are explained there).
 EMERGENCY_NUMBERS: Mapping[str, str] = MappingProxyType(
     {
-        # EU / EEA: the single European emergency number.
+        # EU, plus Iceland: the single European emergency number.
         "AT": "112",
         "BE": "112",
         "BG": "112",
@@ -62,24 +79,24 @@ EMERGENCY_NUMBERS: Mapping[str, str] = MappingProxyType(
         "ES": "112",
         "SE": "112",
         "IS": "112",
-        "LI": "112",
-        "NO": "112",
         # Rest of Europe where 112 reaches every service.
         "AX": "112",  # Åland
         "FO": "112",  # Faroe Islands
-        "SJ": "112",  # Svalbard
-        "CH": "112",  # 144 is the direct ambulance line; 112 works everywhere
-        "AD": "112",
         "MC": "112",
-        "SM": "112",
         "VA": "112",
         "GI": "112",
         "MD": "112",
-        "UA": "112",  # 103 is the ambulance; 112 works
-        "RU": "112",  # 103 is the ambulance; 112 works
         "GE": "112",
         "TR": "112",
-        # Europe, ambulance numbers.
+        # Europe, ambulance numbers (112 exists but reaches the police, or not everywhere).
+        "NO": "113",  # medical emergencies; 112 is the police
+        "SJ": "113",  # Svalbard, as mainland Norway
+        "CH": "144",
+        "LI": "144",  # as Switzerland
+        "AD": "116",  # SUM, the medical emergency service (110 police, 118 fire)
+        "SM": "118",
+        "UA": "103",
+        "RU": "103",
         "AL": "127",
         "BA": "124",
         "ME": "124",
@@ -127,7 +144,7 @@ EMERGENCY_NUMBERS: Mapping[str, str] = MappingProxyType(
         "SG": "995",  # ambulance and fire
         "MY": "999",
         "PH": "911",
-        "ID": "112",
+        "ID": "119",  # national medical emergency line (PSC 119); 112 is city-run
         "VN": "115",  # ambulance
         "TH": "1669",  # medical emergencies
         # Middle East.
@@ -140,9 +157,9 @@ EMERGENCY_NUMBERS: Mapping[str, str] = MappingProxyType(
         "JO": "911",
         "EG": "123",  # ambulance
         # Africa.
-        "ZA": "112",  # from mobiles; 10177 is the landline ambulance number
+        "ZA": "10177",  # ambulance; 112 also works from mobiles
         "KE": "999",
-        "NG": "112",
+        "NG": "112",  # the national toll-free number (NCC emergency centres)
     }
 )
 
@@ -260,3 +277,257 @@ def emergency_number(tz_name: str) -> str | None:
 def nhs_111_applies(tz_name: str) -> bool:
     """Whether NHS 111 (urgent, non-emergency advice) is the right service: the UK only."""
     return country_for_zone(tz_name) == "GB"
+
+
+# --- Country-based API (the clinical safety issue): the country is asked, not guessed. ---
+
+
+def number_for_country(code: str | None) -> str | None:
+    """The emergency (ambulance) number for an ISO 3166 alpha-2 code, or None if unknown."""
+    if not isinstance(code, str):
+        return None
+    return EMERGENCY_NUMBERS.get(code.strip().upper())
+
+
+def nhs_111_for_country(code: str | None) -> bool:
+    """Whether NHS 111 is the right urgent-care line: the UK only."""
+    return isinstance(code, str) and code.strip().upper() == "GB"
+
+
+# Buttons offered when the runner's answer suggests nothing (most runners first, roughly).
+COMMON_COUNTRIES: tuple[str, ...] = ("GB", "US", "DE", "ES", "FR", "IT", "AU", "CA", "IN")
+
+MAX_COUNTRY_SUGGESTIONS = 6
+_MAX_INPUT_CHARS = 100
+_FUZZY_CUTOFF = 0.75
+
+# What runners call their country beyond iso3166.tab's names (which are indexed with their
+# variants: "Britain (UK)" -> "britain uk", "britain", "uk britain"; "St Lucia" -> "saint
+# lucia"; "Turks & Caicos Is" -> "turks and caicos islands"). "a|b" lists several spellings;
+# keys are folded like the input (see _norm), so "España" and "espana" are one entry.
+_COUNTRY_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "uk|united kingdom|great britain|england|scotland|wales|northern ireland|cymru": "GB",
+        "usa|america|united states|united states of america|the states": "US",
+        "holland|nederland": "NL",
+        "south korea|korea|republic of korea|한국|대한민국|hanguk": "KR",
+        "north korea|dprk": "KP",
+        "russian federation|россия|rossiya": "RU",
+        "czechia|czech|cesko|ceska republika": "CZ",
+        "uae|emirates": "AE",
+        "ivory coast|cote divoire": "CI",
+        "burma": "MM",
+        "viet nam": "VN",
+        "vatican|holy see": "VA",
+        "macao": "MO",
+        "macedonia": "MK",
+        "turkiye": "TR",
+        "swaziland": "SZ",
+        "timor leste": "TL",
+        "cabo verde": "CV",
+        "drc|dr congo|democratic republic of the congo|congo kinshasa": "CD",
+        "republic of the congo|congo brazzaville": "CG",
+        "republic of ireland|eire": "IE",
+        # Native names.
+        "espana": "ES",
+        "deutschland": "DE",
+        "mexico": "MX",
+        "brasil": "BR",
+        "italia": "IT",
+        "osterreich|oesterreich": "AT",
+        "schweiz|suisse|svizzera|svizra": "CH",
+        "belgique|belgie|belgien": "BE",
+        "sverige": "SE",
+        "norge|noreg": "NO",
+        "danmark": "DK",
+        "suomi": "FI",
+        "polska": "PL",
+        "magyarorszag": "HU",
+        "ελλαδα|ellada|hellas": "GR",
+        "україна|ukraina": "UA",
+        "беларусь": "BY",
+        "hrvatska": "HR",
+        "srbija|србија": "RS",
+        "slovensko": "SK",
+        "slovenija": "SI",
+        "lietuva": "LT",
+        "latvija": "LV",
+        "eesti": "EE",
+        "island": "IS",
+        "българия": "BG",
+        "letzebuerg|luxemburg": "LU",
+        "日本|nippon|nihon": "JP",
+        "中国|zhongguo": "CN",
+        "भारत|bharat": "IN",
+        "aotearoa": "NZ",
+    }
+)
+
+
+# Letters that Unicode does not decompose into base letter + accent.
+_FOLD_EXTRA = str.maketrans({"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "ł": "l", "Ł": "l"})
+_DROP = re.compile(r"[.'’‘`´]")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form: "España" -> "espana", "Россия" -> "россия"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _norm(text: str) -> str:
+    """Lookup key: folded, "&" -> "and", "." and apostrophes dropped ("U.S.A." -> "usa",
+    "Côte d'Ivoire" -> "cote divoire"), every other separator a single space."""
+    text = _DROP.sub("", _fold(text).replace("&", " and "))
+    return _NOT_WORD.sub(" ", text).strip()
+
+
+@functools.cache
+def _iso3166() -> Mapping[str, str]:
+    """iso3166.tab: ``code<TAB>English short name``, ``#`` comments."""
+    text = _read_tzdata_text("iso3166.tab") or ""
+    names: dict[str, str] = {}
+    for line in text.splitlines():
+        fields = line.split("\t")
+        if line.startswith("#") or len(fields) < 2:
+            continue
+        code, name = fields[0].strip().upper(), fields[1].strip()
+        if len(code) == 2 and code.isalpha() and name:
+            names[code] = name
+    return MappingProxyType(names)
+
+
+def _name_variants(name: str) -> set[str]:
+    """Spellings of an iso3166.tab name, normalised: "Korea (South)" -> korea south, korea,
+    south korea; "St Kitts & Nevis" -> st kitts and nevis, saint kitts and nevis."""
+    base = re.sub(r"\s*\(.*?\)\s*", " ", name).strip()
+    qualifier = " ".join(re.findall(r"\((.*?)\)", name))
+    variants = {name, base}
+    if qualifier:
+        variants.add(f"{qualifier} {base}")
+    for variant in list(variants):
+        if variant.startswith("St "):
+            variants.add("Saint " + variant[3:])
+        if variant.endswith(" Is"):
+            variants.add(variant + "lands")
+    return {key for key in map(_norm, variants) if key}
+
+
+@functools.cache
+def _country_index() -> Mapping[str, tuple[str, ...]]:
+    """Normalised name, variant, alias or lower-case code -> the codes it names."""
+    index: dict[str, list[str]] = {}
+    for code, name in _iso3166().items():
+        for key in (code.lower(), *sorted(_name_variants(name))):
+            if code not in index.setdefault(key, []):
+                index[key].append(code)
+    for names, code in _COUNTRY_ALIASES.items():
+        for key in names.split("|"):
+            index[_norm(key)] = [code]  # an alias decides ("korea" is South Korea)
+    return MappingProxyType({key: tuple(codes) for key, codes in index.items()})
+
+
+# How a runner would write the names iso3166.tab spells with a bracket ("Britain (UK)").
+_DISPLAY_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "GB": "United Kingdom",
+        "KR": "South Korea",
+        "KP": "North Korea",
+        "CD": "DR Congo",
+        "CG": "Republic of the Congo",
+        "MM": "Myanmar",
+        "SZ": "Eswatini",
+        "WS": "Samoa",
+        "AS": "American Samoa",
+        "VG": "British Virgin Islands",
+        "VI": "US Virgin Islands",
+        "MF": "Saint Martin",
+        "SX": "Sint Maarten",
+        "CC": "Cocos Islands",
+    }
+)
+
+
+def country_name(code: str | None) -> str | None:
+    """The English short name of a country code, or None: iso3166.tab's name from tzdata,
+    except where the tab writes it with a bracket ("Britain (UK)" is shown as "United
+    Kingdom")."""
+    if not isinstance(code, str):
+        return None
+    key = code.strip().upper()
+    if key not in _iso3166():
+        return None
+    return _DISPLAY_NAMES.get(key) or _iso3166()[key]
+
+
+def _rank(code: str, name: str) -> tuple[bool, bool, int, str]:
+    return (code not in COMMON_COUNTRIES, code not in EMERGENCY_NUMBERS, len(name), name)
+
+
+def _dedupe(codes: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(codes))[:MAX_COUNTRY_SUGGESTIONS]
+
+
+def _partial(key: str) -> tuple[str, ...]:
+    """Names that start with ``key`` ("ger", "united"), then names containing it as whole
+    words ("kingdom", "zealand"); common countries first within each."""
+    index = _country_index()
+    starts: list[tuple[tuple[bool, bool, int, str], str]] = []
+    words: list[tuple[tuple[bool, bool, int, str], str]] = []
+    padded = f" {key} "
+    for name, codes in index.items():
+        if len(name) <= 2:
+            continue  # codes
+        for code in codes:
+            if name.startswith(key):
+                starts.append((_rank(code, name), code))
+            elif padded in f" {name} ":
+                words.append((_rank(code, name), code))
+    return _dedupe(code for _rank_, code in [*sorted(starts), *sorted(words)])
+
+
+def _fuzzy(key: str) -> tuple[str, ...]:
+    index = _country_index()
+    names = [name for name in index if len(name) > 3]
+    close = difflib.get_close_matches(key, names, n=MAX_COUNTRY_SUGGESTIONS, cutoff=_FUZZY_CUTOFF)
+    return _dedupe(code for name in close for code in index[name])
+
+
+def _exact(key: str) -> tuple[str, ...] | None:
+    index = _country_index()
+    for candidate in (key, key.removeprefix("the ")):
+        if candidate in index:
+            return index[candidate][:MAX_COUNTRY_SUGGESTIONS]
+    return None
+
+
+def match_country(text: str) -> tuple[str, ...]:
+    """Country codes whose name (or code) matches what a runner typed, best first (at most 6).
+
+    Forgiving about case, accents, punctuation and "the": an ISO code ("de", "GB"), an
+    iso3166.tab name or a variant of it ("Britain (UK)", "South Korea", "Saint Lucia"), a common
+    or native name ("UK", "England", "USA", "Holland", "España", "Deutschland", "Россия"). An
+    exact name gives its one code (or the few countries sharing it: "Congo", "Samoa"). Otherwise
+    "City, Country" is tried by its parts, then names starting with or containing the words
+    ("united" -> GB, US, AE), then close spellings ("Germny"). Nothing recognisable gives ().
+    """
+    if not isinstance(text, str):
+        return ()
+    text = text.strip()
+    if not text or len(text) > _MAX_INPUT_CHARS:
+        return ()
+    key = _norm(text)
+    if not key:
+        return ()  # only emoji or punctuation
+    exact = _exact(key)
+    if exact is not None:
+        return exact
+    if "," in text:
+        for part in reversed(text.split(",")):  # the country usually comes last
+            found = _exact(_norm(part))
+            if found is not None:
+                return found
+    if len(key) < 3:
+        return ()
+    return _dedupe([*_partial(key), *(_fuzzy(key) if len(key) > 3 else ())])

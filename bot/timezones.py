@@ -3,7 +3,8 @@
 Everything here is offline and deterministic: the zone names come from
 ``zoneinfo.available_timezones()``, and the place names, countries and coordinates from the
 tables shipped with the ``tzdata`` package (``zone.tab``, ``zone1970.tab``, ``iso3166.tab`` and
-the link lines of ``tzdata.zi``), read through ``importlib.resources`` and parsed once.
+the link lines of ``tzdata.zi``), read through ``importlib.resources`` and parsed once. A shared
+location is looked up in the time zone boundary polygons bundled with ``tzfpy``.
 
 ``match_zone`` is deliberately forgiving (case, accents, spaces/underscores/hyphens, common
 abbreviations, big cities that are not tz names, countries, UTC offsets, typos) but only *chooses*
@@ -16,6 +17,8 @@ from __future__ import annotations
 import difflib
 import functools
 import importlib.resources
+import itertools
+import json
 import math
 import re
 import unicodedata
@@ -25,10 +28,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
+import tzfpy
+
+from bot.emergency import country_for_zone
+
 __all__ = [
     "COMMON_ZONES",
     "MAX_SUGGESTIONS",
     "ZoneMatch",
+    "country_for_location",
     "is_valid_zone",
     "local_now_label",
     "match_zone",
@@ -843,6 +851,15 @@ def match_zone(text: str) -> ZoneMatch:
 # ---------------------------------------------------------------------------------------------
 
 _EARTH_RADIUS_KM = 6371.0
+# A location at sea (tzfpy answers a nautical "Etc/GMT±N" zone beyond territorial waters) takes
+# the zone of the nearest reference city when one is this close: a dropped pin just off the
+# coast or a ferry, whose runner lives on land and wants daylight saving time.
+_SEA_FALLBACK_KM = 250.0
+
+# tzdata puts north Vietnam in Asia/Bangkok (zone1970.tab: "TH,CX,KH,LA,VN ... north Vietnam")
+# and the boundary data follows it, so that zone's polygons include a piece of another country:
+# zone -> the country of every piece that does not hold the zone's zone.tab principal city.
+_ZONE_PIECES_ABROAD: Mapping[str, str] = MappingProxyType({"Asia/Bangkok": "VN"})
 
 
 def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -859,23 +876,117 @@ def _reference_points() -> tuple[tuple[str, float, float], ...]:
     return tuple(points)
 
 
-def zone_for_location(latitude: float, longitude: float) -> str:
-    """The zone of the nearest reference city: zone.tab's principal cities plus the big cities
-    of ``_PLACES`` (great-circle distance; the antimeridian needs no special case).
+def _check_coordinates(latitude: object, longitude: object) -> tuple[float, float]:
+    """Both as floats, or ValueError for anything that is not a real position (bools, NaN,
+    infinities, strings, out of range)."""
+    values = []
+    for name, value, limit in (("latitude", latitude, 90.0), ("longitude", longitude, 180.0)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{name} must be a number, got {value!r}")
+        if not -limit <= value <= limit:  # also rejects NaN
+            raise ValueError(f"{name} must be within -{limit:g}..{limit:g}, got {value!r}")
+        values.append(float(value))
+    return values[0], values[1]
 
-    Known limits: near a border the neighbouring zone's city can be nearer (western Indiana,
-    the Spanish-French border, northern Mexico), and a vast zone with one principal city loses
-    its edges to nearer foreign cities. Good enough for a suggestion the runner confirms.
-    """
-    if not -90.0 <= latitude <= 90.0:  # also rejects NaN
-        raise ValueError(f"latitude must be within -90..90, got {latitude!r}")
-    if not -180.0 <= longitude <= 180.0:
-        raise ValueError(f"longitude must be within -180..180, got {longitude!r}")
-    zone, _lat, _lon = min(
-        _reference_points(),
-        key=lambda point: _haversine_km(latitude, longitude, point[1], point[2]),
-    )
+
+def _polygon_zone(latitude: float, longitude: float) -> str | None:
+    """The zone whose boundary polygon holds the point (territorial waters included), or None
+    at sea or when the boundary data names a zone this tzdata does not know."""
+    zone = tzfpy.get_tz(longitude, latitude)  # longitude first
+    if not zone or zone.startswith("Etc/") or not is_valid_zone(zone):
+        return None
     return zone
+
+
+def _nautical_zone(longitude: float) -> str:
+    """The fixed "Etc/GMT±N" zone of the 15-degree band around ``longitude`` (signs inverted)."""
+    hours = max(-12, min(12, round(longitude / 15)))
+    return "Etc/GMT" if hours == 0 else f"Etc/GMT{'-' if hours > 0 else '+'}{abs(hours)}"
+
+
+def zone_for_location(latitude: float, longitude: float) -> str:
+    """The zone of a shared location, from the time zone boundary polygons bundled with tzfpy
+    (timezone-boundary-builder data, territorial waters included).
+
+    At sea it is the zone of the nearest reference city (zone.tab's principal cities and the
+    big cities of ``_PLACES``) within ``_SEA_FALLBACK_KM``, else the nautical zone tzfpy gives
+    (``Etc/GMT+3`` mid-Atlantic). Raises ValueError for coordinates that are not a position.
+    """
+    lat, lon = _check_coordinates(latitude, longitude)
+    zone = _polygon_zone(lat, lon)
+    if zone is not None:
+        return zone
+    nearest, near_lat, near_lon = min(
+        _reference_points(), key=lambda point: _haversine_km(lat, lon, point[1], point[2])
+    )
+    if _haversine_km(lat, lon, near_lat, near_lon) <= _SEA_FALLBACK_KM:
+        return nearest
+    sea = tzfpy.get_tz(lon, lat)
+    return sea if is_valid_zone(sea) else _nautical_zone(lon)
+
+
+def country_for_location(latitude: float, longitude: float) -> str | None:
+    """ISO 3166 alpha-2 code of the country at a shared location, or None when unknown.
+
+    From the zone polygon holding the point and the zone's zone.tab country (``Belfast`` ->
+    Europe/London -> GB), corrected where a zone's polygons reach into another country
+    (``_ZONE_PIECES_ABROAD``: Hanoi lies in Asia/Bangkok but is VN). None at sea beyond
+    territorial waters: the bot asks rather than guess whose emergency number to show. Raises
+    ValueError for coordinates that are not a position.
+    """
+    lat, lon = _check_coordinates(latitude, longitude)
+    zone = _polygon_zone(lat, lon)
+    if zone is None:
+        return None
+    abroad = _ZONE_PIECES_ABROAD.get(zone)
+    if abroad is not None:
+        piece = _home_piece(zone)
+        if piece is None:
+            return None  # cannot tell the two countries apart: ask rather than guess
+        if not _in_polygon(lon, lat, piece):
+            return abroad
+    return country_for_zone(zone)
+
+
+_Ring = tuple[tuple[float, float], ...]
+
+
+def _in_ring(lon: float, lat: float, ring: _Ring) -> bool:
+    """Even-odd ray casting over the (lon, lat) vertices of ``ring``, closed or not."""
+    inside = False
+    if not ring:
+        return inside
+    for (x1, y1), (x2, y2) in itertools.pairwise((*ring, ring[0])):
+        if (y1 > lat) != (y2 > lat) and lon < (x2 - x1) * (lat - y1) / (y2 - y1) + x1:
+            inside = not inside
+    return inside
+
+
+def _in_polygon(lon: float, lat: float, polygon: tuple[_Ring, ...]) -> bool:
+    """GeoJSON polygon: the outer ring, then holes."""
+    outer, *holes = polygon
+    return _in_ring(lon, lat, outer) and not any(_in_ring(lon, lat, hole) for hole in holes)
+
+
+@functools.cache
+def _home_piece(zone: str) -> tuple[_Ring, ...] | None:
+    """The polygon of ``zone``'s boundary that holds its zone.tab principal city."""
+    city = next((row for row in _zone_tab() if row.zone == zone), None)
+    if city is None:
+        return None
+    try:
+        collection = json.loads(tzfpy.get_tz_polygon_geojson(zone))
+    except ValueError:  # no such zone in the boundary data (json.JSONDecodeError included)
+        return None
+    for feature in collection.get("features", []):
+        geometry = feature.get("geometry") or {}
+        coords = geometry.get("coordinates") or []
+        polygons = coords if geometry.get("type") == "MultiPolygon" else [coords]
+        for polygon in polygons:
+            rings = tuple(tuple((float(x), float(y)) for x, y, *_ in ring) for ring in polygon)
+            if rings and _in_polygon(city.longitude, city.latitude, rings):
+                return rings
+    return None
 
 
 def is_valid_zone(name: str) -> bool:

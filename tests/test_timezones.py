@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import emergency
 from bot import timezones as tz
 from bot.timezones import (
     COMMON_ZONES,
     MAX_SUGGESTIONS,
     ZoneMatch,
+    country_for_location,
     is_valid_zone,
     local_now_label,
     match_zone,
@@ -465,10 +467,23 @@ def test_hand_made_tables_name_valid_zones() -> None:
         assert code in tz._countries()
 
 
-def test_reference_places_lie_in_their_own_zone_area() -> None:
-    # Each extra place must be nearer to itself than to anything else, i.e. resolve to its zone.
-    for _names, zone, lat, lon in tz._PLACES:
-        assert zone_for_location(lat, lon) == zone, _names
+# Where the boundary polygons put a place in another zone than the one runners typing its name
+# get. Same clock today: tzdata files north Vietnam under Asia/Bangkok (zone1970.tab).
+PLACES_IN_ANOTHER_ZONE = {"hanoi": "Asia/Bangkok"}
+
+
+def test_reference_places_lie_in_their_own_zone() -> None:
+    # Each extra place's coordinates lie inside its zone's boundary polygon.
+    wrong = {}
+    for names, zone, lat, lon in tz._PLACES:
+        expected = PLACES_IN_ANOTHER_ZONE.get(names, zone)
+        if zone_for_location(lat, lon) != expected:
+            wrong[names] = zone_for_location(lat, lon)
+    assert wrong == {}
+    for names, other in PLACES_IN_ANOTHER_ZONE.items():
+        zone = next(zone for n, zone, _lat, _lon in tz._PLACES if n == names)
+        for instant in (SUMMER, WINTER):
+            assert ZoneInfo(zone).utcoffset(instant) == ZoneInfo(other).utcoffset(instant)
 
 
 # --- COMMON_ZONES --------------------------------------------------------------------------
@@ -614,7 +629,7 @@ LOCATIONS = [
     ("Berlin", 52.52, 13.40, "Europe/Berlin"),
     ("New York", 40.71, -74.0, "America/New_York"),
     ("Sydney", -33.87, 151.21, "Australia/Sydney"),
-    ("Mumbai", 19.07, 72.88, "Asia/Kolkata"),  # nearer Karachi than Kolkata's tz point
+    ("Mumbai", 19.07, 72.88, "Asia/Kolkata"),  # nearer Karachi than Kolkata, still India
     ("London", 51.51, -0.13, "Europe/London"),
     ("Sao Paulo", -23.55, -46.63, "America/Sao_Paulo"),
     ("Chatham Islands", -43.95, -176.55, "Pacific/Chatham"),
@@ -639,15 +654,135 @@ def test_zone_for_location(place: str, lat: float, lon: float, zone: str) -> Non
     assert zone_for_location(lat, lon) == zone, place
 
 
+# zone.tab principal cities whose (rounded) coordinates the polygons put in another zone.
+PRINCIPAL_CITIES_ELSEWHERE = {
+    "Asia/Urumqi": "Asia/Shanghai",  # the city itself keeps Beijing time in the boundary data
+    "Europe/Monaco": "Europe/Paris",  # zone.tab's +4342+00723 is just over the French border
+}
+
+
 def test_every_tz_principal_city_maps_to_its_own_zone() -> None:
     rows = tz._zone_tab()
     assert len(rows) > 400
     wrong = {
         row.zone: zone_for_location(row.latitude, row.longitude)
         for row in rows
-        if zone_for_location(row.latitude, row.longitude) != row.zone
+        if zone_for_location(row.latitude, row.longitude)
+        != PRINCIPAL_CITIES_ELSEWHERE.get(row.zone, row.zone)
     }
     assert wrong == {}
+    # Monaco itself (not zone.tab's rounded point) is Monaco.
+    assert zone_for_location(43.7384, 7.4246) == "Europe/Monaco"
+
+
+# Spots the nearest-city lookup got wrong: a few hundred metres either side of a border.
+BORDER_SPOTS = [
+    ("Basel", 47.5596, 7.5886, "Europe/Zurich", "CH"),
+    ("Weil am Rhein, across the Rhine from Basel", 47.5947, 7.6108, "Europe/Berlin", "DE"),
+    ("Saint-Louis, next to Basel", 47.5903, 7.5600, "Europe/Paris", "FR"),
+    ("Irun", 43.338, -1.789, "Europe/Madrid", "ES"),
+    ("Hendaye, across the Bidasoa", 43.359, -1.774, "Europe/Paris", "FR"),
+    ("Gorizia", 45.9410, 13.6220, "Europe/Rome", "IT"),
+    ("Nova Gorica", 45.9560, 13.6480, "Europe/Ljubljana", "SI"),
+    ("Valga", 57.7770, 26.0470, "Europe/Tallinn", "EE"),
+    ("Valka", 57.7750, 26.0100, "Europe/Riga", "LV"),
+    ("Frankfurt (Oder)", 52.347, 14.55, "Europe/Berlin", "DE"),
+    ("Slubice", 52.35, 14.56, "Europe/Warsaw", "PL"),
+    ("Gary, western Indiana", 41.59, -87.35, "America/Chicago", "US"),
+    ("El Paso", 31.76, -106.49, "America/Denver", "US"),
+    ("Ciudad Juarez", 31.69, -106.42, "America/Ciudad_Juarez", "MX"),
+    ("San Ysidro", 32.5556, -117.0470, "America/Los_Angeles", "US"),
+    ("Tijuana", 32.5149, -117.0382, "America/Tijuana", "MX"),
+]
+
+
+@pytest.mark.parametrize(("place", "lat", "lon", "zone", "country"), BORDER_SPOTS)
+def test_locations_near_a_border(
+    place: str, lat: float, lon: float, zone: str, country: str
+) -> None:
+    assert zone_for_location(lat, lon) == zone, place
+    assert country_for_location(lat, lon) == country, place
+
+
+# The clinical-safety cases: the country (hence the number to call) of a shared location.
+SAFETY_LOCATIONS = [
+    ("Belfast", 54.597, -5.930, "Europe/London", "GB", "999"),
+    ("Split", 43.508, 16.440, "Europe/Zagreb", "HR", "112"),
+    ("Johor Bahru", 1.4927, 103.7414, "Asia/Kuala_Lumpur", "MY", "999"),
+    ("Singapore, across the strait", 1.2897, 103.8501, "Asia/Singapore", "SG", "995"),
+    ("Oslo", 59.9139, 10.7522, "Europe/Oslo", "NO", "113"),
+    ("Longyearbyen, Svalbard", 78.2232, 15.6267, "Arctic/Longyearbyen", "SJ", "113"),
+    ("Zurich", 47.3769, 8.5417, "Europe/Zurich", "CH", "144"),
+    ("Kyiv", 50.4501, 30.5234, "Europe/Kyiv", "UA", "103"),
+    ("Cape Town", -33.92, 18.42, "Africa/Johannesburg", "ZA", "10177"),
+    ("Bangkok", 13.75, 100.50, "Asia/Bangkok", "TH", "1669"),
+    ("Nong Khai, Thailand on the Mekong", 17.88, 102.74, "Asia/Bangkok", "TH", "1669"),
+    # tzdata (and so the polygons) put north Vietnam in Asia/Bangkok: still Vietnam.
+    ("Hanoi", 21.03, 105.85, "Asia/Bangkok", "VN", "115"),
+    ("Ho Chi Minh City", 10.78, 106.70, "Asia/Ho_Chi_Minh", "VN", "115"),
+]
+
+
+@pytest.mark.parametrize(("place", "lat", "lon", "zone", "country", "number"), SAFETY_LOCATIONS)
+def test_country_and_number_for_a_location(
+    place: str, lat: float, lon: float, zone: str, country: str, number: str
+) -> None:
+    assert zone_for_location(lat, lon) == zone, place
+    assert country_for_location(lat, lon) == country, place
+    assert emergency.number_for_country(country_for_location(lat, lon)) == number, place
+
+
+def test_belfast_gets_nhs_111() -> None:
+    country = country_for_location(54.597, -5.930)
+    assert emergency.nhs_111_for_country(country) is True
+    assert emergency.nhs_111_applies(zone_for_location(54.597, -5.930)) is True
+    assert emergency.nhs_111_for_country(country_for_location(53.35, -6.26)) is False  # Dublin
+
+
+def test_every_principal_city_is_in_its_zones_country() -> None:
+    # The location's country agrees with zone.tab's, except where PRINCIPAL_CITIES_ELSEWHERE
+    # put the point in a neighbouring zone of another country.
+    wrong = {}
+    for row in tz._zone_tab():
+        got = country_for_location(row.latitude, row.longitude)
+        elsewhere = PRINCIPAL_CITIES_ELSEWHERE.get(row.zone)
+        expected = row.country if elsewhere is None else emergency.country_for_zone(elsewhere)
+        if got != expected:
+            wrong[row.zone] = got
+    assert wrong == {}
+
+
+def test_open_sea_near_a_coast_takes_the_coasts_zone() -> None:
+    # 100 km off the Dutch coast tzfpy says "Etc/GMT" (no daylight saving time).
+    assert zone_for_location(53.5, 3.5) == "Europe/Amsterdam"
+    assert country_for_location(53.5, 3.5) is None  # no guessing whose number to call
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "hours"),
+    [(30.0, -40.0, -3), (40.0, -30.0, -2), (0.0, 0.0, 0), (-40.0, -120.0, -8), (-50.0, 90.0, 6)],
+)
+def test_mid_ocean_gives_the_nautical_zone(lat: float, lon: float, hours: int) -> None:
+    zone = zone_for_location(lat, lon)
+    assert zone.startswith("Etc/GMT")
+    assert ZoneInfo(zone).utcoffset(SUMMER) == timedelta(hours=hours)
+    assert country_for_location(lat, lon) is None
+
+
+@pytest.mark.parametrize(
+    ("longitude", "zone"),
+    [
+        (0.0, "Etc/GMT"),
+        (-40.0, "Etc/GMT+3"),
+        (7.4, "Etc/GMT"),
+        (7.6, "Etc/GMT-1"),
+        (179.9, "Etc/GMT-12"),
+        (-180.0, "Etc/GMT+12"),
+    ],
+)
+def test_nautical_zone(longitude: float, zone: str) -> None:
+    assert tz._nautical_zone(longitude) == zone
+    assert is_valid_zone(zone)
 
 
 @pytest.mark.parametrize(
@@ -668,11 +803,31 @@ def test_every_tz_principal_city_maps_to_its_own_zone() -> None:
 def test_zone_for_location_rejects_out_of_range(lat: float, lon: float) -> None:
     with pytest.raises(ValueError):
         zone_for_location(lat, lon)
+    with pytest.raises(ValueError):
+        country_for_location(lat, lon)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon"),
+    [(True, 0.0), (0.0, False), (True, True), ("52.5", 13.4), (52.5, None), (None, None)],
+)
+def test_location_rejects_non_numbers(lat: object, lon: object) -> None:
+    with pytest.raises(ValueError):
+        zone_for_location(lat, lon)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        country_for_location(lat, lon)  # type: ignore[arg-type]
+
+
+def test_location_accepts_integers() -> None:
+    assert zone_for_location(52, 13) == "Europe/Berlin"
+    assert country_for_location(52, 13) == "DE"
 
 
 @pytest.mark.parametrize(("lat", "lon"), [(90, 0), (-90, 0), (0, 180), (0, -180), (-90, -180)])
 def test_zone_for_location_accepts_the_edges(lat: float, lon: float) -> None:
     assert is_valid_zone(zone_for_location(lat, lon))
+    country = country_for_location(lat, lon)
+    assert country is None or emergency.country_name(country)
 
 
 @pytest.mark.parametrize(
