@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot import content, db, texts
+from bot import checkin_service, content, db, texts
 from bot.config import Settings
 from bot.db import Store
 from bot.delivery import Engine, Sender, schedule_missing
@@ -95,10 +95,17 @@ async def _post_init(application: BotApp) -> None:
 async def _start_delivery(application: BotApp, svc: Services) -> None:
     grace = dt.timedelta(minutes=svc.settings.grace_minutes)
     sender = Sender(application.bot, svc.store, svc.clock, grace=grace)
-    engine = Engine(sender, svc.store, svc.clock, grace)
+    engine = Engine(
+        sender,
+        svc.store,
+        svc.clock,
+        grace,
+        sweeps=(checkin_service.finish_unfinished, checkin_service.queue_follow_ups),
+    )
     svc.extras["engine"] = engine
     svc.reschedule = engine.reschedule
     svc.wake_sender = sender.wake
+    svc.set_held = engine.set_held
     await sender.start()
 
     async def tick(_: ContextTypes.DEFAULT_TYPE) -> None:

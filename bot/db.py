@@ -191,6 +191,30 @@ def m001_initial(db: Database) -> None:
     db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
+@migrations()
+def m002_clinical_safety(db: Database) -> None:
+    """The clinical safety issue: the country (for the number to call), the risk profile, the
+    escalation hold with its daily follow-up, and what a check-in already told the runner."""
+    runners = db.table("runners")
+    runners.add_column("country", str)  # ISO 3166 alpha-2; "" = asked, not given; NULL = not asked
+    runners.add_column("age_band", str)  # under_20 / 20_50 / over_50; NULL = not given
+    runners.add_column("risk_factors", str)  # JSON list of RiskFactor values; NULL = not asked
+    runners.add_column("risk_declined", int, not_null_default=0)  # "prefer not to say"
+    runners.add_column("hold_level", int, not_null_default=0)  # triage Level of the hold
+    runners.add_column("exercise_hold", int, not_null_default=0)  # after URGENT / EMERGENCY
+    runners.add_column("follow_up_at", int)  # next daily follow-up; NULL = none
+    runners.add_column("follow_ups_sent", int, not_null_default=0)
+    db.execute(
+        "CREATE INDEX idx_runners_follow_up ON runners (follow_up_at) "
+        "WHERE follow_up_at IS NOT NULL"
+    )
+    checkins = db.table("checkins")
+    checkins.add_column("told_level", int)  # the most urgent verdict already sent for it
+    checkins.add_column("last_press_at", int)
+    checkins.add_column("no_run", int, not_null_default=0)  # "didn't run": the back was why
+    checkins.add_column("closed_by", str)  # runner / sweep (verdict sent for an unfinished one)
+
+
 def connect(path: Path | str) -> Database:
     """Open (creating if needed) the database at `path`, in WAL mode, fully migrated."""
     if str(path) != ":memory:":
@@ -251,6 +275,7 @@ def runner_from_row(row: dict[str, Any]) -> Runner:
         checkin_delay_minutes=row["checkin_delay"],
         summary_day=row["summary_day"] if row["summary_day"] is not None else 6,
         running_paused=bool(row["running_paused"]),
+        exercise_hold=bool(row.get("exercise_hold")),
         language=row["language"] or "en",
     )
 
@@ -286,6 +311,14 @@ _RUNNER_FIELDS = {
     "running_paused",
     "language",
     "onboarding_step",
+    "country",
+    "age_band",
+    "risk_factors",
+    "risk_declined",
+    "hold_level",
+    "exercise_hold",
+    "follow_up_at",
+    "follow_ups_sent",
 }
 
 
@@ -742,6 +775,10 @@ _CHECKIN_FIELDS = {
     "escalated_at",
     "status",
     "answered_at",
+    "told_level",
+    "last_press_at",
+    "no_run",
+    "closed_by",
 }
 
 
@@ -780,6 +817,49 @@ def expire_checkins(db: Database, sent_before: int) -> int:
             [sent_before, sent_before - 3 * 86400],
         ).rowcount
     return int(opened) + int(never)
+
+
+def unfinished_checkins(
+    db: Database, *, quiet_since: int, asked_since: int
+) -> list[dict[str, Any]]:
+    """Open check-ins asked since `asked_since` whose last press was before `quiet_since`."""
+    return list(
+        db.query(
+            "SELECT * FROM checkins WHERE status = 'open' AND asked_at >= ? "
+            "AND last_press_at IS NOT NULL AND last_press_at <= ? AND pain IS NOT NULL",
+            [asked_since, quiet_since],
+        )
+    )
+
+
+def due_follow_ups(db: Database, now: int, limit: int) -> list[dict[str, Any]]:
+    """Runners whose daily follow-up is due (through the partial index on follow_up_at)."""
+    return list(
+        db.query(
+            "SELECT * FROM runners WHERE follow_up_at IS NOT NULL AND follow_up_at <= ? "
+            "ORDER BY follow_up_at LIMIT ?",
+            [now, limit],
+        )
+    )
+
+
+def on_exercise_hold(db: Database, runner_id: int) -> bool:
+    found = db.execute(
+        "SELECT exercise_hold FROM runners WHERE chat_id = ?", [runner_id]
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def drop_held_content(db: Database, runner_id: int) -> int:
+    """An exercise hold began: queued tips and planned (reminder-priority) check-ins for this
+    runner are dropped, including any being sent right now, so none goes out after it."""
+    cursor = db.execute(
+        "UPDATE deliveries SET status = 'dropped', reason = 'exercise_hold' "
+        "WHERE runner_id = ? AND status IN ('pending', 'sending') "
+        "AND (kind = 'tip' OR (kind = 'check_in' AND priority > 0))",
+        [runner_id],
+    )
+    return int(cursor.rowcount)
 
 
 def has_open_checkin(db: Database, runner_id: int, since: int) -> bool:

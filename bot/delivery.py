@@ -36,9 +36,11 @@ from telegram.warnings import PTBUserWarning
 
 from bot import advice, db, keyboards, progress, texts
 from bot.db import Store
+from bot.escalation import MAX_FOLLOW_UPS
 from bot.models import Anchor, AnchorKind, Days, DaysKind, Runner, Slot, SlotKind, Tip
 from bot.planner import next_due, next_due_all
 from bot.ratelimit import REMINDER_PRIORITY
+from bot.triage import Level
 
 log = logging.getLogger(__name__)
 # PTB suggests send_message over do_api_request("sendMessage"); we use the raw call on purpose.
@@ -48,6 +50,9 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.sendMessage'", catego
 MAX_ATTEMPTS = 12
 ON_DEMAND_SLOT = "on_demand"
 FOLLOW_UP = "follow_up"  # outbox kind: the day-after question following an escalation
+VERDICT = "verdict"  # outbox kind: a verdict the tick's sweep sends for an unfinished check-in
+# Safety messages are sent late rather than never: the grace period does not drop them.
+NEVER_LATE_KINDS = frozenset({FOLLOW_UP, VERDICT})
 CHECK_IN_EXPIRY = dt.timedelta(hours=12)
 
 # Built into every plan (not in plan.yaml): each runner's weekly summary on their chosen day.
@@ -63,6 +68,9 @@ WEEKLY_SUMMARY = Slot(
 def plan_slots(database: Database) -> list[Slot]:
     """The plan as admins edit it, plus the built-in slots."""
     return [*db.load_slots(database), WEEKLY_SUMMARY]
+
+
+Sweep = Callable[[Database, dt.datetime], Sequence[tuple[int, bool]]]
 
 
 @dataclass(frozen=True)
@@ -240,6 +248,8 @@ def queue_now(
         "payload": json.dumps(payload) if payload else None,
     }
     with database.atomic():
+        if kind == SlotKind.TIP.value and db.on_exercise_hold(database, runner_id):
+            return None  # the last gate: no exercise content during an exercise hold
         if kind == SlotKind.TIP.value and "tip_id" not in (payload or {}):
             library = tips_by_category(db.load_tips(database, active_only=True))
             counts = db.rotation_counts(database, [runner_id])
@@ -307,10 +317,22 @@ def render(
             raise LookupError("no summary")
         return summary + texts.SUMMARY_FOOTER, None
     if kind == FOLLOW_UP:
-        return advice.follow_up_question(), keyboard(keyboards.follow_up_rows(row["id"]))
+        return follow_up_message(json.loads(row["payload"] or "{}")), keyboard(
+            keyboards.follow_up_rows(row["id"])
+        )
     payload = json.loads(row["payload"] or "{}")
     buttons = payload.get("buttons")
     return str(payload.get("text", "")), keyboard(buttons) if buttons else None
+
+
+def follow_up_message(payload: dict[str, Any]) -> str:
+    """The daily follow-up's text, from what was stored when it was queued."""
+    level = Level(int(payload.get("level") or Level.SEE_CLINICIAN))
+    day = int(payload.get("day") or 1)
+    text = advice.follow_up_question(level, country=payload.get("country"), day=day)
+    if day >= MAX_FOLLOW_UPS:
+        text += "\n\n" + advice.follow_up_last_message(level)
+    return text
 
 
 def weekly_summary(database: Database, runner_id: int, now: dt.datetime) -> str:
@@ -365,6 +387,9 @@ class Sender:
         self._in_flight = 0
         self._stopping = False
         self._tips: dict[str, Tip] = {}
+        # Runners put on an exercise hold while this process runs. Their queued tips are
+        # dropped in the database in the same transaction; this catches rows already leased.
+        self.held: set[int] = set()
         self.sent = 0
 
     def wake(self) -> None:
@@ -464,8 +489,12 @@ class Sender:
 
     async def _send(self, row: dict[str, Any]) -> dict[str, Any]:
         now = self.clock()
-        if row["due"] < now.timestamp() - self.grace.total_seconds() and row["priority"] > 0:
+        late = row["due"] < now.timestamp() - self.grace.total_seconds()
+        if late and row["priority"] > 0 and row["kind"] not in NEVER_LATE_KINDS:
             return {"id": row["id"], "status": "dropped", "reason": "late"}
+        if row["kind"] == SlotKind.TIP.value and row["runner_id"] in self.held:
+            # Put on an exercise hold after this row was leased: it must not go out.
+            return {"id": row["id"], "status": "dropped", "reason": "exercise_hold"}
         try:
             summary = None
             if row["kind"] == SlotKind.SUMMARY.value:
@@ -536,12 +565,20 @@ class Engine:
     """Owns the tick job and the sender for one running Application."""
 
     def __init__(
-        self, sender: Sender, store: Store, clock: Callable[[], dt.datetime], grace: dt.timedelta
+        self,
+        sender: Sender,
+        store: Store,
+        clock: Callable[[], dt.datetime],
+        grace: dt.timedelta,
+        sweeps: Sequence[Sweep] = (),
     ) -> None:
         self.sender = sender
         self.store = store
         self.clock = clock
         self.grace = grace
+        # Extra work each tick does on the db thread (unfinished check-ins, follow-ups); each
+        # returns the runners whose exercise hold it changed.
+        self.sweeps = tuple(sweeps)
         self._tick_lock = asyncio.Lock()
         self.last_claim: ClaimResult | None = None
 
@@ -549,6 +586,9 @@ class Engine:
         async with self._tick_lock:
             now = self.clock()
             result = await self.store.run(claim_due, now, grace=self.grace)
+            for sweep in self.sweeps:
+                for runner_id, held in await self.store.run(sweep, now):
+                    self.set_held(runner_id, held)
             expired = await self.store.run(
                 db.expire_checkins, int((now - CHECK_IN_EXPIRY).timestamp())
             )
@@ -559,6 +599,13 @@ class Engine:
             log.info("tick: %d queued, %d dropped as late", result.queued, result.dropped)
         self.sender.wake()
         return result
+
+    def set_held(self, runner_id: int, held: bool) -> None:
+        """A runner's exercise hold changed: the sender must (not) hold back their tips."""
+        if held:
+            self.sender.held.add(runner_id)
+        else:
+            self.sender.held.discard(runner_id)
 
     async def reschedule(self, runner_id: int) -> None:
         await self.store.run(schedule_runner, runner_id, self.clock())

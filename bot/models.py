@@ -114,5 +114,8 @@ class Runner:
     # Running-specific reminders are held back after an escalation until the runner says
     # they are better (check-in issue).
     running_paused: bool = False
+    # After an URGENT or EMERGENCY verdict: no exercise or running content of any kind until
+    # the runner confirms a clinician cleared them (bot.escalation).
+    exercise_hold: bool = False
     language: str = "en"
     extra: dict[str, str] = field(default_factory=dict, compare=False)

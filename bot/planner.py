@@ -233,6 +233,9 @@ def _next_due(
     ``tz`` has proleptic ordinal ``local_ordinal``."""
     if not slot.enabled:
         return None
+    if runner.exercise_hold and slot.kind in (SlotKind.TIP, SlotKind.CHECK_IN):
+        # Every tip is exercise or running advice, and a post-run check-in assumes a run.
+        return None
     if (
         runner.running_paused
         and slot.kind != SlotKind.CHECK_IN

@@ -59,6 +59,8 @@ class Services:
     reschedule: Callable[[int], Awaitable[None]] = _no_reschedule
     # Tells the sender that something urgent is in the outbox (no waiting for its next poll).
     wake_sender: Callable[[], None] = lambda: None
+    # Tells the sender a runner's exercise hold changed (it drops their already-leased tips).
+    set_held: Callable[[int, bool], None] = lambda runner_id, held: None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def now(self) -> dt.datetime:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 
+from bot import advice
+
 NOT_A_DIAGNOSIS = "<i>BackStride gives general guidance, not a diagnosis.</i>"
 
 WELCOME = (
@@ -15,7 +17,8 @@ WELCOME = (
     "I help runners keep lower back pain away: a warm-up nudge before your runs, short strength "
     "and mobility ideas on other days, and a quick check-in after you run.\n\n"
     "I give general guidance, not a diagnosis. If you ever have numbness around your groin or "
-    "bottom, new trouble peeing or controlling your bowels, or weakness in both legs, "
+    "bottom, new trouble peeing or controlling your bowels, new problems with sex, or "
+    "weakness, numbness or pain in both legs, "
     "<b>call your emergency number straight away</b>: don't wait for me.\n\n"
     "I store your settings and your check-in answers so I can time reminders and spot "
     "warning signs. /privacy says more; /delete erases everything.\n\n"
@@ -23,7 +26,7 @@ WELCOME = (
 )
 
 ASK_TIMEZONE = (
-    "🌍 <b>1/4 · Your time zone</b>\n"
+    "🌍 <b>1/6 · Your time zone</b>\n"
     "Type your city or time zone (for example <i>Berlin</i>, <i>New York</i> or "
     "<i>Europe/Madrid</i>), share your location (📎 → Location), or pick one here:"
 )
@@ -38,19 +41,19 @@ TZ_FROM_LOCATION = "✅ From your location I picked <b>{zone}</b> (local time no
 TZ_BAD_LOCATION = "That location doesn't look right. Please type your city instead."
 OTHER_ZONE_BUTTON = "Other…"
 
-ASK_DAYS = "📅 <b>2/4 · Your running days</b>\nTap the days you usually run, then <b>Done</b>."
+ASK_DAYS = "📅 <b>3/6 · Your running days</b>\nTap the days you usually run, then <b>Done</b>."
 DAYS_NONE = "Pick at least one day, then tap Done."
 DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DONE_BUTTON = "Done ✔️"
 
 ASK_RUN_TIME = (
-    "⏰ <b>3/4 · When do you usually run?</b>\n"
+    "⏰ <b>4/6 · When do you usually run?</b>\n"
     "Pick a time or type it, like <i>7:30</i>, <i>18:00</i> or <i>6:15pm</i>."
 )
 RUN_TIME_SET = "✅ Usual run time: <b>{time}</b>."
 TIP_TIME_SET = "✅ Daily tip time: <b>{time}</b>."
 ASK_TIP_TIME = (
-    "💡 <b>4/4 · When would you like your daily tip?</b>\n"
+    "💡 <b>5/6 · When would you like your daily tip?</b>\n"
     "On days without a run I'll send a short strength or mobility idea at this time. "
     "Pick one or type it."
 )
@@ -62,10 +65,12 @@ BAD_TIME = (
 SUMMARY = (
     "<b>Your BackStride settings</b>\n"
     "🌍 Time zone: {zone}\n"
+    "🚑 Country: {country} (emergency number {number})\n"
     "📅 Running days: {days}\n"
     "⏰ Usual run time: {run_time}\n"
     "💡 Daily tip: {tip_time}\n"
     "🩺 Check-in: {checkin} after your run · 📊 summary on {summary_day}\n"
+    "🧾 Health profile: {risk}\n"
     "📍 Status: {status}"
 )
 CONFIRM_PROMPT = "Does this look right?"
@@ -87,6 +92,8 @@ SETTINGS_BUTTONS = {
     "tip": "💡 Tip time",
     "delay": "🩺 Check-in delay",
     "summary": "📊 Summary day",
+    "country": "🚑 Country",
+    "risk": "🧾 Health profile",
 }
 ASK_CHECKIN_DELAY = "🩺 <b>How long after your run should I check in?</b>"
 CHECKIN_DELAY_CHOICES = {"30": "30 min", "60": "1 h", "120": "2 h", "180": "3 h"}
@@ -97,6 +104,38 @@ SETTINGS_CLOSE = "✔️ Close"
 SETTINGS_SAVED = "Saved. Anything else?"
 SETTINGS_CLOSED = "👍 Settings saved."
 NOT_SUBSCRIBED = "You're not subscribed yet. Send /start to begin."
+
+ASK_COUNTRY = (
+    "🚑 <b>2/6 · Which country are you in?</b>\n"
+    "I ask so that, if you ever tell me about a warning sign, I can give you the right "
+    "emergency number."
+)
+COUNTRY_SUGGESTED = (
+    "From your time zone it looks like <b>{name}</b>. Tap to confirm, or pick another."
+)
+COUNTRY_TYPE = "Type your country's name (for example <i>Spain</i> or <i>Canada</i>), or tap one."
+COUNTRY_OTHER = "🌍 Another country"
+COUNTRY_SKIP = "Skip"
+COUNTRY_WHICH = "Which one do you mean?"
+COUNTRY_UNKNOWN = "I couldn't find a country called “{text}”. Try its English name, or tap Skip."
+COUNTRY_SET = "✅ Country: <b>{name}</b>. In an emergency I'll tell you to call <b>{number}</b>."
+COUNTRY_SET_NO_NUMBER = (
+    "✅ Country: <b>{name}</b>. I don't have its emergency number, so in an emergency I'll "
+    f"tell you to call {advice.UNKNOWN_NUMBER}."
+)
+COUNTRY_SKIPPED = (
+    f"OK. In an emergency I'll tell you to call {advice.UNKNOWN_NUMBER}. You can add your "
+    "country in /settings."
+)
+ASK_RISK = "🧾 <b>6/6 · A few health questions (optional)</b>"
+RISK_AGE = "Age"
+RISK_DECLINE_BUTTON = "Prefer not to say"
+RISK_SAVED = "✅ Health profile saved. You can change it any time in /settings."
+RISK_SAVED_DECLINED = "👍 No problem. You can add it later in /settings."
+UNKNOWN_NUMBER = advice.UNKNOWN_NUMBER
+RISK_DECLINED = "prefer not to say"
+RISK_NONE = "none of these"
+AGE_BAND_LABELS = {"under_20": "Under 20", "20_50": "20-50", "over_50": "Over 50"}
 
 STATUS_LABELS = {
     "onboarding": "setting up",
@@ -131,12 +170,17 @@ HELP = (
     "/privacy – what I store and why · /mydata – download it · /delete – erase it\n"
     "/help – this list\n\n"
     "If you have numbness around your groin or bottom, new trouble peeing or with your bowels, "
-    "or weakness in both legs, call your emergency number now.\n" + NOT_A_DIAGNOSIS
+    "new problems with sex, or weakness, numbness or pain in both legs, call your emergency "
+    "number now. If you type what you feel, I'll point you to the check-in.\n" + NOT_A_DIAGNOSIS
 )
 PRIVACY = (
     "<b>What BackStride stores</b>\n"
     "• Your Telegram chat id, so I can message you.\n"
-    "• Your settings: time zone, running days, run and tip times.\n"
+    "• Your settings: time zone, country (for the emergency number), running days, run and "
+    "tip times.\n"
+    "• If you chose to answer them, your health-profile answers (age band, past cancer, "
+    "steroids or osteoporosis, weakened immunity, under-fuelling): only to decide when to "
+    "suggest seeing a doctor. Change them in /settings.\n"
     "• Which reminders I sent and whether you tapped Done.\n"
     "• Your check-in answers (pain score and warning signs), to spot patterns and escalate.\n"
     "Why: to send reminders at your local time, to stop repeating tips, and to spot warning "
@@ -176,6 +220,7 @@ TIP_ALREADY_DONE = "Already marked as done 👍"
 TIP_SNOOZED = "⏰ I'll remind you again at {time}."
 TIP_SNOOZE_TOO_LATE = "It's too late in the day to snooze this one. It'll come round again."
 NO_TIPS = "I have no tips to send right now. Please try again later."
+TIP_HELD = "Exercise tips are paused until a clinician has checked you and cleared you."
 CHECKIN_PROMPT = (
     "🏃 <b>How's your back after today's run?</b>\n"
     "Tap your pain right now: 0 is none at all, 10 is the worst you can imagine."
@@ -196,11 +241,53 @@ CHECKIN_FLAGS = (
 CHECKIN_FLAGS_NONE = "None of these"
 CHECKIN_FLAGS_DONE = "Done ✔️"
 CHECKIN_NO_RUN_THANKS = "👍 Thanks for letting me know. Enjoy the rest day!"
+CHECKIN_NO_RUN_WHY = "🤔 <b>Is your back the reason you didn't run?</b>"
+CHECKIN_NO_RUN_BACK = "Yes, it's my back"
+CHECKIN_NO_RUN_REST = "No, just a rest day"
+CHECKIN_NO_RUN_PAIN = (
+    "I'm sorry. Let's see how it is.\n\n"
+    "🩺 <b>How's your back right now?</b>\n"
+    "Tap your pain: 0 is none at all, 10 is the worst you can imagine."
+)
+CHECKIN_FLAGS_TICKED = (
+    "🩺 <b>Do any of these apply right now?</b>\nTap any others that do, then <b>Done</b>."
+)
+CHECKIN_FLAG_KEPT = "Already noted. Tell the doctor about it too."
+CHECKIN_ALREADY_TOLD = (
+    "Thank you for finishing the check-in. What I said above still stands: please follow it."
+)
+CHECKIN_START_NOW = "🩺 Start a check-in now"
+CHECKIN_FINISH_ABOVE = "When you can, finish the check-in with the buttons above."
 CHECKIN_CLOSED = "This check-in has closed. Send /checkin to start a new one."
 CHECKIN_ALREADY_DONE = "You've already answered this check-in. Thanks!"
 CHECKIN_USE_BUTTONS = "Please answer the check-in with the buttons above. 🙏"
 CHECKIN_EMERGENCY_DONE = (
     "Thank you. Please follow the emergency advice above: call now if you haven't."
+)
+HELD_STATUS_EXERCISE = (
+    "exercise and running reminders paused until a clinician clears you "
+    "(send /resume once they have)"
+)
+HELD_STATUS_RUNNING = "warm-up and form reminders paused after your check-in (/resume to restart)"
+HOLD_CONFIRM_QUESTION = (
+    "🩺 <b>Has a doctor or physiotherapist checked your back and cleared you to run and "
+    "exercise?</b>"
+)
+HOLD_CONFIRM_YES = "✅ Yes, I've been cleared"
+HOLD_CONFIRM_NO = "Not yet"
+HOLD_NOT_YET = (
+    "OK. Exercise and running reminders stay paused until you've been checked. I'll keep "
+    "asking once a day how it's going."
+)
+HOLD_LIFTED = (
+    "▶️ Great news. All your reminders are back on. Build back up gradually, and check in "
+    "with me after your runs."
+)
+RUNNING_RESUMED = "▶️ Warm-up and form reminders are back on. Build back up gradually."
+FOLLOW_UP_STILL_HELD = (
+    "I'm glad it's easing. Because of what you told me, exercise and running reminders stay "
+    "paused until a doctor or physio has checked you. Tap ✅ <b>Checked and cleared</b> on my "
+    "daily question, or send /resume, once they have."
 )
 CHECKIN_SOON = "🕐 Got it. I'll check in with you at {time}."
 CHECKIN_RAN_ALREADY = "I've already planned a check-in after today's run. Talk soon!"

@@ -84,6 +84,9 @@ async def onboard(
     await api.next_message(chat_id)  # time zone question
     api.send_text(chat_id, zone)
     await api.next_message(chat_id)  # time zone set (takes the location keyboard away)
+    country = await api.next_message(chat_id)  # country, suggested from the zone
+    assert "Which country" in country.text, country.text
+    api.press(chat_id, country.button_texts()[0], message_id=country.message_id)
     days_question = await api.next_message(chat_id)
     for day in days:
         api.press(chat_id, day, message_id=days_question.message_id)
@@ -93,6 +96,9 @@ async def onboard(
     api.send_text(chat_id, run_time)
     await api.next_message(chat_id)  # "run time set" + tip time question
     api.send_text(chat_id, tip_time)
+    risk = await api.next_message(chat_id)  # "tip time set" + the optional health questions
+    assert "health questions" in risk.text, risk.text
+    api.press(chat_id, "Prefer not to say", message_id=risk.message_id)
     await api.next_message(chat_id)  # summary and confirm buttons
     api.press(chat_id, "✅ Looks good")
     done = await api.next_message(chat_id)

@@ -32,6 +32,8 @@ def add_runners(api: FakeBotApi, path: Path, chat_ids: range | list[int], now: d
             chat_id,
             now=0,
             timezone="Europe/Berlin",
+            country="DE",
+            risk_factors="[]",
             run_days=frozenset({0, 2, 4}),
             run_time=dt.time(7, 0),
             tip_time=dt.time(8, 0),

@@ -14,9 +14,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import db, texts
+from bot import advice, db, texts
+from bot.checkin_service import risk_factors_of
+from bot.emergency import country_name, number_for_country
 from bot.models import Runner, RunnerStatus
 from bot.services import services
+from bot.triage import RiskFactor
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +81,54 @@ def format_days(days: frozenset[int]) -> str:
 def format_status(runner: Runner) -> str:
     if runner.status is RunnerStatus.PAUSED and runner.paused_until is not None:
         until = runner.paused_until.astimezone(ZoneInfo(runner.timezone))
-        return texts.PAUSED_UNTIL.format(until=until.strftime("%a %d %b, %H:%M"))
-    return texts.STATUS_LABELS[runner.status.value]
+        status = texts.PAUSED_UNTIL.format(until=until.strftime("%a %d %b, %H:%M"))
+    else:
+        status = texts.STATUS_LABELS[runner.status.value]
+    # A hold after a check-in is a pause too, and the runner must see it and the way back.
+    if runner.exercise_hold:
+        return f"{status}; {texts.HELD_STATUS_EXERCISE}"
+    if runner.running_paused:
+        return f"{status}; {texts.HELD_STATUS_RUNNING}"
+    return status
+
+
+def format_country(row: dict[str, Any]) -> tuple[str, str]:
+    """(country, number) as the settings summary shows them."""
+    code = row.get("country")
+    if code is None:
+        return "not set", texts.UNKNOWN_NUMBER
+    name = country_name(code) if code else None
+    number = number_for_country(code) if code else None
+    return texts.esc(name or "not given"), number or texts.UNKNOWN_NUMBER
+
+
+def format_risk(row: dict[str, Any]) -> str:
+    if row.get("risk_declined"):
+        return texts.RISK_DECLINED
+    if row.get("risk_factors") is None:
+        return "not set"
+    labels = [texts.AGE_BAND_LABELS[row["age_band"]]] if row.get("age_band") else []
+    labels += [
+        advice.RISK_FACTOR_LABELS[factor]
+        for factor in sorted(risk_factors_of(row), key=lambda f: list(RiskFactor).index(f))
+        if factor not in (RiskFactor.AGE_UNDER_20, RiskFactor.AGE_OVER_50)
+    ]
+    return texts.esc(", ".join(labels)) if labels else texts.RISK_NONE
 
 
 def summary(runner: Runner, row: dict[str, Any]) -> str:
     """The settings summary; `row` tells which answers are still missing."""
+    country, number = format_country(row)
     return texts.SUMMARY.format(
         zone=texts.esc(row["timezone"] or "not set"),
+        country=country,
+        number=number,
         days=format_days(runner.run_days),
         run_time=row["run_time"] or "not set",
         tip_time=row["tip_time"] or "not set",
         checkin=format_delay(runner.checkin_delay_minutes),
         summary_day=texts.DAY_LABELS[runner.summary_day],
+        risk=format_risk(row),
         status=format_status(runner),
     )
 

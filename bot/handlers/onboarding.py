@@ -9,8 +9,10 @@ once subscribed, it leads back to the settings menu.
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
+from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
@@ -24,7 +26,15 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot import db, texts
+from bot import advice, db, texts
+from bot.checkin_service import risk_factors_of
+from bot.emergency import (
+    COMMON_COUNTRIES,
+    country_for_zone,
+    country_name,
+    match_country,
+    number_for_country,
+)
 from bot.handlers import settings as settings_handlers
 from bot.handlers.common import (
     Context,
@@ -41,12 +51,14 @@ from bot.models import RunnerStatus
 from bot.planner import parse_clock
 from bot.services import services
 from bot.timezones import COMMON_ZONES, is_valid_zone, match_zone, zone_for_location, zone_label
+from bot.triage import RiskFactor
 
 log = logging.getLogger(__name__)
 
 # Conversation states (strings, so the persisted value is readable in the database).
 TZ, DAYS, RUN, TIP, CONFIRM, MENU = "tz", "days", "run", "tip", "confirm", "menu"
 DELAY, SUMMARY_DAY = "delay", "sday"
+COUNTRY, RISK = "country", "risk"
 END = ConversationHandler.END
 State = str | int  # a question above, or END
 
@@ -92,11 +104,83 @@ async def ask(update: Update, context: Context, step: str, note: str = "") -> St
     elif step == DELAY:
         choices = [(label, f"p:delay:{m}") for m, label in texts.CHECKIN_DELAY_CHOICES.items()]
         await say(update, _with_note(note, texts.ASK_CHECKIN_DELAY), keyboard([choices]))
+    elif step == COUNTRY:
+        row = await svc.store.run(db.get_runner_row, chat_id)
+        text, markup = _country_question(row)
+        await say(update, _with_note(note, text), markup)
+    elif step == RISK:
+        row = await svc.store.run(db.get_runner_row, chat_id)
+        assert row is not None
+        await say(update, _with_note(note, _risk_question()), risk_keyboard(row))
     elif step == SUMMARY_DAY:
         days = [(label, f"p:sday:{d}") for d, label in enumerate(texts.DAY_LABELS)]
         await say(update, _with_note(note, texts.ASK_SUMMARY_DAY), keyboard([days[:4], days[4:]]))
     await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), onboarding_step=step)
     return step
+
+
+def _country_question(row: dict[str, Any] | None) -> tuple[str, object]:
+    """Ask the country, suggesting the one the time zone belongs to (one tap to confirm)."""
+    zone = (row or {}).get("timezone") or ""
+    suggested = country_for_zone(zone) if zone else None
+    name = country_name(suggested) if suggested else None
+    if suggested and name:
+        text = texts.ASK_COUNTRY + "\n\n" + texts.COUNTRY_SUGGESTED.format(name=texts.esc(name))
+        rows = [
+            [(f"✅ {name}", f"p:cty:{suggested}")],
+            [(texts.COUNTRY_OTHER, "p:cty:other"), (texts.COUNTRY_SKIP, "p:cty:skip")],
+        ]
+    else:
+        text = texts.ASK_COUNTRY + "\n\n" + texts.COUNTRY_TYPE
+        common = [(country_name(code) or code, f"p:cty:{code}") for code in COMMON_COUNTRIES]
+        rows = [*chunk(common, 3), [(texts.COUNTRY_SKIP, "p:cty:skip")]]
+    return text, keyboard(rows)
+
+
+def _risk_question() -> str:
+    lines = [texts.ASK_RISK, advice.RISK_PROFILE_INTRO, ""]
+    lines += [
+        f"• <b>{texts.esc(advice.RISK_FACTOR_LABELS[factor])}</b>: "
+        f"{texts.esc(advice.RISK_FACTOR_WHY[factor])}"
+        for factor in RISK_TOGGLES
+    ]
+    lines.append(
+        f"• <b>{texts.RISK_AGE}</b>: {texts.esc(advice.RISK_FACTOR_WHY[RiskFactor.AGE_OVER_50])}"
+    )
+    return "\n".join(lines)
+
+
+RISK_TOGGLES = (
+    RiskFactor.CANCER_HISTORY,
+    RiskFactor.STEROIDS_OR_OSTEOPOROSIS,
+    RiskFactor.WEAK_IMMUNITY,
+    RiskFactor.LOW_ENERGY,
+)
+
+
+def risk_keyboard(row: dict[str, Any]) -> object:
+    chosen = risk_factors_of(row)
+    band = row.get("age_band")
+    ages = [
+        (("✅ " if band == key else "") + label, f"p:risk:age:{key}")
+        for key, label in texts.AGE_BAND_LABELS.items()
+    ]
+    toggles = [
+        [
+            (
+                ("✅ " if factor in chosen else "") + advice.RISK_FACTOR_LABELS[factor],
+                f"p:risk:f:{factor.value}",
+            )
+        ]
+        for factor in RISK_TOGGLES
+    ]
+    return keyboard(
+        [
+            ages,
+            *toggles,
+            [(texts.RISK_DECLINE_BUTTON, "p:risk:declined"), (texts.DONE_BUTTON, "p:risk:done")],
+        ]
+    )
 
 
 def days_keyboard(selected: frozenset[int]) -> object:
@@ -131,13 +215,16 @@ async def after_answer(update: Update, context: Context, note: str = "") -> Stat
             db.update_runner, row["chat_id"], now=svc.now_ts(), onboarding_step=None
         )
         return MENU
-    for step, column in (
-        (TZ, "timezone"),
-        (DAYS, "run_days"),
-        (RUN, "run_time"),
-        (TIP, "tip_time"),
-    ):
-        if not row[column]:
+    missing = {
+        TZ: not row["timezone"],
+        COUNTRY: row["country"] is None,  # "" means asked and skipped
+        DAYS: not row["run_days"],
+        RUN: not row["run_time"],
+        TIP: not row["tip_time"],
+        RISK: row["risk_factors"] is None and not row["risk_declined"],
+    }
+    for step, unanswered in missing.items():
+        if unanswered:
             return await ask(update, context, step, note)
     return await ask(update, context, CONFIRM, note)
 
@@ -255,6 +342,94 @@ async def zone_location(update: Update, context: Context) -> State:
         await say(update, texts.TZ_BAD_LOCATION)
         return TZ
     return await _save_zone(update, context, zone, texts.TZ_FROM_LOCATION)
+
+
+async def _save_country(update: Update, context: Context, code: str) -> State:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), country=code)
+    if not code:
+        return await after_answer(update, context, texts.COUNTRY_SKIPPED)
+    number = number_for_country(code)
+    name = texts.esc(country_name(code) or code)
+    if number is None:
+        note = texts.COUNTRY_SET_NO_NUMBER.format(name=name)
+    else:
+        note = texts.COUNTRY_SET.format(name=name, number=number)
+    return await after_answer(update, context, note)
+
+
+async def country_button(update: Update, context: Context) -> State:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    value = query.data.removeprefix("p:cty:")
+    if value == "other":
+        await answer_query(update)
+        await say(update, texts.COUNTRY_TYPE)
+        return COUNTRY
+    if value != "skip" and country_name(value) is None:
+        await answer_query(update, texts.STALE_BUTTON)
+        return COUNTRY
+    await answer_query(update)
+    await drop_buttons(update)
+    return await _save_country(update, context, "" if value == "skip" else value)
+
+
+async def country_text(update: Update, context: Context) -> State:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    text = message.text.strip()
+    matches = match_country(text)
+    if len(matches) == 1:
+        return await _save_country(update, context, matches[0])
+    if matches:
+        buttons = [(country_name(code) or code, f"p:cty:{code}") for code in matches]
+        await say(update, texts.COUNTRY_WHICH, keyboard(chunk(buttons, 2)))
+        return COUNTRY
+    await say(update, texts.COUNTRY_UNKNOWN.format(text=texts.esc(text[:60])))
+    return COUNTRY
+
+
+async def risk_button(update: Update, context: Context) -> State:
+    svc = services(context)
+    query = update.callback_query
+    chat_id = private_chat_id(update)
+    assert query is not None and query.data is not None and chat_id is not None
+    parts = query.data.split(":")  # p:risk:age:<band> / p:risk:f:<factor> / declined / done
+    row = await svc.store.run(db.get_runner_row, chat_id)
+    if row is None:  # erased (/delete) while this conversation was open
+        return await _gone(update)
+    action = parts[2] if len(parts) > 2 else ""
+    value = parts[3] if len(parts) > 3 else ""
+    if action in ("done", "declined"):
+        await answer_query(update)
+        await drop_buttons(update)
+        if action == "declined":
+            fields: dict[str, Any] = {"risk_declined": 1, "risk_factors": "[]", "age_band": None}
+            note = texts.RISK_SAVED_DECLINED
+        else:
+            fields = {"risk_declined": 0, "risk_factors": row["risk_factors"] or "[]"}
+            note = texts.RISK_SAVED
+        await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), **fields)
+        return await after_answer(update, context, note)
+    if action == "age" and value in texts.AGE_BAND_LABELS:
+        band = None if row["age_band"] == value else value
+        await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), age_band=band)
+    elif action == "f" and value in {f.value for f in RISK_TOGGLES}:
+        chosen = {f.value for f in risk_factors_of(row) if f in RISK_TOGGLES} ^ {value}
+        stored = json.dumps(sorted(chosen))
+        await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), risk_factors=stored)
+    else:
+        await answer_query(update, texts.STALE_BUTTON)
+        return RISK
+    await answer_query(update)
+    fresh = await svc.store.run(db.get_runner_row, chat_id)
+    assert fresh is not None
+    try:
+        await query.edit_message_reply_markup(risk_keyboard(fresh))  # type: ignore[arg-type]
+    except BadRequest:
+        return await ask(update, context, RISK)
+    return RISK
 
 
 async def day_toggle(update: Update, context: Context) -> State:
@@ -407,6 +582,8 @@ async def menu_choice(update: Update, context: Context) -> State:
         "tip": TIP,
         "delay": DELAY,
         "summary": SUMMARY_DAY,
+        "country": COUNTRY,
+        "risk": RISK,
     }.get(choice)
     if step is None:
         await say(update, texts.SETTINGS_MENU, menu_keyboard())
@@ -453,6 +630,17 @@ def build() -> ConversationHandler[Context]:
             MessageHandler(filters.LOCATION, zone_location),
             _nudge(TZ, "Please type your city, share your location, or tap a zone button."),
             _stale(TZ),
+        ],
+        COUNTRY: [
+            CallbackQueryHandler(country_button, pattern=r"^p:cty:"),
+            MessageHandler(filters.TEXT & ~filters.COMMAND, country_text),
+            _nudge(COUNTRY, "Please type your country's name, or tap a button."),
+            _stale(COUNTRY),
+        ],
+        RISK: [
+            CallbackQueryHandler(risk_button, pattern=r"^p:risk:"),
+            _nudge(RISK, texts.USE_BUTTONS),
+            _stale(RISK),
         ],
         DAYS: [
             CallbackQueryHandler(day_toggle, pattern=r"^p:day:[0-6]$"),

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import db, delivery, texts
+from bot import advice, checkin_service, db, delivery, texts
 from bot.handlers.common import (
     Context,
     answer_query,
@@ -34,6 +34,9 @@ async def tip_now(update: Update, context: Context) -> None:
     if row is None:
         return
     chat_id = int(row["chat_id"])
+    if row["exercise_hold"]:
+        await say(update, advice.hold_refusal())
+        return
     queued = await svc.store.run(
         delivery.queue_now,
         chat_id,
@@ -68,6 +71,11 @@ async def reminder_button(update: Update, context: Context) -> None:
     elif action == "snooze":
         await _snooze(update, context, row)
     elif action == "more":
+        if await svc.store.run(checkin_service.is_on_exercise_hold, chat_id):
+            await answer_query(update)
+            await drop_buttons(update)
+            await say(update, advice.hold_refusal())
+            return
         tip = await svc.store.run(db.get_tip, row["tip_id"]) if row["tip_id"] else None
         categories = (tip.category,) if tip else TIP_CATEGORIES
         await answer_query(update)
@@ -93,6 +101,10 @@ async def _snooze(update: Update, context: Context, row: dict[str, object]) -> N
     runner = await svc.store.run(db.get_runner, chat_id)
     if runner is None:
         await answer_query(update, texts.STALE_BUTTON)
+        return
+    if row["kind"] == SlotKind.TIP.value and runner.exercise_hold:
+        await answer_query(update, texts.TIP_HELD, alert=True)
+        await drop_buttons(update)
         return
     at = svc.now() + SNOOZE
     local = at.astimezone(ZoneInfo(runner.timezone))

@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import db, texts
+from bot import advice, checkin_service, db, keyboards, texts
 from bot.delivery import CHECK_IN_EXPIRY
 from bot.handlers.common import (
     LIVE_STATUSES,
@@ -32,6 +32,7 @@ from bot.handlers.common import (
 )
 from bot.models import RunnerStatus
 from bot.services import services
+from bot.symptoms import mentions_symptoms
 
 log = logging.getLogger(__name__)
 
@@ -90,15 +91,56 @@ async def resume(update: Update, context: Context) -> None:
     row = await _subscribed_row(update, context)
     if row is None:
         return
-    if row["status"] != RunnerStatus.PAUSED.value:
-        await say(update, texts.NOT_PAUSED)
-        return
     chat_id = int(str(row["chat_id"]))
-    await svc.store.run(
-        db.update_runner, chat_id, now=svc.now_ts(), status=RunnerStatus.ACTIVE, paused_until=None
+    if row["status"] == RunnerStatus.PAUSED.value:
+        await svc.store.run(
+            db.update_runner,
+            chat_id,
+            now=svc.now_ts(),
+            status=RunnerStatus.ACTIVE,
+            paused_until=None,
+        )
+        await svc.reschedule(chat_id)
+        await say(update, texts.RESUMED)
+    # After an escalation: a running pause lifts on request, an exercise hold only once the
+    # runner confirms a clinician cleared them.
+    result = await svc.store.run(
+        checkin_service.resume_hold, chat_id=chat_id, cleared=False, now=svc.now()
     )
-    await svc.reschedule(chat_id)
-    await say(update, texts.RESUMED)
+    if result.state == "lifted":
+        await svc.reschedule(chat_id)
+        await say(update, texts.RUNNING_RESUMED)
+    elif result.state == "ask_clearance":
+        await say(update, texts.HOLD_CONFIRM_QUESTION, keyboard(keyboards.hold_confirm_rows()))
+    elif row["status"] != RunnerStatus.PAUSED.value:
+        await say(update, texts.NOT_PAUSED)
+
+
+async def hold_choice(update: Update, context: Context) -> None:
+    """The answer to "has a clinician checked you and cleared you?" after /resume."""
+    svc = services(context)
+    query = update.callback_query
+    chat_id = private_chat_id(update)
+    assert query is not None
+    choice = (query.data or "").removeprefix("hold:")
+    if chat_id is None or choice not in ("cleared", "notyet"):
+        await answer_query(update, texts.STALE_BUTTON)
+        return
+    await answer_query(update)
+    await drop_buttons(update)
+    if choice == "notyet":
+        await say(update, texts.HOLD_NOT_YET)
+        return
+    result = await svc.store.run(
+        checkin_service.resume_hold, chat_id=chat_id, cleared=True, now=svc.now()
+    )
+    if result.state == "lifted":
+        if result.hold_changed:
+            svc.set_held(chat_id, False)
+        await svc.reschedule(chat_id)
+        await say(update, texts.HOLD_LIFTED)
+    else:
+        await say(update, texts.NOT_PAUSED)
 
 
 async def stop(update: Update, context: Context) -> int:
@@ -151,7 +193,18 @@ async def unknown_text(update: Update, context: Context) -> None:
         await say(update, texts.NOT_SUBSCRIBED)
         return
     since = svc.now_ts() - int(CHECK_IN_EXPIRY.total_seconds())
-    if await svc.store.run(db.has_open_checkin, int(row["chat_id"]), since):
+    open_checkin = await svc.store.run(db.has_open_checkin, int(row["chat_id"]), since)
+    message = update.effective_message
+    if message is not None and message.text and mentions_symptoms(message.text):
+        # Typed pain, numbness, bladder or bowel trouble, weakness: the emergency line first,
+        # then a way into the check-in. (The text itself is never logged.)
+        safety = advice.free_text_safety_message(checkin_service.country_of(row))
+        if open_checkin:
+            await say(update, safety + "\n\n" + texts.CHECKIN_FINISH_ABOVE)
+        else:
+            await say(update, safety, keyboard(keyboards.start_checkin_rows()))
+        return
+    if open_checkin:
         await say(update, texts.CHECKIN_USE_BUTTONS)
         return
     await say(update, texts.UNKNOWN_TEXT)
@@ -177,6 +230,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("stop", stop, filters=private),
             CommandHandler("help", help_command, filters=private),
             CallbackQueryHandler(pause_choice, pattern=r"^pause:"),
+            CallbackQueryHandler(hold_choice, pattern=r"^hold:"),
         ]
     )
 

@@ -1,0 +1,58 @@
+"""Migrations are frozen history: a database made by an earlier release upgrades with its data
+intact. Each fixture under tests/fixtures/ is an SQL dump made by that release's code."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from bot import db
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _restore(dump: Path, target: Path) -> None:
+    conn = sqlite3.connect(target)
+    conn.executescript(dump.read_text(encoding="utf-8"))
+    conn.close()
+
+
+def test_a_database_from_the_m001_release_upgrades_with_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _restore(FIXTURES / "schema_m001.sql", path)
+    database = db.connect(path)  # applies every later migration
+    try:
+        applied = [r["name"] for r in database.query("SELECT name FROM _sqlite_migrations")]
+        assert applied == ["m001_initial", "m002_clinical_safety"]
+        runner = db.get_runner_row(database, 4242)
+        assert runner is not None
+        # Old data kept...
+        assert (runner["timezone"], runner["run_days"], runner["running_paused"]) == (
+            "Europe/London",
+            "0,2,4",
+            1,
+        )
+        # ...and the new columns start as "not asked" / "no hold".
+        assert runner["country"] is None and runner["risk_factors"] is None
+        assert (runner["exercise_hold"], runner["hold_level"], runner["follow_up_at"]) == (
+            0,
+            0,
+            None,
+        )
+        (checkin,) = database.query("SELECT * FROM checkins")
+        assert (checkin["pain"], checkin["level"], checkin["told_level"]) == (5, 2, None)
+        assert db.runner_from_row(runner).exercise_hold is False
+    finally:
+        database.conn.close()
+
+
+def test_upgrading_twice_is_a_no_op(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _restore(FIXTURES / "schema_m001.sql", path)
+    db.connect(path).conn.close()
+    database = db.connect(path)
+    try:
+        names = [r["name"] for r in database.query("SELECT name FROM _sqlite_migrations")]
+        assert names.count("m002_clinical_safety") == 1
+    finally:
+        database.conn.close()
