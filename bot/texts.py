@@ -22,7 +22,7 @@ WELCOME = (
     "<b>call your emergency number straight away</b>: don't wait for me.\n\n"
     "I store your settings and your check-in answers so I can time reminders and spot "
     "warning signs. /privacy says more; /delete erases everything.\n\n"
-    "Four quick questions and you're set."
+    "Six quick questions and you're set."
 )
 
 ASK_TIMEZONE = (
@@ -104,6 +104,7 @@ SETTINGS_CLOSE = "✔️ Close"
 SETTINGS_SAVED = "Saved. Anything else?"
 SETTINGS_CLOSED = "👍 Settings saved."
 NOT_SUBSCRIBED = "You're not subscribed yet. Send /start to begin."
+ONBOARDING_GO_ON = "When you're ready, carry on with the question above."
 
 ASK_COUNTRY = (
     "🚑 <b>2/6 · Which country are you in?</b>\n"

@@ -502,3 +502,22 @@ async def test_the_risk_profile_is_asked_once_kept_and_used(
         "over_50",
         ["cancer_history"],
     )
+
+
+async def test_typed_symptoms_mid_onboarding_get_the_emergency_line_first(
+    api: FakeBotApi, start_bot: BotFactory, clock: FakeClock, tmp_path: Path
+) -> None:
+    chat_id = 8200
+    api.add_chat(chat_id)
+    async with start_bot():
+        api.send_command(chat_id, "/start")
+        await api.next_message(chat_id)
+        await api.next_message(chat_id)  # time zone question
+        api.send_text(chat_id, "my legs are numb and I can't pee")
+        reply = await api.next_message(chat_id)
+        assert reply.text.startswith("🚨") and "112 (or 911" in reply.text.splitlines()[0]
+        assert "carry on with the question above" in reply.text
+        api.send_text(chat_id, "Berlin")  # the question is still the time zone
+        saved = await api.next_message(chat_id)
+        assert "Europe/Berlin" in saved.text
+    assert runner(tmp_path / "bot.db", chat_id)["timezone"] == "Europe/Berlin"

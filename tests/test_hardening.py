@@ -33,7 +33,7 @@ import pytest
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
-from tests.botapi import Call, FakeBotApi, NoMessageError
+from tests.botapi import BotMessage, Call, FakeBotApi, NoMessageError
 from tests.conftest import REPO, TOKEN, BotFactory, FakeClock, onboard
 from tests.test_checkin_e2e import toggle
 from tests.test_delivery_e2e import WARM_UP_MONDAY, add_runners
@@ -380,7 +380,7 @@ async def test_emergency_advice_survives_one_bad_gateway(
         api.press(runner, "Buttock or thigh")
         await api.next_message(runner, timeout=5)  # the checklist
         api.fail_next(1, "502", chat_id=runner)
-        await toggle(api, "Numb/tingly groin", chat_id=runner)
+        await toggle(api, "Numb groin", chat_id=runner)
         emergency = await wait_or_explain(
             api,
             lambda: next((m for m in api.messages_to(runner) if "Call 112" in m.text), None),
@@ -389,6 +389,10 @@ async def test_emergency_advice_survives_one_bad_gateway(
             what="the emergency advice after one 502",
         )
         assert emergency is not None and "Call 112 now" in emergency.text.splitlines()[0]
+        failed = [c for c in api.calls if c.status == 502]
+        assert len(failed) == 1 and "Call 112" in str(failed[0].params.get("text")), (
+            "the 502 was meant for the emergency message"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,7 +419,8 @@ PIECES = (
     "🏃‍♀️", "👍🏽", "🇩🇪", "❤️‍🔥", "🧘", "مرحبا بالعالم", "שלום", "\u202eevil\u202c", "\u200f",
     "\u200b", "\u200c\u200d", "\ufeff", "\u2060", "𝕳𝖊𝖑𝖑𝖔", "ｆｕｌｌ", "e\u0301\u0301\u0301",
     "Z̴̡̛a̸l̷g̵o̶", "\x00", "\x07", "\x1b[31m", "\x7f", "\t", "\r\n", "\u0085", "\u2028",
-    "\ufffd", "\U0010ffff",
+    "\ufffd", "\U0010ffff", "Germany", "united", "Atlantis", "Skip", "Prefer not to say",
+    "my legs went numb", "no pain today",
 )  # fmt: skip
 LONG_PIECES = ("a", "é", "🏃", "\u200b", "مرحبا", " ", "<", "&", "\u202e")
 COMMANDS = (
@@ -427,7 +432,7 @@ ODD_COMMANDS = (
     "/settings 🏃 now", f"/checkin@{BOT_USERNAME} 5", "/pause forever", "/stop please",
     "/start ref_42", "/admin", "/a_b_c_d_e_f_g_h_i_j_k_l_m_n_o_p_q", "/ünïcödé", "/help\u200b",
 )  # fmt: skip
-CALLBACK_PREFIXES = ("p:", "r:", "ci:", "fu:", "pause:", "a:", "del:")
+CALLBACK_PREFIXES = ("p:", "r:", "ci:", "fu:", "pause:", "a:", "del:", "hold:", "cinow")
 IDS = (
     "1", "0", "-1", "2", "7", "99999999999999999999", "9" * 40, "²", "١٢", "1e3", "0x10", "",
     " 1", "1 ",
@@ -435,7 +440,8 @@ IDS = (
 VALUES = (
     "Europe/Berlin", "Mars/Olympus", "../../etc/passwd", "3", "9", "99", "-1", "07:00", "25:00",
     "7", "²", "none", "done", "below_knee", "yes", "no", "better", "worse", "close", "tz", "",
-    "🏃",
+    "🏃", "DE", "XX", "other", "skip", "declined", "age:over_50", "age:x", "f:cancer_history",
+    "f:age_over_50", "saddle_numbness", "back", "rest", "country", "risk",
 )  # fmt: skip
 DEFERRED = re.compile(rf"^/(tip|checkin)(@{BOT_USERNAME})?(\s|$)")
 
@@ -508,12 +514,14 @@ class Fuzzer:
         if rng.random() < 0.1:  # garbage
             return clip_bytes("".join(rng.choice(PIECES) for _ in range(3)))
         if prefix == "p:":
-            step = rng.choice(("tz", "day", "days", "run", "tip", "ok", "edit", "menu", "x"))
+            step = rng.choice(
+                ("tz", "cty", "day", "days", "run", "tip", "risk", "ok", "edit", "menu", "x")
+            )
             data = f"p:{step}:{rng.choice(VALUES)}"
         elif prefix == "r:":
             data = f"r:{rng.choice(('done', 'snooze', 'more', 'x', ''))}:{self.some_id()}"
         elif prefix == "ci:":
-            step = rng.choice(("p", "norun", "r", "u", "f", "x", ""))
+            step = rng.choice(("p", "norun", "nr", "r", "u", "f", "x", ""))
             data = f"ci:{step}:{self.some_id()}" + (
                 f":{rng.choice(VALUES)}" if rng.random() < 0.8 else ""
             )
@@ -523,6 +531,10 @@ class Fuzzer:
             data = f"pause:{rng.choice(('1d', '1w', 'open', '2y', ''))}"
         elif prefix == "del:":
             data = f"del:{rng.choice(('yes', 'no', 'maybe'))}"
+        elif prefix == "hold:":
+            data = f"hold:{rng.choice(('cleared', 'notyet', 'maybe', ''))}"
+        elif prefix == "cinow":
+            data = rng.choice(("cinow", "cinow:1", "cinowx"))
         else:
             data = f"a:{rng.choice(VALUES)}:{self.some_id()}"
         return clip_bytes(data)
@@ -897,6 +909,29 @@ def has_button(api: FakeBotApi, chat_id: int, message_id: int, label: str) -> bo
     return label in api.message(chat_id, message_id).button_texts()
 
 
+async def reply_with(
+    api: FakeBotApi, chat_id: int, needle: str, timeout: float = 10.0
+) -> BotMessage:
+    """The next bot message containing `needle`, skipping any other message before it (the
+    subprocess runs on the real clock, so a reminder may fall due in the middle of the walk)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            message = await api.next_message(chat_id, timeout=max(deadline - loop.time(), 0.01))
+        except NoMessageError:
+            raise AssertionError(
+                f"no message with {needle!r} within {timeout} s\n{api.format_history(chat_id)}"
+            ) from None
+        if needle in message.text:
+            return message
+
+
+async def tick(api: FakeBotApi, chat_id: int, message: BotMessage, label: str) -> None:
+    api.press(chat_id, label, message_id=message.message_id)
+    await api.wait_for(partial(has_button, api, chat_id, message.message_id, f"✅ {label}"))
+
+
 async def test_token_and_answers_never_reach_the_logs(api: FakeBotApi, tmp_path: Path) -> None:
     runner = 482_913_657
     log_path = tmp_path / "bot.log"
@@ -909,39 +944,49 @@ async def test_token_and_answers_never_reach_the_logs(api: FakeBotApi, tmp_path:
     env = {"DATABASE_PATH": str(tmp_path / "bot.db"), "LOG_LEVEL": "DEBUG", "TICK_SECONDS": "0.2"}
     async with bot_process(api, tmp_path, log_path, **env) as process:
         api.send_command(runner, "/start")
-        await api.next_message(runner, timeout=20)  # welcome (the process needs to start)
-        await api.next_message(runner)  # time zone question
+        # The process needs to start first.
+        await reply_with(api, runner, "Welcome to BackStride", timeout=20)
+        await reply_with(api, runner, "Your time zone")
         api.send_text(runner, typed[0])
-        await api.next_message(runner)  # "couldn't find a time zone"
+        await reply_with(api, runner, "couldn't find a time zone")
         api.send_location(runner, 38.7223, -9.1393)  # Lisbon
-        await api.next_message(runner)  # zone set
-        days = await api.next_message(runner)
+        await reply_with(api, runner, "Europe/Lisbon")  # zone set
+        country = await reply_with(api, runner, "Which country")
+        api.press(runner, "✅ Portugal", message_id=country.message_id)
+        days = await reply_with(api, runner, "Your running days")
+        assert "Country: Portugal" in days.text, api.format_history(runner)
         for day in ("Tue", "Thu"):
-            api.press(runner, day, message_id=days.message_id)
-            await api.wait_for(partial(has_button, api, runner, days.message_id, f"✅ {day}"))
+            await tick(api, runner, days, day)
         api.press(runner, "Done ✔️", message_id=days.message_id)
-        await api.next_message(runner)  # run time question
+        await reply_with(api, runner, "When do you usually run?")
         api.send_text(runner, typed[1])
-        await api.next_message(runner)  # tip time question
+        await reply_with(api, runner, "When would you like your daily tip?")
         api.send_text(runner, typed[2])
-        await api.next_message(runner)  # summary
+        risk = await reply_with(api, runner, "health questions")
+        for label in ("Over 50", "I've had cancer", "Weakened immune system"):
+            await tick(api, runner, risk, label)
+        api.press(runner, "Done ✔️", message_id=risk.message_id)
+        await reply_with(api, runner, "Does this look right?")  # summary
         api.press(runner, "✅ Looks good")
-        assert "all set" in (await api.next_message(runner)).text
+        await reply_with(api, runner, "all set")
 
         api.send_command(runner, "/checkin")
-        await api.next_message(runner, timeout=5)
-        api.press(runner, "7")
-        await api.next_message(runner)  # where does it go?
+        pain = await reply_with(api, runner, "How's your back")
+        api.press(runner, "7", message_id=pain.message_id)
+        where = await reply_with(api, runner, "Where does the pain go")
         api.send_text(runner, typed[3])
-        await api.next_message(runner)  # "please use the buttons"
-        api.press(runner, "Below the knee")
-        await api.next_message(runner)  # the checklist
-        await toggle(api, "Numb/tingly groin", chat_id=runner)
-        emergency = await api.next_message(runner, timeout=5)
-        assert "Call 112" in emergency.text, api.format_history(runner)
+        # Typed symptoms: the emergency signs first, then back to the check-in's buttons.
+        safety = await reply_with(api, runner, "finish the check-in with the buttons above")
+        assert "call 112 now" in safety.text.lower(), api.format_history(runner)
+        api.press(runner, "Below the knee", message_id=where.message_id)
+        await reply_with(api, runner, "Do any of these")  # the checklist
+        await toggle(api, "Numb groin", chat_id=runner)
+        emergency = await reply_with(api, runner, "Call 112")
+        assert "Call 112 now" in emergency.text.splitlines()[0], api.format_history(runner)
         await toggle(api, "Fever", chat_id=runner)
         await toggle(api, "Pain at night", chat_id=runner)
-        api.press(runner, "Done ✔️")
+        checklist = [m for m in api.messages_to(runner) if "Do any of these" in m.text][-1]
+        api.press(runner, "Done ✔️", message_id=checklist.message_id)
         await api.wait_for(
             lambda: any("emergency advice above" in m.text for m in api.messages_to(runner)),
             timeout=5,
@@ -962,6 +1007,12 @@ async def test_token_and_answers_never_reach_the_logs(api: FakeBotApi, tmp_path:
         "38.7223",
         "-9.1393",
         "Lisbon",
+        "Portugal",  # the country, and the health-profile answers
+        "Over 50",
+        "over_50",
+        "cancer",
+        "Weakened immune",
+        "weak_immunity",
         # the answers: pain, where it goes, the warning signs (labels and stored values)
         "7/10",
         "Below the knee",
@@ -970,6 +1021,7 @@ async def test_token_and_answers_never_reach_the_logs(api: FakeBotApi, tmp_path:
         "fever",
         "night_pain",
         "Numb/tingly",
+        "Numb groin",
         "Fever or feeling",
         "Pain at night",
     ]

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from functools import partial
 
 from tests.botapi import FakeBotApi
 from tests.conftest import BotFactory, FakeClock, onboard, runner_row
 
 RUNNER = 1001
+
+
+def ticked(api: FakeBotApi, message_id: int, label: str) -> bool:
+    return f"✅ {label}" in api.message(RUNNER, message_id).button_texts()
 
 
 async def test_new_runner_completes_onboarding(api: FakeBotApi, start_bot: BotFactory) -> None:
@@ -25,8 +30,15 @@ async def test_new_runner_completes_onboarding(api: FakeBotApi, start_bot: BotFa
         api.send_text(RUNNER, "new york")
         zone_set = await api.next_message(RUNNER)
         assert "America/New_York" in zone_set.text
+        assert "1/6" in question.text
+        country = await api.next_message(RUNNER)
+        assert "2/6" in country.text and "Which country" in country.text
+        assert "United States" in country.text, "suggested from the time zone"
+        assert country.button_texts() == ["✅ United States", "🌍 Another country", "Skip"]
+        api.press(RUNNER, "✅ United States", message_id=country.message_id)
         days = await api.next_message(RUNNER)
-        assert "running days" in days.text.lower()
+        assert "running days" in days.text.lower() and "3/6" in days.text
+        assert days.text.startswith("✅ Country: United States.") and "call 911" in days.text
         api.press(RUNNER, "Tue")
         await api.wait_for(lambda: "✅ Tue" in api.message(RUNNER, days.message_id).button_texts())
         api.press(RUNNER, "Sat")
@@ -34,15 +46,28 @@ async def test_new_runner_completes_onboarding(api: FakeBotApi, start_bot: BotFa
         api.press(RUNNER, "Done ✔️")
 
         run_q = await api.next_message(RUNNER)
-        assert "usually run" in run_q.text
+        assert "usually run" in run_q.text and "4/6" in run_q.text
         api.send_text(RUNNER, "6:15pm")
         tip_q = await api.next_message(RUNNER)
         assert "Usual run time: 18:15" in tip_q.text and "daily tip" in tip_q.text
+        assert "5/6" in tip_q.text
         api.press(RUNNER, "07:00")
+        risk = await api.next_message(RUNNER)
+        assert "Daily tip time: 07:00" in risk.text
+        assert "6/6" in risk.text and "health questions (optional)" in risk.text
+        for label in ("Under 20", "20-50", "Over 50", "I've had cancer", "Prefer not to say"):
+            assert label in risk.button_texts(), risk.button_texts()
+        for label in ("20-50", "I've had cancer"):
+            api.press(RUNNER, label, message_id=risk.message_id)
+            await api.wait_for(partial(ticked, api, risk.message_id, label))
+        api.press(RUNNER, "Done ✔️", message_id=risk.message_id)
         summary = await api.next_message(RUNNER)
+        assert "Health profile saved" in summary.text
         assert "America/New_York" in summary.text
+        assert "🚑 Country: United States (emergency number 911)" in summary.text
         assert "Tue, Sat" in summary.text
         assert "18:15" in summary.text and "07:00" in summary.text
+        assert "🧾 Health profile: 20-50, I've had cancer" in summary.text
         assert "Does this look right?" in summary.text
         api.press(RUNNER, "✅ Looks good")
         done = await api.next_message(RUNNER)
@@ -52,7 +77,10 @@ async def test_new_runner_completes_onboarding(api: FakeBotApi, start_bot: BotFa
         assert row is not None
         assert row["status"] == "active"
         assert row["timezone"] == "America/New_York"
+        assert row["country"] == "US"
         assert row["run_days"] == "1,5"
+        assert row["age_band"] == "20_50" and "cancer_history" in row["risk_factors"]
+        assert not row["risk_declined"]
         assert (row["run_time"], row["tip_time"]) == ("18:15", "07:00")
         assert api.commands, "the command menu is set at start-up"
 
@@ -74,8 +102,12 @@ async def test_restart_in_the_middle_resumes(api: FakeBotApi, start_bot: BotFact
         for _ in range(2):
             await api.next_message(RUNNER)
         api.send_text(RUNNER, "Europe/Berlin")
-        await api.next_message(RUNNER)
+        await api.next_message(RUNNER)  # zone set
+        country = await api.next_message(RUNNER)
+        assert "Which country" in country.text
+        api.press(RUNNER, "✅ Germany", message_id=country.message_id)
         days = await api.next_message(RUNNER)
+        assert "running days" in days.text.lower()
         api.press(RUNNER, "Mon")
         await api.wait_for(lambda: "✅ Mon" in api.message(RUNNER, days.message_id).button_texts())
         await asyncio.sleep(1.2)  # let the persistence interval pass, as in real life
@@ -89,6 +121,7 @@ async def test_restart_in_the_middle_resumes(api: FakeBotApi, start_bot: BotFact
         assert "usually run" in run_q.text
         row = runner_row(app, RUNNER)
         assert row is not None and row["run_days"] == "0,3" and row["timezone"] == "Europe/Berlin"
+        assert row["country"] == "DE"
 
 
 async def test_start_after_a_crash_before_persistence_resumes_too(
@@ -100,14 +133,20 @@ async def test_start_after_a_crash_before_persistence_resumes_too(
         for _ in range(2):
             await api.next_message(RUNNER)
         api.send_text(RUNNER, "Madrid")
-        await api.next_message(RUNNER)
-        await api.next_message(RUNNER)  # days question
-    async with start_bot():
+        await api.next_message(RUNNER)  # zone set
+        country = await api.next_message(RUNNER)
+        assert "Which country" in country.text and "Spain" in country.text
+        api.press(RUNNER, "✅ Spain", message_id=country.message_id)
+        days = await api.next_message(RUNNER)  # days question
+        assert "running days" in days.text.lower()
+    async with start_bot() as app:
         api.send_command(RUNNER, "/start")
         resumed = await api.next_message(RUNNER)
         assert "pick up" in resumed.text
         days = await api.next_message(RUNNER)
         assert "running days" in days.text.lower()
+        row = runner_row(app, RUNNER)
+        assert row is not None and row["timezone"] == "Europe/Madrid" and row["country"] == "ES"
 
 
 async def test_bad_inputs_get_clear_answers_and_lose_nothing(
@@ -127,7 +166,26 @@ async def test_bad_inputs_get_clear_answers_and_lose_nothing(
         assert any("Europe/Berlin" in t for t in suggest.button_texts())
         api.press(RUNNER, "Europe/Berlin")
         await api.next_message(RUNNER)  # zone set
+        country = await api.next_message(RUNNER)
+        assert "Which country" in country.text
+        api.send_sticker(RUNNER)
+        assert "country's name" in (await api.next_message(RUNNER)).text
+        api.send_text(RUNNER, "Atlantisville Prime")
+        reply = await api.next_message(RUNNER)
+        assert "couldn't find a country" in reply.text and "Atlantisville Prime" in reply.text
+        api.send_text(RUNNER, "united")
+        which = await api.next_message(RUNNER)
+        assert "Which one" in which.text
+        assert {"United States", "United Kingdom"} <= set(which.button_texts())
+        forged = api.press_data(RUNNER, country.message_id, "p:cty:XX")
+        await api.wait_for(lambda: api.callback_answer(forged) is not None)
+        assert "earlier conversation" in api.callback_answer(forged)["text"]  # type: ignore[index]
+        assert runner_row(app, RUNNER)["country"] is None  # type: ignore[index]
+        api.press(RUNNER, "🌍 Another country", message_id=country.message_id)
+        assert "Type your country's name" in (await api.next_message(RUNNER)).text
+        api.send_text(RUNNER, "Germny")
         days = await api.next_message(RUNNER)
+        assert "Country: Germany" in days.text and "running days" in days.text.lower()
         api.send_text(RUNNER, "monday please")
         assert "Tap the days" in (await api.next_message(RUNNER)).text
         refused = api.press(RUNNER, "Done ✔️")  # nothing selected yet
@@ -149,6 +207,28 @@ async def test_bad_inputs_get_clear_answers_and_lose_nothing(
         assert row is not None
         assert row["timezone"] == "Europe/Berlin" and row["run_days"] == "2"
         assert row["run_time"] is None and row["status"] == "onboarding"
+        assert row["country"] == "DE"
+        # The health questions answer stray input clearly too, and keep nothing forged.
+        api.send_text(RUNNER, "7:00")
+        await api.next_message(RUNNER)  # tip time question
+        api.send_text(RUNNER, "8:00")
+        risk = await api.next_message(RUNNER)
+        assert "health questions" in risk.text
+        api.send_text(RUNNER, "none of your business")
+        assert "use the buttons" in (await api.next_message(RUNNER)).text
+        api.send_sticker(RUNNER)
+        assert "use the buttons" in (await api.next_message(RUNNER)).text
+        for data in ("p:risk:f:bogus", "p:risk:age:99", "p:risk:f:age_over_50"):
+            forged = api.press_data(RUNNER, risk.message_id, data)
+            await api.wait_for(partial(api.callback_answer, forged))
+            assert "earlier conversation" in api.callback_answer(forged)["text"]  # type: ignore[index]
+        row = runner_row(app, RUNNER)
+        assert row is not None
+        assert (row["risk_factors"], row["age_band"], row["risk_declined"]) == (None, None, 0)
+        api.press(RUNNER, "Prefer not to say", message_id=risk.message_id)
+        summary = await api.next_message(RUNNER)
+        assert "Health profile: prefer not to say" in summary.text
+        assert "Does this look right?" in summary.text
 
 
 async def test_done_with_no_days_is_refused_with_an_alert(
@@ -159,9 +239,12 @@ async def test_done_with_no_days_is_refused_with_an_alert(
         for _ in range(2):
             await api.next_message(RUNNER)
         api.send_text(RUNNER, "Tokyo")
-        await api.next_message(RUNNER)
-        await api.next_message(RUNNER)
-        query_id = api.press(RUNNER, "Done ✔️")
+        await api.next_message(RUNNER)  # zone set
+        country = await api.next_message(RUNNER)
+        api.press(RUNNER, "✅ Japan", message_id=country.message_id)
+        days = await api.next_message(RUNNER)
+        assert "running days" in days.text.lower()
+        query_id = api.press(RUNNER, "Done ✔️", message_id=days.message_id)
         await api.wait_for(lambda: api.callback_answer(query_id) is not None)
         answer = api.callback_answer(query_id)
         assert answer is not None and "at least one day" in answer["text"]
@@ -220,8 +303,13 @@ async def test_unknown_command_text_and_media_get_answers(
         await onboard(api, RUNNER)
         api.send_command(RUNNER, "/frobnicate")
         assert "don't know that command" in (await api.next_message(RUNNER)).text
-        api.send_text(RUNNER, "my back hurts a bit")
+        api.send_text(RUNNER, "what's the weather like?")
         assert "/help" in (await api.next_message(RUNNER)).text
+        # Text that mentions symptoms gets the emergency signs first, and a way to a check-in.
+        api.send_text(RUNNER, "my back hurts a bit")
+        safety = await api.next_message(RUNNER)
+        assert "call 112 now" in safety.text.lower() and "/help" not in safety.text
+        assert safety.button_texts() == ["🩺 Start a check-in now"]
         api.send_sticker(RUNNER)
         assert "only read text" in (await api.next_message(RUNNER)).text
         api.send_command(RUNNER, "/help")

@@ -125,11 +125,13 @@ async def test_sandbox_onboarding_tip_and_checkin(tmp_path: Path) -> None:
     script = [
         "/start",
         "Berlin",
+        "#1",  # country: ✅ Germany (suggested from the zone)
         "#1",  # Mon
         "#3",  # Wed
         "#8",  # Done
         "7:00",
         "#1",  # tip at 07:00
+        "#8",  # health questions: Prefer not to say
         "#1",  # looks good
         "/tip",
         ":later 3h",
@@ -143,6 +145,10 @@ async def test_sandbox_onboarding_tip_and_checkin(tmp_path: Path) -> None:
     )
     text = out.getvalue()
     assert "BackStride sandbox" in text
+    assert "Which country are you in?" in text and "[1] ✅ Germany" in text
+    assert "Country: Germany" in text and "call 112" in text
+    assert "health questions" in text and "[8] Prefer not to say" in text
+    assert "Health profile: prefer not to say" in text
     assert "You're all set" in text
     assert "[1] ✅ Done" in text, "a tip with its buttons"
     assert "clock moved on" in text

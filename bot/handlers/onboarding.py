@@ -14,7 +14,7 @@ import logging
 import warnings
 from typing import Any
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
@@ -50,6 +50,7 @@ from bot.handlers.common import (
 from bot.models import RunnerStatus
 from bot.planner import parse_clock
 from bot.services import services
+from bot.symptoms import mentions_symptoms
 from bot.timezones import COMMON_ZONES, is_valid_zone, match_zone, zone_for_location, zone_label
 from bot.triage import RiskFactor
 
@@ -595,6 +596,30 @@ async def menu_choice(update: Update, context: Context) -> State:
 # Wrong input inside the conversation
 
 
+class _MentionsSymptoms(filters.MessageFilter):
+    """Typed text about pain, numbness, bladder or bowel trouble or weakness."""
+
+    def filter(self, message: Message) -> bool:
+        return bool(message.text) and mentions_symptoms(message.text or "")
+
+
+MENTIONS_SYMPTOMS = _MentionsSymptoms(name="mentions_symptoms")
+
+
+def _symptoms(state: str) -> MessageHandler[Context, State]:
+    """Safety first at every question: typed symptoms get the emergency line before anything."""
+
+    async def symptoms(update: Update, context: Context) -> State:
+        row = await services(context).store.run(db.get_runner_row, private_chat_id(update))
+        country = (row or {}).get("country") or None
+        await say(
+            update, advice.free_text_safety_message(country) + "\n\n" + texts.ONBOARDING_GO_ON
+        )
+        return state
+
+    return MessageHandler(filters.TEXT & ~filters.COMMAND & MENTIONS_SYMPTOMS, symptoms)
+
+
 def _nudge(state: str, text: str) -> MessageHandler[Context, State]:
     async def nudge(update: Update, context: Context) -> State:
         await say(update, text)
@@ -672,6 +697,7 @@ def build() -> ConversationHandler[Context]:
             _stale(MENU),
         ],
     }
+    states = {state: [_symptoms(state), *handlers] for state, handlers in states.items()}
     with warnings.catch_warnings():
         # Mixing message and button handlers with per_message=False is what we want: the
         # conversation is per chat, not per message.
