@@ -31,11 +31,12 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot import db  # noqa: E402
-from bot.app import BotApp, build_application, running, seed_if_needed  # noqa: E402
 from bot.config import load_settings  # noqa: E402
-from bot.delivery import Engine, plan_slots  # noqa: E402
-from bot.planner import next_due_all  # noqa: E402
+from bot.core.planner import next_due_all  # noqa: E402
+from bot.services.delivery import plan_slots  # noqa: E402
+from bot.storage import db  # noqa: E402
+from bot.telegram.app import BotApp, build_application, running, seed_if_needed  # noqa: E402
+from bot.telegram.sender import Engine  # noqa: E402
 
 TOKEN = "123456:BENCH-abcdefghijklmnopqrstuvwxyz0123"
 DAY = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)

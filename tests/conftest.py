@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import BotApp, build_application, running
 from bot.config import Settings, load_settings
-from bot.services import AdjustableClock
+from bot.services.runtime import AdjustableClock
+from bot.telegram.app import BotApp, build_application, running
 from tests.botapi import FakeBotApi
 
 REPO = Path(__file__).resolve().parent.parent
@@ -111,7 +111,7 @@ def _selected(api: FakeBotApi, chat_id: int, message_id: int, day: str) -> bool:
 
 def runner_row(app: BotApp, chat_id: int) -> dict[str, Any] | None:
     """Read the runner straight from the database file (a second connection, as an admin would)."""
-    from bot import db
+    from bot.storage import db
 
     svc = app.bot_data["services"]
     database = db.connect(svc.settings.database_path)

@@ -12,11 +12,20 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-from bot import admin, content, db
-from bot.__main__ import main
-from bot.delivery import claim_due, queue_now, schedule_runner
-from bot.models import Anchor, AnchorKind, Days, DaysKind, Slot, SlotKind
-from bot.ratelimit import ANNOUNCEMENT_PRIORITY
+from bot.cli import main
+from bot.core import content
+from bot.core.models import (
+    ANNOUNCEMENT_PRIORITY,
+    Anchor,
+    AnchorKind,
+    Days,
+    DaysKind,
+    Slot,
+    SlotKind,
+)
+from bot.services import admin
+from bot.services.delivery import claim_due, queue_now, schedule_runner
+from bot.storage import db
 from tests.conftest import REPO
 
 UTC = dt.UTC
@@ -126,7 +135,7 @@ def test_moving_a_slot_later_after_it_went_out_does_not_send_it_twice(database: 
 
 
 def test_replan_skips_a_day_that_already_had_the_slot() -> None:
-    from bot.models import Runner, RunnerStatus
+    from bot.core.models import Runner, RunnerStatus
 
     runner = Runner(
         chat_id=1,
@@ -607,7 +616,7 @@ def test_export_command(
 
 
 def test_anchor_and_days_in_words() -> None:
-    from bot.handlers.admin import anchor_words, days_words
+    from bot.telegram.handlers.admin import anchor_words, days_words
 
     assert anchor_words(Anchor(AnchorKind.FIXED, 0, dt.time(12, 30))) == "at 12:30"
     assert anchor_words(Anchor(AnchorKind.RUN_TIME, -30)) == "30 min before the run"
@@ -633,7 +642,7 @@ def test_anchor_and_days_in_words() -> None:
     ],
 )
 def test_typed_anchors(kind: str, text: str, expected: Anchor | str) -> None:
-    from bot.handlers.admin import _parse_anchor
+    from bot.telegram.handlers.admin import _parse_anchor
 
     parsed = _parse_anchor(kind, text)
     if isinstance(expected, str):
@@ -645,7 +654,7 @@ def test_typed_anchors(kind: str, text: str, expected: Anchor | str) -> None:
 def test_typed_html_keeps_telegram_formatting() -> None:
     from telegram import Chat, Message, MessageEntity
 
-    from bot.handlers.admin import _typed_html
+    from bot.telegram.handlers.admin import _typed_html
 
     chat = Chat(1, "private")
     plain = Message(1, NOW, chat, text="Title\nUse <b>tags</b> & more")

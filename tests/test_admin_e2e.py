@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from telegram.ext import ConversationHandler
 
-from bot import admin, db
-from bot.app import BotApp, build_application, running
-from bot.delivery import queue_now
-from bot.handlers import admin as admin_handlers
-from bot.services import Services
+from bot.services import admin
+from bot.services.delivery import queue_now
+from bot.services.runtime import Services
+from bot.storage import db
+from bot.telegram.app import BotApp, build_application, running
+from bot.telegram.handlers import admin as admin_handlers
 from tests.botapi import BotMessage, FakeBotApi
 from tests.conftest import REPO, BotFactory, FakeClock, make_settings
 from tests.test_delivery_e2e import WARM_UP_MONDAY, add_runners, deliveries
@@ -435,7 +436,7 @@ async def test_non_admins_are_refused_and_nothing_changes(
         "a:m",
         "a:whatever",
     ]
-    caplog.set_level(logging.DEBUG, logger="bot.handlers.admin")
+    caplog.set_level(logging.DEBUG, logger="bot.telegram.handlers.admin")
     async with start_bot():
         api.send_command(RUNNER, "/admin")
         refusal = await api.next_message(RUNNER)
@@ -453,7 +454,9 @@ async def test_non_admins_are_refused_and_nothing_changes(
     assert snapshot(path) == before
     assert query(path, "SELECT * FROM audit") == []
     warnings = [
-        r for r in caplog.records if r.name == "bot.handlers.admin" and r.levelno == logging.WARNING
+        r
+        for r in caplog.records
+        if r.name == "bot.telegram.handlers.admin" and r.levelno == logging.WARNING
     ]
     assert len(warnings) == len(forged) + 2
     assert {r.getMessage() for r in warnings} >= {"refused admin action se"}

@@ -9,8 +9,8 @@ from typing import NamedTuple
 
 import pytest
 
-from bot import texts
-from bot.advice import (
+from bot.core import texts
+from bot.core.advice import (
     NOT_A_DIAGNOSIS,
     RADIATION_LABELS,
     RED_FLAG_LABELS,
@@ -27,8 +27,8 @@ from bot.advice import (
     safety_net,
     verdict_message,
 )
-from bot.content import telegram_html_problem
-from bot.triage import (
+from bot.core.content import telegram_html_problem
+from bot.core.triage import (
     REASON_LEVEL,
     Answers,
     Level,

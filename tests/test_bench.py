@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from bench.delivery import CLAIM_AT, DUE_RUNNERS, populate
-from bot import db
-from bot.delivery import claim_due
+from bot.services.delivery import claim_due
+from bot.storage import db
 
 
 def test_populate_makes_exactly_the_due_runners_due(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from bot import db
+from bot.storage import db
 from tests.botapi import BotMessage, FakeBotApi
 from tests.conftest import BotFactory, FakeClock
 from tests.test_delivery_e2e import WARM_UP_MONDAY, add_runners, deliveries

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from bot import db
+from bot.storage import db
 from tests.botapi import BotMessage, FakeBotApi
 from tests.conftest import BotFactory, FakeClock
 from tests.test_checkin_e2e import checkin_rows, press_and_read, runner, start_checkin, toggle

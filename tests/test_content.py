@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import content
-from bot.content import (
+from bot.core import content
+from bot.core.content import (
     ContentError,
     Library,
     check_schedules,
@@ -24,16 +24,7 @@ from bot.content import (
     validate_slot,
     validate_tip,
 )
-from bot.models import (
-    TIP_CATEGORIES,
-    Anchor,
-    AnchorKind,
-    Days,
-    DaysKind,
-    Slot,
-    SlotKind,
-    Tip,
-)
+from bot.core.models import TIP_CATEGORIES, Anchor, AnchorKind, Days, DaysKind, Slot, SlotKind, Tip
 
 REPO = Path(__file__).resolve().parent.parent
 KNOWN = ", ".join(TIP_CATEGORIES)

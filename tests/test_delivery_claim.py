@@ -8,10 +8,11 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot import db
-from bot.content import load_schedules
-from bot.delivery import claim_due, pick_tip, schedule_missing, schedule_runner, tips_by_category
-from bot.models import Tip
+from bot.core.content import load_schedules
+from bot.core.models import Tip
+from bot.core.rotation import pick_tip, tips_by_category
+from bot.services.delivery import claim_due, schedule_missing, schedule_runner
+from bot.storage import db
 
 REPO = Path(__file__).resolve().parent.parent
 UTC = dt.UTC

@@ -7,9 +7,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from bot import db
-from bot.app import BotApp, seed_if_needed
-from bot.delivery import Engine, schedule_runner
+from bot.services.delivery import schedule_runner
+from bot.storage import db
+from bot.telegram.app import BotApp, seed_if_needed
+from bot.telegram.sender import Engine
 from tests.botapi import FakeBotApi
 from tests.conftest import BotFactory, FakeClock, make_settings, onboard
 

@@ -6,8 +6,13 @@ from typing import Any
 
 import pytest
 
-from bot import emergency
-from bot.emergency import EMERGENCY_NUMBERS, country_for_zone, emergency_number, nhs_111_applies
+from bot.core import emergency
+from bot.core.emergency import (
+    EMERGENCY_NUMBERS,
+    country_for_zone,
+    emergency_number,
+    nhs_111_applies,
+)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.escalation import (
+from bot.core.escalation import (
     MAX_FOLLOW_UPS,
     FollowUpAnswer,
     Hold,
@@ -20,7 +20,7 @@ from bot.escalation import (
     next_follow_up,
     resume_with_clearance,
 )
-from bot.triage import Level
+from bot.core.triage import Level
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Monday 1 June 2026, 15:00 in Berlin.

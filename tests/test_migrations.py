@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot import db
+from bot.storage import db
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bot import db
-from bot.sandbox import run_sandbox
+from bot.storage import db
+from bot.telegram.sandbox import run_sandbox
 from tests.botapi import FakeBotApi
 from tests.conftest import REPO, BotFactory, FakeClock, onboard
 from tests.test_delivery_e2e import add_runners

@@ -7,17 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.models import (
-    Anchor,
-    AnchorKind,
-    Days,
-    DaysKind,
-    Runner,
-    RunnerStatus,
-    Slot,
-    SlotKind,
-)
-from bot.planner import (
+from bot.core.models import Anchor, AnchorKind, Days, DaysKind, Runner, RunnerStatus, Slot, SlotKind
+from bot.core.planner import (
     local_fire_time,
     matching_weekdays,
     next_due,

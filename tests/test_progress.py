@@ -11,14 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.progress import (
-    NOT_A_DIAGNOSIS,
-    DayPain,
-    ProgressSummary,
-    render_chart,
-    summarise,
-    summary_text,
-)
+from bot.core.progress import NOT_A_DIAGNOSIS, DayPain, ProgressSummary, summarise, summary_text
+from bot.telegram.chart import render_chart
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 6, 28)
@@ -303,7 +297,7 @@ def test_chart_leaves_pyplot_alone() -> None:
 
 
 def test_importing_progress_does_not_import_matplotlib() -> None:
-    code = "import sys, bot.progress; assert 'matplotlib' not in sys.modules, 'eager import'"
+    code = "import sys, bot.telegram.chart; assert 'matplotlib' not in sys.modules, 'eager import'"
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60)
 
 

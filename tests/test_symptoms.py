@@ -1,10 +1,10 @@
-"""bot.symptoms.mentions_symptoms: typed text that should get the emergency signs first."""
+"""bot.core.symptoms.mentions_symptoms: typed text that should get the emergency signs first."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.symptoms import mentions_symptoms
+from bot.core.symptoms import mentions_symptoms
 
 HITS = [
     # The issue's example, and the plain English words.

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import emergency
-from bot import timezones as tz
-from bot.timezones import (
+from bot.core import emergency
+from bot.core import timezones as tz
+from bot.core.timezones import (
     COMMON_ZONES,
     MAX_SUGGESTIONS,
     ZoneMatch,

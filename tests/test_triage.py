@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from bot.triage import (
+from bot.core.triage import (
     CHECKLIST_ORDER,
     EMERGENCY_FLAGS,
     REASON_LEVEL,

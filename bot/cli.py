@@ -1,0 +1,168 @@
+"""Command line: ``python -m bot [run | check-schedules | backup | sandbox | ...]``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot.config import ConfigError, Settings, configure_logging, load_settings
+
+
+def _run(_: argparse.Namespace) -> int:
+    from bot.telegram.app import StartupError, run
+
+    settings = load_settings()
+    configure_logging(settings)
+    try:
+        run(settings)
+    except StartupError as exc:
+        print(f"backstride: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _check_schedules(args: argparse.Namespace) -> int:
+    from bot.core.content import check_schedules
+
+    directory = Path(args.dir) if args.dir else load_settings(require_token=False).schedules_dir
+    problems = check_schedules(directory)
+    for line in problems:
+        print(line)
+    if problems:
+        print(f"{len(problems)} problem(s) in {directory}", file=sys.stderr)
+        return 1
+    print(f"{directory}: ok")
+    return 0
+
+
+class _NoDatabase(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _existing_database() -> Iterator[tuple[Settings, Database]]:
+    """The database at DATABASE_PATH, which must exist already (these commands never create it)."""
+    from bot.storage import db
+
+    settings = load_settings(require_token=False)
+    if not settings.database_path.exists():
+        raise _NoDatabase(f"no database at {settings.database_path}")
+    database = db.connect(settings.database_path)
+    try:
+        yield settings, database
+    finally:
+        database.conn.close()
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from bot.storage import db
+
+    with _existing_database() as (settings, database):
+        db.backup_to(database, Path(args.path))
+    print(f"backed up {settings.database_path} to {args.path}")
+    return 0
+
+
+def _export_schedules(args: argparse.Namespace) -> int:
+    from bot.core.content import check_schedules
+    from bot.services import admin
+
+    try:
+        with _existing_database() as (settings, database):
+            written = admin.export_schedules(database, Path(args.dir))
+    except OSError as exc:
+        print(f"backstride: cannot write to {args.dir}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    problems = check_schedules(Path(args.dir))
+    for line in problems:
+        print(line)
+    if problems:
+        print(
+            f"backstride: exported, but {len(problems)} problem(s) in {args.dir}", file=sys.stderr
+        )
+        return 1
+    print(f"exported {len(written)} file(s) from {settings.database_path} to {args.dir}")
+    return 0
+
+
+def _stats(_: argparse.Namespace) -> int:
+    """The admin's counts, for a host's shell or monitoring (counts only, never answers)."""
+    import datetime as dt
+
+    from bot.services import admin
+
+    with _existing_database() as (_settings, database):
+        figures = admin.stats(database, dt.datetime.now(dt.UTC))
+    for status, count in sorted(figures.runners.items()):
+        print(f"runners_{status}: {count}")
+    print(f"reminders_sent_today: {figures.sent_today}")
+    print(f"reminders_sent_week: {figures.sent_week}")
+    print(f"reminders_dropped_today: {figures.dropped_today}")
+    print(f"reminders_dropped_week: {figures.dropped_week}")
+    print(f"checkins_answered_week: {figures.checkins_week}")
+    for level, count in sorted(figures.escalations_week.items()):
+        print(f"escalations_level_{level}_week: {count}")
+    rate = figures.done_rate
+    print(f"done_rate_week: {'n/a' if rate is None else f'{rate:.0%}'}")
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
+    from bot.telegram.sandbox import run_sandbox
+
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(run_sandbox(Path(args.db) if args.db else None))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="backstride", description="BackStride: a Telegram bot that keeps runners' backs happy."
+    )
+    commands = root.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot (the default)").set_defaults(func=_run)
+    check = commands.add_parser("check-schedules", help="validate schedules/ and exit")
+    check.add_argument("dir", nargs="?", help="schedules directory (default: SCHEDULES_DIR)")
+    check.set_defaults(func=_check_schedules)
+    backup = commands.add_parser("backup", help="consistent copy of the database, while running")
+    backup.add_argument("path", help="where to write the copy")
+    backup.set_defaults(func=_backup)
+    export = commands.add_parser(
+        "export-schedules", help="write the live plan and tips to DIR as YAML, like schedules/"
+    )
+    export.add_argument("dir", help="where to write plan.yaml and tips/")
+    export.set_defaults(func=_export_schedules)
+    commands.add_parser("stats", help="print the admin counts").set_defaults(func=_stats)
+    sandbox = commands.add_parser(
+        "sandbox", help="chat with the bot in this terminal (no token, no internet)"
+    )
+    sandbox.add_argument("--db", help="keep the sandbox database at this path")
+    sandbox.set_defaults(func=_sandbox)
+    root.set_defaults(func=_run)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"backstride: {exc}", file=sys.stderr)
+        return 2
+    except _NoDatabase as exc:
+        print(f"backstride: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

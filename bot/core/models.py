@@ -1,0 +1,127 @@
+"""Plain dataclasses shared by the pure core and the shell.
+
+Nothing here talks to Telegram, the database or the clock. Weekdays follow Python's
+``date.weekday()`` numbering everywhere: 0 = Monday ... 6 = Sunday (PTB's ``run_daily`` uses
+0 = Sunday; we never use it, the planner computes instants itself).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+
+# Outbox and reply priorities, lower goes first through every gate from the outbox to the wire:
+# replies to a person and escalations, then reminders, then announcements.
+REPLY_PRIORITY = 0
+REMINDER_PRIORITY = 5
+ANNOUNCEMENT_PRIORITY = 8
+
+WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# The tip library's categories, in the order the admin menu lists them.
+TIP_CATEGORIES: tuple[str, ...] = (
+    "warm_up",
+    "core_strength",
+    "hips_glutes",
+    "cross_training",
+    "stretch_mobility",
+    "form",
+    "footwear_surface",
+    "recovery",
+    "everyday_back",
+)
+
+# Categories that only make sense while the runner is running normally; they pause after a
+# check-in escalates (see the check-in issue).
+RUNNING_SPECIFIC_CATEGORIES: frozenset[str] = frozenset({"warm_up", "form"})
+
+
+class RunnerStatus(enum.StrEnum):
+    ONBOARDING = "onboarding"  # /start sent, settings not yet confirmed
+    ACTIVE = "active"
+    PAUSED = "paused"  # paused_until says until when; None means until /resume
+    STOPPED = "stopped"  # /stop: no messages, data kept
+    BLOCKED = "blocked"  # Telegram said 403: the runner blocked the bot
+
+
+class SlotKind(enum.StrEnum):
+    TIP = "tip"  # sends a tip drawn from the slot's categories
+    CHECK_IN = "check_in"  # starts the post-run check-in
+    SUMMARY = "summary"  # the weekly progress summary (built in, not in plan.yaml)
+
+
+class AnchorKind(enum.StrEnum):
+    FIXED = "fixed"  # a fixed local time, e.g. 12:30
+    TIP_TIME = "tip_time"  # the runner's daily tip time, plus offset_minutes
+    RUN_TIME = "run_time"  # the runner's usual run time, plus offset_minutes (negative = before)
+
+
+class DaysKind(enum.StrEnum):
+    EVERY_DAY = "every_day"
+    RUN_DAYS = "run_days"
+    REST_DAYS = "rest_days"
+    WEEKDAYS = "weekdays"  # the named weekdays in Days.weekdays
+    SUMMARY_DAY = "summary_day"  # the runner's chosen weekly summary day (built-in slot only)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    kind: AnchorKind
+    offset_minutes: int = 0
+    time: dt.time | None = None  # only for FIXED
+
+
+@dataclass(frozen=True)
+class Days:
+    kind: DaysKind
+    weekdays: frozenset[int] = frozenset()  # only for WEEKDAYS
+    # Only the first matching day of each Monday-to-Sunday week (e.g. one cross-training idea a
+    # week, on the runner's first rest day).
+    weekly: bool = False
+
+
+@dataclass(frozen=True)
+class Slot:
+    id: str
+    kind: SlotKind
+    anchor: Anchor
+    days: Days
+    categories: tuple[str, ...] = ()  # tip categories the slot rotates through
+    enabled: bool = True
+    title: str = ""  # what admins see in lists
+
+
+@dataclass(frozen=True)
+class Tip:
+    id: str
+    category: str
+    title: str
+    body: str  # Telegram HTML
+    why: str = ""
+    source: str = ""
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Runner:
+    """A runner's settings as the planner needs them."""
+
+    chat_id: int
+    timezone: str = "UTC"
+    run_days: frozenset[int] = frozenset()
+    run_time: dt.time = dt.time(7, 0)
+    tip_time: dt.time = dt.time(8, 0)
+    status: RunnerStatus = RunnerStatus.ONBOARDING
+    paused_until: dt.datetime | None = None  # aware UTC; None with PAUSED = until /resume
+    # Minutes from the usual run to the check-in; None = the plan's check-in slot offset.
+    checkin_delay_minutes: int | None = None
+    summary_day: int = 6  # weekday of the weekly summary, 0 = Monday
+    # Running-specific reminders are held back after an escalation until the runner says
+    # they are better (check-in issue).
+    running_paused: bool = False
+    # After an URGENT or EMERGENCY verdict: no exercise or running content of any kind until
+    # the runner confirms a clinician cleared them (bot.escalation).
+    exercise_hold: bool = False
+    language: str = "en"
+    extra: dict[str, str] = field(default_factory=dict, compare=False)

@@ -1,0 +1,612 @@
+"""Every user-facing string, in one place, ready for translation.
+
+Messages use Telegram HTML: anything interpolated from a person must go through ``html.escape``
+(the ``esc`` helper) before it is put into a template here.
+"""
+
+from __future__ import annotations
+
+import html
+
+from bot.core import advice
+
+NOT_A_DIAGNOSIS = "<i>BackStride gives general guidance, not a diagnosis.</i>"
+
+WELCOME = (
+    "👋 <b>Welcome to BackStride!</b>\n\n"
+    "I help runners keep lower back pain away: a warm-up nudge before your runs, short strength "
+    "and mobility ideas on other days, and a quick check-in after you run.\n\n"
+    "I give general guidance, not a diagnosis. If you ever have numbness around your groin or "
+    "bottom, new trouble peeing or controlling your bowels, new problems with sex, or "
+    "weakness, numbness or pain in both legs, "
+    "<b>call your emergency number straight away</b>: don't wait for me.\n\n"
+    "I store your settings and your check-in answers so I can time reminders and spot "
+    "warning signs. /privacy says more; /delete erases everything.\n\n"
+    "Six quick questions and you're set."
+)
+
+ASK_TIMEZONE = (
+    "🌍 <b>1/6 · Your time zone</b>\n"
+    "Type your city or time zone (for example <i>Berlin</i>, <i>New York</i> or "
+    "<i>Europe/Madrid</i>), share your location (📎 → Location), or pick one here:"
+)
+LOCATION_BUTTON = "📍 Share my location"
+TZ_SUGGEST = "🤔 I'm not sure which one you mean. Is it one of these?"
+TZ_UNKNOWN = (
+    "I couldn't find a time zone for “{text}”. Try a bigger city nearby (like <i>London</i>), "
+    "a zone name like <i>Europe/Paris</i>, or pick a button."
+)
+TZ_SET = "✅ Time zone: <b>{zone}</b> (your local time now is {local_time})."
+TZ_FROM_LOCATION = "✅ From your location I picked <b>{zone}</b> (local time now {local_time})."
+TZ_BAD_LOCATION = "That location doesn't look right. Please type your city instead."
+OTHER_ZONE_BUTTON = "Other…"
+
+ASK_DAYS = "📅 <b>3/6 · Your running days</b>\nTap the days you usually run, then <b>Done</b>."
+DAYS_NONE = "Pick at least one day, then tap Done."
+DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DONE_BUTTON = "Done ✔️"
+
+ASK_RUN_TIME = (
+    "⏰ <b>4/6 · When do you usually run?</b>\n"
+    "Pick a time or type it, like <i>7:30</i>, <i>18:00</i> or <i>6:15pm</i>."
+)
+RUN_TIME_SET = "✅ Usual run time: <b>{time}</b>."
+TIP_TIME_SET = "✅ Daily tip time: <b>{time}</b>."
+ASK_TIP_TIME = (
+    "💡 <b>5/6 · When would you like your daily tip?</b>\n"
+    "On days without a run I'll send a short strength or mobility idea at this time. "
+    "Pick one or type it."
+)
+BAD_TIME = (
+    "I couldn't read “{text}” as a time. Try something like <i>7:30</i>, <i>07:30</i>, "
+    "<i>7.30</i> or <i>7:30pm</i>, or pick a button."
+)
+
+SUMMARY = (
+    "<b>Your BackStride settings</b>\n"
+    "🌍 Time zone: {zone}\n"
+    "🚑 Country: {country} (emergency number {number})\n"
+    "📅 Running days: {days}\n"
+    "⏰ Usual run time: {run_time}\n"
+    "💡 Daily tip: {tip_time}\n"
+    "🩺 Check-in: {checkin} after your run · 📊 summary on {summary_day}\n"
+    "🧾 Health profile: {risk}\n"
+    "📍 Status: {status}"
+)
+CONFIRM_PROMPT = "Does this look right?"
+CONFIRM_BUTTON = "✅ Looks good"
+CHANGE_BUTTON = "✏️ Change something"
+SUBSCRIBED = (
+    "🎉 You're all set! Your first reminder comes at the right time in your own time zone.\n"
+    "/settings changes your answers, /pause takes a break, /help lists everything."
+)
+ALREADY_SUBSCRIBED = "You're already subscribed. Nothing has changed; here are your settings:"
+WELCOME_BACK = "👋 Welcome back! Your reminders are on again with the settings you had:"
+RESUME_ONBOARDING = "Let's pick up where we left off."
+
+SETTINGS_MENU = "What would you like to change?"
+SETTINGS_BUTTONS = {
+    "tz": "🌍 Time zone",
+    "days": "📅 Running days",
+    "run": "⏰ Run time",
+    "tip": "💡 Tip time",
+    "delay": "🩺 Check-in delay",
+    "summary": "📊 Summary day",
+    "country": "🚑 Country",
+    "risk": "🧾 Health profile",
+}
+ASK_CHECKIN_DELAY = "🩺 <b>How long after your run should I check in?</b>"
+CHECKIN_DELAY_CHOICES = {"30": "30 min", "60": "1 h", "120": "2 h", "180": "3 h"}
+CHECKIN_DELAY_SET = "✅ Check-in: <b>{label}</b> after your run."
+ASK_SUMMARY_DAY = "📊 <b>Which day would you like your weekly summary?</b>"
+SUMMARY_DAY_SET = "✅ Weekly summary on <b>{day}</b>."
+SETTINGS_CLOSE = "✔️ Close"
+SETTINGS_SAVED = "Saved. Anything else?"
+SETTINGS_CLOSED = "👍 Settings saved."
+NOT_SUBSCRIBED = "You're not subscribed yet. Send /start to begin."
+ONBOARDING_GO_ON = "When you're ready, carry on with the question above."
+
+ASK_COUNTRY = (
+    "🚑 <b>2/6 · Which country are you in?</b>\n"
+    "I ask so that, if you ever tell me about a warning sign, I can give you the right "
+    "emergency number."
+)
+COUNTRY_SUGGESTED = (
+    "From your time zone it looks like <b>{name}</b>. Tap to confirm, or pick another."
+)
+COUNTRY_TYPE = "Type your country's name (for example <i>Spain</i> or <i>Canada</i>), or tap one."
+COUNTRY_OTHER = "🌍 Another country"
+COUNTRY_SKIP = "Skip"
+COUNTRY_WHICH = "Which one do you mean?"
+COUNTRY_UNKNOWN = "I couldn't find a country called “{text}”. Try its English name, or tap Skip."
+COUNTRY_SET = "✅ Country: <b>{name}</b>. In an emergency I'll tell you to call <b>{number}</b>."
+COUNTRY_SET_NO_NUMBER = (
+    "✅ Country: <b>{name}</b>. I don't have its emergency number, so in an emergency I'll "
+    f"tell you to call {advice.UNKNOWN_NUMBER}."
+)
+COUNTRY_SKIPPED = (
+    f"OK. In an emergency I'll tell you to call {advice.UNKNOWN_NUMBER}. You can add your "
+    "country in /settings."
+)
+ASK_RISK = "🧾 <b>6/6 · A few health questions (optional)</b>"
+RISK_AGE = "Age"
+RISK_DECLINE_BUTTON = "Prefer not to say"
+RISK_SAVED = "✅ Health profile saved. You can change it any time in /settings."
+RISK_SAVED_DECLINED = "👍 No problem. You can add it later in /settings."
+UNKNOWN_NUMBER = advice.UNKNOWN_NUMBER
+RISK_DECLINED = "prefer not to say"
+RISK_NONE = "none of these"
+AGE_BAND_LABELS = {"under_20": "Under 20", "20_50": "20-50", "over_50": "Over 50"}
+
+STATUS_LABELS = {
+    "onboarding": "setting up",
+    "active": "active",
+    "paused": "paused",
+    "stopped": "stopped",
+    "blocked": "stopped",
+}
+PAUSED_UNTIL = "paused until {until}"
+
+ASK_PAUSE = "⏸ How long would you like a break from reminders?"
+PAUSE_BUTTONS = {"1d": "1 day", "1w": "1 week", "open": "Until I resume"}
+PAUSED_FOR = "⏸ Paused until {until}. Send /resume to start again sooner."
+PAUSED_OPEN = "⏸ Paused. Send /resume whenever you're ready."
+RESUMED = "▶️ Welcome back! Reminders are on again."
+NOT_PAUSED = "Your reminders are already on. Use /pause to take a break."
+STOPPED = (
+    "🛑 Done: I won't send you any more messages. Your settings are kept, so /start "
+    "brings everything back. To erase your data instead, send /delete."
+)
+ALREADY_STOPPED = "You're already unsubscribed. Send /start to subscribe again."
+
+HELP = (
+    "<b>BackStride commands</b>\n"
+    "/start – subscribe or see your settings\n"
+    "/settings – change time zone, running days or times\n"
+    "/tip – a tip right now\n"
+    "/checkin – a check-in now · /ran – I just ran (check-in in an hour)\n"
+    "/progress – your last 28 days\n"
+    "/pause – take a break · /resume – start again\n"
+    "/stop – no more messages (your data is kept)\n"
+    "/privacy – what I store and why · /mydata – download it · /delete – erase it\n"
+    "/help – this list\n\n"
+    "If you have numbness around your groin or bottom, new trouble peeing or with your bowels, "
+    "new problems with sex, or weakness, numbness or pain in both legs, call your emergency "
+    "number now. If you type what you feel, I'll point you to the check-in.\n" + NOT_A_DIAGNOSIS
+)
+PRIVACY = (
+    "<b>What BackStride stores</b>\n"
+    "• Your Telegram chat id, so I can message you.\n"
+    "• Your settings: time zone, country (for the emergency number), running days, run and "
+    "tip times.\n"
+    "• If you chose to answer them, your health-profile answers (age band, past cancer, "
+    "steroids or osteoporosis, weakened immunity, under-fuelling): only to decide when to "
+    "suggest seeing a doctor. Change them in /settings.\n"
+    "• Which reminders I sent and whether you tapped Done.\n"
+    "• Your check-in answers (pain score and warning signs), to spot patterns and escalate.\n"
+    "Why: to send reminders at your local time, to stop repeating tips, and to spot warning "
+    "signs and patterns in your answers. I don't store your name or what you type, and I "
+    "never share your data. /mydata sends you a copy; /stop ends all messages; /delete "
+    "erases everything about you."
+)
+
+MYDATA_CAPTION = "📦 Everything BackStride stores about you, as JSON."
+DELETE_CONFIRM = (
+    "🗑 <b>Erase everything about you?</b>\n"
+    "Your settings, reminder history and check-in answers will be deleted for good, and I "
+    "will stop messaging you. This can't be undone."
+)
+DELETE_YES = "Yes, erase it all"
+DELETE_NO = "No, keep it"
+DELETED = "Done: everything about you is erased. Send /start if you ever want to come back. 👋"
+DELETE_KEPT = "OK, nothing was deleted."
+NOTHING_STORED = "I don't have anything stored about you."
+
+# Nudges for input I can't use.
+USE_BUTTONS = "Please use the buttons above (or type your answer where I asked you to type)."
+STALE_BUTTON = "That button belongs to an earlier conversation. Send /settings or /help."
+UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
+UNKNOWN_TEXT = (
+    "I'm a reminder bot, so I can't chat, but I'm here for you. /help lists what I can do."
+)
+NOT_TEXT = "I can only read text and button presses. /help lists what I can do."
+PRIVATE_ONLY = "I only work in a private chat. Open a chat with me to subscribe."
+
+# Reminders
+TIP_DONE = "✅ Done"
+TIP_SNOOZE = "⏰ Snooze 1 h"
+TIP_ANOTHER = "🔄 Another tip"
+TIP_DONE_THANKS = "Nice work! 💪"
+TIP_ALREADY_DONE = "Already marked as done 👍"
+TIP_SNOOZED = "⏰ I'll remind you again at {time}."
+TIP_SNOOZE_TOO_LATE = "It's too late in the day to snooze this one. It'll come round again."
+NO_TIPS = "I have no tips to send right now. Please try again later."
+TIP_HELD = "Exercise tips are paused until a clinician has checked you and cleared you."
+CHECKIN_PROMPT = (
+    "🏃 <b>How's your back after today's run?</b>\n"
+    "Tap your pain right now: 0 is none at all, 10 is the worst you can imagine."
+)
+CHECKIN_NO_RUN = "I didn't run today"
+CHECKIN_PAIN_SET = "Pain now: <b>{pain}/10</b>"
+CHECKIN_WHERE = "📍 <b>Where does the pain go?</b>"
+CHECKIN_UNUSUAL = (
+    "🙂 Glad to hear it. <b>Anything unusual today?</b> For example numbness, tingling, "
+    "weakness, or trouble with your bladder or bowels."
+)
+CHECKIN_UNUSUAL_NO = "No, all good"
+CHECKIN_UNUSUAL_YES = "Yes, something's off"
+CHECKIN_FLAGS = (
+    "🩺 <b>Do any of these apply right now?</b>\n"
+    "Tap each one that does, then <b>Done</b>. If none do, tap <b>None of these</b>."
+)
+CHECKIN_FLAGS_NONE = "None of these"
+CHECKIN_FLAGS_DONE = "Done ✔️"
+CHECKIN_NO_RUN_THANKS = "👍 Thanks for letting me know. Enjoy the rest day!"
+CHECKIN_NO_RUN_WHY = "🤔 <b>Is your back the reason you didn't run?</b>"
+CHECKIN_NO_RUN_BACK = "Yes, it's my back"
+CHECKIN_NO_RUN_REST = "No, just a rest day"
+CHECKIN_NO_RUN_PAIN = (
+    "I'm sorry. Let's see how it is.\n\n"
+    "🩺 <b>How's your back right now?</b>\n"
+    "Tap your pain: 0 is none at all, 10 is the worst you can imagine."
+)
+CHECKIN_FLAGS_TICKED = (
+    "🩺 <b>Do any of these apply right now?</b>\nTap any others that do, then <b>Done</b>."
+)
+CHECKIN_FLAG_KEPT = "Already noted. Tell the doctor about it too."
+CHECKIN_ALREADY_TOLD = (
+    "Thank you for finishing the check-in. What I said above still stands: please follow it."
+)
+CHECKIN_START_NOW = "🩺 Start a check-in now"
+CHECKIN_FINISH_ABOVE = "When you can, finish the check-in with the buttons above."
+CHECKIN_CLOSED = "This check-in has closed. Send /checkin to start a new one."
+CHECKIN_ALREADY_DONE = "You've already answered this check-in. Thanks!"
+CHECKIN_USE_BUTTONS = "Please answer the check-in with the buttons above. 🙏"
+CHECKIN_EMERGENCY_DONE = (
+    "Thank you. Please follow the emergency advice above: call now if you haven't."
+)
+HELD_STATUS_EXERCISE = (
+    "exercise and running reminders paused until a clinician clears you "
+    "(send /resume once they have)"
+)
+HELD_STATUS_RUNNING = "warm-up and form reminders paused after your check-in (/resume to restart)"
+HOLD_CONFIRM_QUESTION = (
+    "🩺 <b>Has a doctor or physiotherapist checked your back and cleared you to run and "
+    "exercise?</b>"
+)
+HOLD_CONFIRM_YES = "✅ Yes, I've been cleared"
+HOLD_CONFIRM_NO = "Not yet"
+HOLD_NOT_YET = (
+    "OK. Exercise and running reminders stay paused until you've been checked. I'll keep "
+    "asking once a day how it's going."
+)
+HOLD_LIFTED = (
+    "▶️ Great news. All your reminders are back on. Build back up gradually, and check in "
+    "with me after your runs."
+)
+RUNNING_RESUMED = "▶️ Warm-up and form reminders are back on. Build back up gradually."
+FOLLOW_UP_STILL_HELD = (
+    "I'm glad it's easing. Because of what you told me, exercise and running reminders stay "
+    "paused until a doctor or physio has checked you. Tap ✅ <b>Checked and cleared</b> on my "
+    "daily question, or send /resume, once they have."
+)
+CHECKIN_SOON = "🕐 Got it. I'll check in with you at {time}."
+CHECKIN_RAN_ALREADY = "I've already planned a check-in after today's run. Talk soon!"
+CHECKIN_NOT_SUBSCRIBED = "Send /start first, then I can check in with you after your runs."
+FOLLOW_UP_BUTTONS = {
+    "checked": "✅ Checked and cleared",
+    "better": "🙂 Better now",
+    "same": "😐 Still the same",
+    "worse": "😣 Worse",
+}
+FOLLOW_UP_RESUMED = (
+    "Great news. Your running reminders are back on. Build back up gradually, and check in "
+    "with me after your runs."
+)
+FOLLOW_UP_SAME = (
+    "Thanks for telling me. If you haven't yet, please book that appointment; I'll keep "
+    "running reminders paused and ask again tomorrow.\n\n" + NOT_A_DIAGNOSIS
+)
+FOLLOW_UP_WORSE = "I'm sorry it's worse. Let's go through the check-in again, right now."
+RUNNING_PAUSED_NOTE = (
+    "⏸ I've paused warm-up and form reminders until you tell me you're better. I'll ask you "
+    "tomorrow how it's going."
+)
+PROGRESS_CAPTION_LIMIT = 1000
+SUMMARY_FOOTER = "\n\nSend /progress for your chart."
+
+COMMANDS = (
+    ("start", "Subscribe or see your settings"),
+    ("settings", "Change your time zone, days or times"),
+    ("tip", "Get a tip now"),
+    ("checkin", "Check in about your back now"),
+    ("ran", "I just ran: check in with me in an hour"),
+    ("progress", "Your last 28 days"),
+    ("pause", "Take a break from reminders"),
+    ("resume", "Start reminders again"),
+    ("stop", "Stop all messages"),
+    ("privacy", "What is stored and why"),
+    ("mydata", "Download everything stored about you"),
+    ("delete", "Erase everything stored about you"),
+    ("help", "What BackStride can do"),
+)
+
+
+def esc(text: str) -> str:
+    """Escape text from a person before it goes into an HTML message."""
+    return html.escape(text, quote=False)
+
+
+# --- Admin texts ---
+# /admin (bot/handlers/admin.py). Placeholders in braces are filled by the handler; anything
+# from a person or a file is escaped there first.
+
+ADMIN_NOT_ALLOWED = "⛔ Sorry, that's only for BackStride admins."
+ADMIN_STALE = "That button is out of date. Send /admin for a fresh menu."
+ADMIN_EXPIRED = "That admin question has expired. Send /admin to start again."
+ADMIN_TEXT_ONLY = "Please type your answer as text, or send /cancel."
+ADMIN_MENU = "🛠 <b>BackStride admin</b>\nWhat would you like to do?"
+ADMIN_MENU_BUTTONS = {
+    "sl": "🗓 Slots",
+    "tl": "💡 Tips",
+    "im": "📥 Re-import",
+    "st": "📊 Stats",
+    "an": "📣 Announcement",
+    "au": "📜 Audit",
+}
+ADMIN_CLOSE = "✖️ Close"
+ADMIN_CLOSED = "👍 Admin menu closed. /admin opens it again."
+ADMIN_BACK = "⬅️ Back"
+ADMIN_BACK_TO = "⬅️ {what}"
+ADMIN_BACK_SLOTS = "⬅️ Slots"
+ADMIN_HOME = "🏠 Menu"
+ADMIN_CANCEL = "✖️ Cancel"
+ADMIN_MORE = "… and {n} more"
+ADMIN_REFRESH = "🔄 Refresh"
+ADMIN_REFRESHED = "Updated"
+ADMIN_SAVED_TOAST = "Saved ✅"
+ADMIN_UNCHANGED = "Nothing changed: that is already the setting."
+ADMIN_NOT_SAVED = "❌ <b>Not saved</b>, nothing was changed:"
+ADMIN_RETRY = "Send it again, or /cancel."
+ADMIN_CATEGORY_LABELS = {
+    "warm_up": "Warm-up",
+    "core_strength": "Core strength",
+    "hips_glutes": "Hips and glutes",
+    "cross_training": "Cross-training",
+    "stretch_mobility": "Stretch and mobility",
+    "form": "Running form",
+    "footwear_surface": "Footwear and surfaces",
+    "recovery": "Recovery",
+    "everyday_back": "Everyday back care",
+}
+
+# Slots
+ADMIN_SLOTS = "🗓 <b>The plan</b> ({n} slots)"
+ADMIN_SLOTS_HINT = "\nTap a slot to change it."
+ADMIN_SLOT_LINE = (
+    "{n}. <b>{title}</b> · {kind}\n     {anchor} · {days} · {status} · reaches {reach}"
+)
+ADMIN_SLOT_DETAIL = (
+    "🗓 <b>{title}</b> <i>({id})</i>\n"
+    "Sends: {kind}\n"
+    "When: {anchor}, in each runner's own time zone\n"
+    "Days: {days}\n"
+    "Status: {status} · reaches {reach} runner(s)"
+)
+ADMIN_CHECKIN_DELAY_NOTE = "<i>Runners who chose their own check-in delay in /settings keep it.</i>"
+ADMIN_ON = "✅ on"
+ADMIN_OFF = "⏸ off"
+ADMIN_KIND_TIP = "tips ({categories})"
+ADMIN_KIND_CHECK_IN = "the post-run check-in"
+ADMIN_RUN = "the run"
+ADMIN_TIP_TIME = "the tip time"
+ADMIN_ANCHOR_FIXED = "at {time}"
+ADMIN_ANCHOR_AT = "at {base}"
+ADMIN_ANCHOR_BEFORE = "{duration} before {base}"
+ADMIN_ANCHOR_AFTER = "{duration} after {base}"
+ADMIN_DAYS_KINDS = {"run_days": "run days", "rest_days": "rest days", "every_day": "every day"}
+ADMIN_WEEKLY_SUFFIX = ", only the first each week"
+ADMIN_ANCHOR_BUTTONS = {
+    "fixed": "⏰ Fixed time",
+    "run": "🏃 From the run",
+    "tip": "💡 From tip time",
+}
+ADMIN_DAYS_BUTTON = "📅 Days"
+ADMIN_WEEKLY_ON = "🔁 Once a week: on"
+ADMIN_WEEKLY_OFF = "🔁 Once a week: off"
+ADMIN_ENABLE = "▶️ Switch on"
+ADMIN_DISABLE = "⏸ Switch off"
+ADMIN_ANCHOR_PROMPTS = {
+    "fixed": (
+        "⏰ <b>{title}</b> goes {now}.\n"
+        "Type the new local time, like <i>12:30</i> or <i>6:15pm</i>: every runner gets it at "
+        "that time in their own time zone."
+    ),
+    "run": (
+        "🏃 <b>{title}</b> goes {now}.\n"
+        "Type minutes from each runner's usual run time: <b>negative is before</b> the run "
+        "(<i>-45</i> = 45 min before), <b>positive is after</b> it (<i>120</i> = 2 h after). "
+        "From -720 to 720."
+    ),
+    "tip": (
+        "💡 <b>{title}</b> goes {now}.\n"
+        "Type minutes from each runner's daily tip time: <b>negative is before</b> it "
+        "(<i>-30</i> = 30 min before), <b>positive is after</b> it, <i>0</i> = at the tip time. "
+        "From -720 to 720."
+    ),
+}
+ADMIN_BAD_TIME = (
+    "I couldn't read “{text}” as a time. Try <i>12:30</i>, <i>07:05</i> or <i>6:15pm</i>."
+)
+ADMIN_BAD_MINUTES = (
+    "I couldn't read “{text}” as minutes. Type a whole number like <i>-45</i> (before) or "
+    "<i>30</i> (after)."
+)
+ADMIN_MINUTES_RANGE = "That's too far: use a number from -{limit} to {limit} minutes (12 hours)."
+ADMIN_SLOT_SAVED = "✅ Saved. {n} runner schedule(s) recomputed: it applies from the next reminder."
+ADMIN_DAYS = (
+    "📅 <b>Days for {title}</b>\nNow: {days}.\n"
+    "Pick run days, rest days or every day, or tap weekdays to choose them yourself."
+)
+ADMIN_DAYS_BUTTONS = {
+    "run_days": "🏃 Run days",
+    "rest_days": "🛋 Rest days",
+    "every_day": "📆 Every day",
+}
+ADMIN_ADD_SLOT = "➕ Add a slot"
+ADMIN_NEW_SLOT = (
+    "➕ <b>Add a slot</b>\nWhat should it send? A tip slot rotates through one category's tips."
+)
+ADMIN_NEW_CHECK_IN = "🩺 Post-run check-in"
+ADMIN_NEW_TIP_SLOT_TITLE = "{category} tips"
+ADMIN_NEW_CHECK_IN_TITLE = "Post-run check-in"
+ADMIN_SLOT_ADDED = (
+    "✅ Added <b>{title}</b>. New slots start <b>switched off</b>: set when and on which days, "
+    "then tap Switch on."
+)
+ADMIN_PREVIEW_DAY = "👁 Preview a runner's day"
+ADMIN_PREVIEW_PROMPT = (
+    "👁 Type a city or time zone (like <i>Berlin</i> or <i>America/New_York</i>). I'll show "
+    "what a runner there with the usual settings (runs Mon, Wed and Fri at 07:00, tip at "
+    "08:00) gets today and tomorrow."
+)
+ADMIN_ZONE_SUGGEST = "Which one do you mean: {zones}? Type it again."
+ADMIN_ZONE_UNKNOWN = (
+    "I couldn't find a time zone for “{text}”. Try a big city nearby or a zone like "
+    "<i>Europe/Paris</i>."
+)
+ADMIN_PREVIEW_HEAD = (
+    "👁 <b>A runner in {zone}</b>\n<i>Runs Mon, Wed and Fri at 07:00, tip at 08:00</i>"
+)
+ADMIN_PREVIEW_DAY_LABELS = ("Today", "Tomorrow", "Later")
+ADMIN_PREVIEW_DATE = "\n<b>{label}, {date}</b>"
+ADMIN_PREVIEW_NOTHING = "nothing"
+
+# Tips
+ADMIN_TIPS = "💡 <b>Tips</b>\nPick a category (in rotation / all)."
+ADMIN_CATEGORY_BUTTON = "{label} ({active}/{total})"
+ADMIN_ADD_TIP = "➕ Add a tip"
+ADMIN_ADD_TIP_HERE = "➕ Add a tip here"
+ADMIN_TIP_PAGE = (
+    "💡 <b>{label}</b> · page {page} of {pages}\nTap a tip to see, edit or retire it. 🚫 = retired."
+)
+ADMIN_NO_TIPS = "No tips in this category yet."
+ADMIN_PREV = "◀️ Previous"
+ADMIN_NEXT = "Next ▶️"
+ADMIN_TIP_DETAIL = "💡 <b>{title}</b>\n<i>{id}</i> · {category}\nStatus: {status}"
+ADMIN_TIP_VERSION = " · version {version}"
+ADMIN_TIP_ACTIVE = "✅ in rotation"
+ADMIN_TIP_RETIRED = "🚫 retired (kept for history)"
+ADMIN_TIP_PREVIEW = "👁 Preview"
+ADMIN_TIP_EDIT = "✏️ Edit"
+ADMIN_TIP_RETIRE = "🚫 Retire"
+ADMIN_TIP_REACTIVATE = "♻️ Put back in rotation"
+ADMIN_TIP_CATEGORY = "➕ <b>New tip</b>\nWhich category?"
+ADMIN_TIP_ADD_PROMPT = (
+    "✏️ <b>New {label} tip</b>\nSend it as one message: the <b>first line is the title</b> (up "
+    "to 80 characters), the rest is the tip (up to 600). Bold, italic and links work, from "
+    "Telegram's formatting menu or as tags like &lt;b&gt;bold&lt;/b&gt;."
+)
+ADMIN_TIP_EDIT_PROMPT = (
+    "✏️ <b>Edit: {title}</b>\nSend the new version as one message: the first line is the "
+    "title, the rest is the tip. The tip now:\n\n<code>{body}</code>"
+)
+ADMIN_TIP_ADDED = "✅ Added to {label}: it is in rotation from the next reminder."
+ADMIN_TIP_SAVED = "✅ Saved: runners get the new version from now on."
+ADMIN_TIP_RETIRED_NOTE = "🚫 Retired: out of rotation, kept for history."
+ADMIN_TIP_REACTIVATED = "♻️ Back in rotation."
+ADMIN_SLOT_STARVED = (
+    "⚠️ <b>{title}</b> has no tips left to send ({label} has none in rotation): it sends "
+    "nothing until you add a tip or put one back."
+)
+ADMIN_AS_RUNNERS_SEE_IT = "<i>As runners see it:</i>"
+
+# Re-import
+ADMIN_IMPORT_REFUSED = (
+    "❌ <b>schedules/ has {n} problem(s), so nothing was changed.</b> Fix the files and try again:"
+)
+ADMIN_IMPORT_SAME = "✅ The running plan and tips already match schedules/. Nothing to import."
+ADMIN_IMPORT_DIFF = (
+    "📥 <b>Re-import from schedules/</b>\nThe files replace what differs here (changes made "
+    "in Telegram included):"
+)
+ADMIN_IMPORT_CONFIRM = "\nApply these changes?"
+ADMIN_IMPORT_APPLY = "✅ Apply"
+ADMIN_IMPORT_DONE = (
+    "✅ <b>Imported.</b> Runners' schedules are recomputed: it applies from the next reminder."
+)
+ADMIN_DIFF_SLOTS_ADDED = "<b>Slots added ({n})</b>"
+ADMIN_DIFF_SLOTS_CHANGED = "<b>Slots changed ({n})</b>"
+ADMIN_DIFF_SLOTS_DISABLED = "<b>Slots switched off ({n})</b>, no longer in the files"
+ADMIN_DIFF_TIPS_ADDED = "<b>Tips added ({n})</b>"
+ADMIN_DIFF_TIPS_CHANGED = "<b>Tips changed ({n})</b>"
+ADMIN_DIFF_TIPS_RETIRED = "<b>Tips retired ({n})</b>, no longer in the files"
+
+# Stats (counts only)
+ADMIN_STATS = (
+    "📊 <b>Stats</b> <i>(counts only; days in UTC, weeks from Monday)</i>\n"
+    "👥 Runners: {runners}\n"
+    "📨 Reminders sent: {sent_today} today · {sent_week} this week\n"
+    "🗑 Not sent (late, no tip, blocked): {dropped_today} today · {dropped_week} this week\n"
+    "🩺 Check-ins answered this week: {checkins}\n"
+    "🚨 Escalations this week: {escalations}\n"
+    "✅ “Done” this week: {done}"
+)
+ADMIN_STATS_STATUSES = {
+    "active": "active",
+    "paused": "paused",
+    "stopped": "stopped",
+    "blocked": "blocked",
+    "onboarding": "setting up",
+}
+ADMIN_STATS_LEVELS = {2: "see a clinician", 3: "urgent", 4: "emergency"}
+ADMIN_STATS_DONE = "{percent}% ({done} of {tips} tips)"
+ADMIN_STATS_NO_DONE = "no tips sent yet this week"
+
+# Audit
+ADMIN_AUDIT = "📜 <b>Last changes</b> (newest first, times in UTC)"
+ADMIN_AUDIT_EMPTY = "No changes yet."
+ADMIN_AUDIT_LINE = "\n<b>#{id}</b> {at} · admin {admin}\n{action} · {target}\n<i>{summary}</i>"
+ADMIN_AUDIT_ACTIONS = {
+    "slot_anchor": "time changed",
+    "slot_days": "days changed",
+    "slot_weekly": "once a week changed",
+    "slot_enable": "switched on",
+    "slot_disable": "switched off",
+    "slot_add": "slot added",
+    "tip_add": "tip added",
+    "tip_edit": "tip edited",
+    "tip_retire": "tip retired",
+    "tip_reactivate": "tip back in rotation",
+    "reimport": "re-import",
+    "reimport_slot": "re-import: slot",
+    "reimport_tip": "re-import: tip",
+    "announce": "announcement",
+    "announce_cancel": "announcement stopped",
+}
+
+# Announcements
+ADMIN_ANNOUNCE_PROMPT = (
+    "📣 <b>Announcement</b>\nType the message for all {n} active runners. Bold, italic and "
+    "links work (Telegram's formatting or HTML tags); up to {limit} characters. You'll see a "
+    "preview before anything is sent."
+)
+ADMIN_ANNOUNCE_CONFIRM = (
+    "☝️ That's the preview. It goes to <b>{n} active runner(s)</b>, after any urgent "
+    "messages, at Telegram's pace (about {minutes} min). Send it?"
+)
+ADMIN_ANNOUNCE_SEND = "📣 Send to {n} runners"
+ADMIN_ANNOUNCE_DISCARD = "✖️ Discard"
+ADMIN_ANNOUNCE_DISCARDED = "🗑 Discarded: nothing was sent."
+ADMIN_ANNOUNCE_GONE = "That announcement was already sent or discarded: nothing new was sent."
+ADMIN_ANNOUNCE_QUEUED = "✅ Announcement #{n} is going out to {queued} runner(s)."
+ADMIN_ANNOUNCE_PROGRESS = (
+    "📣 Announcement #{n}: {sent} of {queued} sent · {pending} still to go · {failed} failed "
+    "· {dropped} not sent"
+)
+ADMIN_ANNOUNCE_REFRESH = "🔄 Progress"
+ADMIN_ANNOUNCE_STOP = "⛔ Stop sending"
+ADMIN_ANNOUNCE_STOPPED = (
+    "⛔ Announcement #{n} stopped: {cancelled} not sent ({sent} had already gone out)."
+)
+ADMIN_NOT_QUEUED = "❌ <b>Not sent</b>, nothing was queued:"

@@ -1,0 +1,641 @@
+"""Check-in use cases: each button press, the unfinished-check-in sweep, the daily follow-up.
+
+Every function here runs on the database thread (``Store.run``) and does its work in one
+transaction, then returns what the handler should render: the handler parses the update, calls
+one of these, and sends. Triage (``bot.triage``), the verdict policy (``bot.escalation``) and
+the wording (``bot.advice``) are pure; nothing clinical is decided in a handler.
+
+Safety rules kept here (DESIGN.md, the clinical safety issue):
+
+* a ticked sign is never dropped: ticks cannot be undone, "None of these" is only offered while
+  nothing is ticked, and a stale "None" press finishes with every tick kept;
+* every answer that reaches URGENT or above is answered the moment it is given, and the level a
+  runner was told (``told_level``) is never lowered by a later answer;
+* a check-in left unfinished with answers at SEE_CLINICIAN or above gets its verdict from the
+  tick's sweep within ``UNFINISHED_AFTER`` of the last press.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from bot.core import advice, keyboards, texts
+from bot.core.escalation import (
+    FollowUpAnswer,
+    Hold,
+    Outcome,
+    after_follow_up_answer,
+    after_follow_up_sent,
+    after_verdict,
+    resume_with_clearance,
+)
+from bot.core.keyboards import Rows
+from bot.core.models import REMINDER_PRIORITY, REPLY_PRIORITY, SlotKind
+from bot.core.triage import (
+    Answers,
+    Level,
+    PastCheckIn,
+    Radiation,
+    RedFlag,
+    RiskFactor,
+    Verdict,
+    assess,
+)
+from bot.services import delivery
+from bot.storage import db
+
+log = logging.getLogger(__name__)
+
+HISTORY_DAYS = 60
+UNFINISHED_AFTER = dt.timedelta(minutes=15)
+FOLLOW_UP_SLOT = "followup"
+
+
+@dataclass
+class Reply:
+    text: str
+    rows: Rows | None = None
+
+
+@dataclass
+class PressResult:
+    """What a handler does after a check-in press, in this order."""
+
+    toast: str | None = None  # the callback answer (None: a silent acknowledgement)
+    alert: bool = False
+    edit_text: str | None = None  # replace the pressed message's text, dropping its buttons
+    edit_rows: Rows | None = None  # replace only its buttons
+    drop_buttons: bool = False
+    replies: list[Reply] = field(default_factory=list)
+    # The runner's exercise hold after this press, when it changed (the sender drops any tip it
+    # already holds in memory for a held runner).
+    hold_changed: bool = False
+    exercise_hold: bool = False
+    reschedule: bool = False
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading rows (storage shapes into core types)
+
+
+def hold_of(row: dict[str, Any]) -> Hold:
+    follow_up_at = row.get("follow_up_at")
+    return Hold(
+        level=Level(int(row.get("hold_level") or 0)),
+        running_paused=bool(row.get("running_paused")),
+        exercise_hold=bool(row.get("exercise_hold")),
+        follow_up_at=dt.datetime.fromtimestamp(follow_up_at, dt.UTC) if follow_up_at else None,
+        follow_ups_sent=int(row.get("follow_ups_sent") or 0),
+    )
+
+
+def _hold_fields(hold: Hold) -> dict[str, Any]:
+    return {
+        "hold_level": int(hold.level),
+        "running_paused": int(hold.running_paused),
+        "exercise_hold": int(hold.exercise_hold),
+        "follow_up_at": int(hold.follow_up_at.timestamp()) if hold.follow_up_at else None,
+        "follow_ups_sent": hold.follow_ups_sent,
+    }
+
+
+def risk_factors_of(row: dict[str, Any]) -> frozenset[RiskFactor]:
+    found: set[RiskFactor] = set()
+    for value in json.loads(row.get("risk_factors") or "[]"):
+        try:
+            found.add(RiskFactor(value))
+        except ValueError:
+            continue  # a code from a newer or older release: ignore rather than fail a check-in
+    band = row.get("age_band")
+    if band == "under_20":
+        found.add(RiskFactor.AGE_UNDER_20)
+    elif band == "over_50":
+        found.add(RiskFactor.AGE_OVER_50)
+    return frozenset(found)
+
+
+def country_of(row: dict[str, Any] | None) -> str | None:
+    return ((row or {}).get("country") or None) if row else None
+
+
+def _zone(row: dict[str, Any] | None) -> ZoneInfo:
+    return ZoneInfo((row or {}).get("timezone") or "UTC")
+
+
+def _flags(checkin: dict[str, Any]) -> list[RedFlag]:
+    flags: list[RedFlag] = []
+    for value in json.loads(checkin.get("red_flags") or "[]"):
+        try:
+            flags.append(RedFlag(value))
+        except ValueError:
+            continue
+    return flags
+
+
+def _assess(database: Database, checkin: dict[str, Any], runner: dict[str, Any]) -> Verdict:
+    """Triage the answers given so far (an unanswered "where" counts as back only)."""
+    today = dt.date.fromisoformat(checkin["day"])
+    since = (today - dt.timedelta(days=HISTORY_DAYS)).isoformat()
+    history = [
+        PastCheckIn(dt.date.fromisoformat(day), pain)
+        for day, pain in db.pain_history(database, int(checkin["runner_id"]), since)
+    ]
+    answers = Answers(
+        pain=int(checkin["pain"]),
+        radiation=Radiation(checkin["radiation"] or Radiation.NONE.value),
+        red_flags=frozenset(_flags(checkin)),
+        risk_factors=risk_factors_of(runner),
+    )
+    return assess(answers, history, today)
+
+
+# ---------------------------------------------------------------------------------------------
+# Escalation: one place that stores what a verdict changes
+
+
+def escalate(
+    database: Database, runner: dict[str, Any], level: Level, now: dt.datetime
+) -> tuple[Hold, Hold]:
+    """Store the hold after a verdict at ``level`` (inside the caller's transaction).
+
+    When the runner is newly on an exercise hold, tips and planned check-ins already in the
+    outbox are dropped in the same transaction, so nothing queued before the verdict goes out
+    after it."""
+    before = hold_of(runner)
+    after = after_verdict(before, level, now, _zone(runner))
+    if after != before:
+        runner_id = int(runner["chat_id"])
+        db.update_runner(database, runner_id, now=int(now.timestamp()), **_hold_fields(after))
+        if after.exercise_hold and not before.exercise_hold:
+            dropped = db.drop_held_content(database, runner_id)
+            if dropped:
+                log.info("exercise hold: %d queued message(s) dropped", dropped)
+        runner.update(_hold_fields(after))
+        delivery.schedule_runner(database, runner_id, now)
+    return before, after
+
+
+def _hold_notice(before: Hold, after: Hold) -> list[Reply]:
+    newly = (after.exercise_hold and not before.exercise_hold) or (
+        after.running_paused and not before.running_paused
+    )
+    return [Reply(advice.hold_notice(after.level))] if newly else []
+
+
+# ---------------------------------------------------------------------------------------------
+# Presses
+
+
+def _verdict_text(
+    verdict: Verdict, checkin: dict[str, Any], runner: dict[str, Any], level: Level | None = None
+) -> str:
+    shown = verdict if level is None or level == verdict.level else Verdict(level, verdict.reasons)
+    return advice.verdict_message(
+        shown,
+        pain=int(checkin["pain"]),
+        country=country_of(runner),
+        exercise_on_hold=bool(runner.get("exercise_hold")) and shown.level < Level.URGENT,
+    )
+
+
+def _tell_if_urgent(
+    database: Database,
+    checkin: dict[str, Any],
+    runner: dict[str, Any],
+    now: dt.datetime,
+    result: PressResult,
+) -> None:
+    """Answer an URGENT or EMERGENCY answer at once, before the next question."""
+    verdict = _assess(database, checkin, runner)
+    told = Level(int(checkin.get("told_level") or 0))
+    if verdict.level < Level.URGENT or verdict.level <= told:
+        return
+    db.update_checkin(
+        database,
+        checkin["id"],
+        told_level=int(verdict.level),
+        escalated_at=checkin.get("escalated_at") or int(now.timestamp()),
+    )
+    checkin["told_level"] = int(verdict.level)
+    result.replies.append(Reply(_verdict_text(verdict, checkin, runner)))
+    before, after = escalate(database, runner, verdict.level, now)
+    result.replies.extend(_hold_notice(before, after))
+    _note_hold(result, before, after)
+    log.warning("check-in escalated at once: level %s", verdict.level.name)
+
+
+def _note_hold(result: PressResult, before: Hold, after: Hold) -> None:
+    if after != before:
+        result.reschedule = True
+    if after.exercise_hold != before.exercise_hold:
+        result.hold_changed = True
+        result.exercise_hold = after.exercise_hold
+
+
+def _finish(
+    database: Database,
+    checkin: dict[str, Any],
+    runner: dict[str, Any],
+    now: dt.datetime,
+    result: PressResult,
+    *,
+    closed_by: str = "runner",
+) -> None:
+    verdict = _assess(database, checkin, runner)
+    told = Level(int(checkin.get("told_level") or 0))
+    level = max(verdict.level, told)  # a later answer never lowers what the runner was told
+    db.update_checkin(
+        database,
+        checkin["id"],
+        level=int(level),
+        reasons=list(verdict.reasons),
+        status="answered",
+        step="done",
+        answered_at=int(now.timestamp()),
+        closed_by=closed_by,
+    )
+    if told >= Level.URGENT and level == told:
+        done = (
+            texts.CHECKIN_EMERGENCY_DONE if told is Level.EMERGENCY else texts.CHECKIN_ALREADY_TOLD
+        )
+        result.replies.append(Reply(done))
+        return
+    result.replies.append(Reply(_verdict_text(verdict, checkin, runner, level)))
+    if level >= Level.SEE_CLINICIAN:
+        before, after = escalate(database, runner, level, now)
+        result.replies.extend(_hold_notice(before, after))
+        _note_hold(result, before, after)
+    if level >= Level.URGENT:
+        log.warning("check-in escalated: level %s", level.name)
+
+
+def _checklist_text(flags: Sequence[RedFlag]) -> str:
+    return texts.CHECKIN_FLAGS_TICKED if flags else texts.CHECKIN_FLAGS
+
+
+def press(
+    database: Database,
+    *,
+    chat_id: int,
+    delivery_id: int,
+    step: str,
+    value: str,
+    now: dt.datetime,
+) -> PressResult:
+    """One press on a check-in button, as one transaction."""
+    with db.immediate(database):
+        return _press(database, chat_id, delivery_id, step, value, now)
+
+
+def _press(
+    database: Database, chat_id: int, delivery_id: int, step: str, value: str, now: dt.datetime
+) -> PressResult:
+    sent = db.get_delivery(database, delivery_id)
+    if sent is None or sent["runner_id"] != chat_id or sent["kind"] != SlotKind.CHECK_IN.value:
+        return PressResult(toast=texts.STALE_BUTTON)
+    runner = db.get_runner_row(database, chat_id)
+    if runner is None:
+        return PressResult(toast=texts.NOT_SUBSCRIBED)
+    checkin = db.get_checkin(database, delivery_id)
+    now_ts = int(now.timestamp())
+    if checkin is None:
+        asked_at = sent["sent_at"] or sent["due"]
+        if now_ts - asked_at > delivery.CHECK_IN_EXPIRY.total_seconds():
+            return PressResult(toast=texts.CHECKIN_CLOSED, alert=True, drop_buttons=True)
+        day = dt.datetime.fromtimestamp(asked_at, dt.UTC).astimezone(_zone(runner)).date()
+        checkin = db.open_checkin(
+            database, chat_id, delivery_id, day=day.isoformat(), asked_at=asked_at
+        )
+    if checkin["status"] in ("answered", "skipped"):
+        return PressResult(toast=texts.CHECKIN_ALREADY_DONE, drop_buttons=True)
+    if checkin["status"] == "unanswered":
+        return PressResult(toast=texts.CHECKIN_CLOSED, alert=True, drop_buttons=True)
+    handler = _STEPS.get((step, checkin["step"]))
+    if handler is None:
+        return PressResult(toast=texts.STALE_BUTTON)
+    db.update_checkin(database, checkin["id"], last_press_at=now_ts)
+    return handler(database, checkin, runner, value, now)
+
+
+def _pain(
+    database: Database,
+    checkin: dict[str, Any],
+    runner: dict[str, Any],
+    value: str,
+    now: dt.datetime,
+) -> PressResult:
+    pain = int(value) if value.isascii() and value.isdigit() and len(value) <= 2 else -1
+    if not 0 <= pain <= 10:
+        return PressResult(toast=texts.STALE_BUTTON)
+    delivery_id = int(checkin["delivery_id"])
+    question = texts.CHECKIN_NO_RUN_PAIN if checkin.get("no_run") else texts.CHECKIN_PROMPT
+    result = PressResult(edit_text=f"{question}\n\n{texts.CHECKIN_PAIN_SET.format(pain=pain)}")
+    if pain == 0:
+        db.update_checkin(
+            database, checkin["id"], pain=0, radiation=Radiation.NONE.value, step="unusual"
+        )
+        result.replies.append(Reply(texts.CHECKIN_UNUSUAL, keyboards.unusual_rows(delivery_id)))
+        return result
+    db.update_checkin(database, checkin["id"], pain=pain, step="where")
+    checkin.update(pain=pain, step="where")
+    _tell_if_urgent(database, checkin, runner, now, result)
+    result.replies.append(Reply(texts.CHECKIN_WHERE, keyboards.radiation_rows(delivery_id)))
+    return result
+
+
+def _no_run(
+    database: Database,
+    checkin: dict[str, Any],
+    runner: dict[str, Any],
+    value: str,
+    now: dt.datetime,
+) -> PressResult:
+    db.update_checkin(database, checkin["id"], step="norun")
+    return PressResult(
+        edit_text=f"{texts.CHECKIN_PROMPT}\n\n<i>{texts.CHECKIN_NO_RUN}</i>",
+        replies=[
+            Reply(texts.CHECKIN_NO_RUN_WHY, keyboards.no_run_rows(int(checkin["delivery_id"])))
+        ],
+    )
+
+
+def _no_run_reason(
+    database: Database,
+    checkin: dict[str, Any],
+    runner: dict[str, Any],
+    value: str,
+    now: dt.datetime,
+) -> PressResult:
+    if value == "back":
+        # The worst days are the ones to assess: carry on with the pain question.
+        db.update_checkin(database, checkin["id"], step="pain", no_run=1)
+        return PressResult(
+            edit_text=f"{texts.CHECKIN_NO_RUN_WHY}\n<i>{texts.CHECKIN_NO_RUN_BACK}</i>",
+            replies=[
+                Reply(
+                    texts.CHECKIN_NO_RUN_PAIN,
+                    keyboards.pain_rows(int(checkin["delivery_id"]), offer_no_run=False),
+                )
+            ],
+        )
+    if value != "rest":
+        return PressResult(toast=texts.STALE_BUTTON)
+    db.update_checkin(
+        database, checkin["id"], status="skipped", step="done", answered_at=int(now.timestamp())
+    )
+    return PressResult(
+        edit_text=f"{texts.CHECKIN_NO_RUN_WHY}\n<i>{texts.CHECKIN_NO_RUN_REST}</i>",
+        replies=[Reply(texts.CHECKIN_NO_RUN_THANKS)],
+    )
+
+
+def _where(
+    database: Database,
+    checkin: dict[str, Any],
+    runner: dict[str, Any],
+    value: str,
+    now: dt.datetime,
+) -> PressResult:
+    try:
+        radiation = Radiation(value)
+    except ValueError:
+        return PressResult(toast=texts.STALE_BUTTON)
+    db.update_checkin(database, checkin["id"], radiation=radiation.value, step="flags")
+    checkin.update(radiation=radiation.value, step="flags")
+    result = PressResult(edit_text=f"{texts.CHECKIN_WHERE}\n{advice.RADIATION_LABELS[radiation]}")
+    _tell_if_urgent(database, checkin, runner, now, result)
+    rows = keyboards.flag_rows(int(checkin["delivery_id"]), ())
+    result.replies.append(Reply(texts.CHECKIN_FLAGS, rows))
+    return result
+
+
+def _unusual(
+    database: Database,
+    checkin: dict[str, Any],
+    runner: dict[str, Any],
+    value: str,
+    now: dt.datetime,
+) -> PressResult:
+    if value not in ("yes", "no"):
+        return PressResult(toast=texts.STALE_BUTTON)
+    label = texts.CHECKIN_UNUSUAL_YES if value == "yes" else texts.CHECKIN_UNUSUAL_NO
+    result = PressResult(edit_text=f"{texts.CHECKIN_UNUSUAL}\n<i>{label}</i>")
+    if value == "no":
+        _finish(database, checkin, runner, now, result)
+        return result
+    db.update_checkin(database, checkin["id"], step="flags")
+    rows = keyboards.flag_rows(int(checkin["delivery_id"]), ())
+    result.replies.append(Reply(texts.CHECKIN_FLAGS, rows))
+    return result
+
+
+def _flag(
+    database: Database,
+    checkin: dict[str, Any],
+    runner: dict[str, Any],
+    value: str,
+    now: dt.datetime,
+) -> PressResult:
+    flags = _flags(checkin)
+    if value in ("none", "done"):
+        # "None of these" is only offered while nothing is ticked; a stale one pressed after a
+        # tick still finishes with every tick kept.
+        result = PressResult(edit_text=_checklist_text(flags) + "\n\n" + _ticked_summary(flags))
+        _finish(database, checkin, runner, now, result)
+        return result
+    try:
+        flag = RedFlag(value)
+    except ValueError:
+        return PressResult(toast=texts.STALE_BUTTON)
+    if flag in flags:
+        # Never untick: a warning sign once told stays told.
+        return PressResult(toast=texts.CHECKIN_FLAG_KEPT)
+    flags.append(flag)
+    db.update_checkin(database, checkin["id"], red_flags=[f.value for f in flags])
+    checkin["red_flags"] = json.dumps([f.value for f in flags])
+    result = PressResult(edit_rows=keyboards.flag_rows(int(checkin["delivery_id"]), flags))
+    _tell_if_urgent(database, checkin, runner, now, result)
+    return result
+
+
+def _ticked_summary(flags: Sequence[RedFlag]) -> str:
+    if not flags:
+        return f"<i>{texts.CHECKIN_FLAGS_NONE}</i>"
+    return "\n".join(f"✅ {advice.RED_FLAG_LABELS[flag]}" for flag in flags)
+
+
+_STEPS = {
+    ("p", "pain"): _pain,
+    ("norun", "pain"): _no_run,
+    ("nr", "norun"): _no_run_reason,
+    ("r", "where"): _where,
+    ("u", "unusual"): _unusual,
+    ("f", "flags"): _flag,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# The tick's sweeps
+
+
+def finish_unfinished(database: Database, now: dt.datetime) -> list[tuple[int, bool]]:
+    """Verdicts for check-ins left unfinished for ``UNFINISHED_AFTER`` whose answers so far
+    reach SEE_CLINICIAN or above; sent through the outbox, ahead of every reminder.
+
+    Returns (runner id, exercise hold) for each runner whose exercise hold changed."""
+    now_ts = int(now.timestamp())
+    changed: list[tuple[int, bool]] = []
+    with db.immediate(database):
+        for checkin in db.unfinished_checkins(
+            database,
+            quiet_since=now_ts - int(UNFINISHED_AFTER.total_seconds()),
+            asked_since=now_ts - int(delivery.CHECK_IN_EXPIRY.total_seconds()),
+        ):
+            runner = db.get_runner_row(database, int(checkin["runner_id"]))
+            if runner is None or checkin["pain"] is None:
+                continue
+            verdict = _assess(database, checkin, runner)
+            if max(verdict.level, Level(int(checkin.get("told_level") or 0))) < (
+                Level.SEE_CLINICIAN
+            ):
+                continue  # nothing worrying yet: the 12 h expiry records it as unanswered
+            result = PressResult()
+            _finish(database, checkin, runner, now, result, closed_by="sweep")
+            for reply in result.replies:
+                if reply.text in (texts.CHECKIN_ALREADY_TOLD, texts.CHECKIN_EMERGENCY_DONE):
+                    continue  # the runner already has the verdict; nothing more to say
+                delivery.queue_now(
+                    database,
+                    int(checkin["runner_id"]),
+                    kind=delivery.VERDICT,
+                    now=now,
+                    priority=REPLY_PRIORITY,
+                    payload={"text": reply.text},
+                    slot_id=f"verdict:{checkin['id']}",
+                )
+            if result.hold_changed:
+                changed.append((int(checkin["runner_id"]), result.exercise_hold))
+    return changed
+
+
+def queue_follow_ups(database: Database, now: dt.datetime) -> list[tuple[int, bool]]:
+    """Queue every daily follow-up that is due: at most one per runner per day, never dropped
+    as late (the outbox row's kind is exempt), repeated until answered for a week."""
+    now_ts = int(now.timestamp())
+    with db.immediate(database):
+        for runner in db.due_follow_ups(database, now_ts, limit=1000):
+            runner_id = int(runner["chat_id"])
+            hold = hold_of(runner)
+            if runner["status"] not in ("active", "paused"):
+                # Stopped or blocked: no messages at all; the hold itself stays stored.
+                db.update_runner(database, runner_id, now=now_ts, follow_up_at=None)
+                continue
+            assert hold.follow_up_at is not None
+            delivery.queue_now(
+                database,
+                runner_id,
+                kind=delivery.FOLLOW_UP,
+                now=now,
+                priority=REMINDER_PRIORITY,
+                payload={
+                    "level": int(hold.level),
+                    "day": hold.follow_ups_sent + 1,
+                    "country": country_of(runner),
+                },
+                slot_id=FOLLOW_UP_SLOT,
+                at=hold.follow_up_at,
+            )
+            after = after_follow_up_sent(hold, now, _zone(runner))
+            db.update_runner(database, runner_id, now=now_ts, **_hold_fields(after))
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers to the follow-up, /resume
+
+
+@dataclass
+class FollowUpResult:
+    valid: bool
+    outcome: Outcome | None = None
+    level: Level = Level.OK
+    reply: str = ""
+    check_in_id: int | None = None
+    hold_changed: bool = False
+    exercise_hold: bool = False
+
+
+def answer_follow_up(
+    database: Database, *, chat_id: int, follow_up_id: int, answer: str, now: dt.datetime
+) -> FollowUpResult:
+    try:
+        choice = FollowUpAnswer(answer)
+    except ValueError:
+        return FollowUpResult(valid=False)
+    with db.immediate(database):
+        sent = db.get_delivery(database, follow_up_id)
+        runner = db.get_runner_row(database, chat_id)
+        if (
+            sent is None
+            or runner is None
+            or sent["runner_id"] != chat_id
+            or sent["kind"] != delivery.FOLLOW_UP
+        ):
+            return FollowUpResult(valid=False)
+        payload = json.loads(sent["payload"] or "{}")
+        level = Level(int(payload.get("level") or runner.get("hold_level") or 2))
+        before = hold_of(runner)
+        after, outcome = after_follow_up_answer(before, choice)
+        result = FollowUpResult(valid=True, outcome=outcome, level=level)
+        if after != before:
+            db.update_runner(database, chat_id, now=int(now.timestamp()), **_hold_fields(after))
+            delivery.schedule_runner(database, chat_id, now)
+        if after.exercise_hold != before.exercise_hold:
+            result.hold_changed, result.exercise_hold = True, after.exercise_hold
+        if outcome is Outcome.CHECK_IN_NOW:
+            result.check_in_id = delivery.queue_now(
+                database,
+                chat_id,
+                kind=SlotKind.CHECK_IN.value,
+                now=now,
+                priority=REPLY_PRIORITY,
+                slot_id=f"worse:{follow_up_id}",
+            )
+        return result
+
+
+@dataclass
+class ResumeResult:
+    state: str  # "not_held" / "lifted" / "ask_clearance" / "still_held"
+    hold_changed: bool = False
+
+
+def resume_hold(
+    database: Database, *, chat_id: int, cleared: bool, now: dt.datetime
+) -> ResumeResult:
+    """/resume (cleared=False) or the "I've been cleared" button (cleared=True)."""
+    with db.immediate(database):
+        runner = db.get_runner_row(database, chat_id)
+        if runner is None:
+            return ResumeResult("not_held")
+        before = hold_of(runner)
+        if not before.active:
+            return ResumeResult("not_held")
+        after, lifted = resume_with_clearance(before, cleared=cleared)
+        if not lifted:
+            return ResumeResult("ask_clearance" if not cleared else "still_held")
+        db.update_runner(database, chat_id, now=int(now.timestamp()), **_hold_fields(after))
+        delivery.schedule_runner(database, chat_id, now)
+        return ResumeResult("lifted", hold_changed=before.exercise_hold)
+
+
+def is_on_exercise_hold(database: Database, chat_id: int) -> bool:
+    return db.on_exercise_hold(database, chat_id)

@@ -1,0 +1,306 @@
+"""Delivery use cases: the tick's claim that fills the outbox, on-demand messages, rendering.
+
+The database is the source of truth and APScheduler is only a clock (DESIGN.md):
+
+* ``claim_due`` (one transaction per batch, on the db thread): take ``schedule`` rows whose
+  ``next_due`` has passed, write their outbox rows (unique on runner, slot, instant, so a
+  second tick or a second process cannot queue the same reminder twice), pick the tip by
+  rotation, and advance ``next_due`` with the planner. Reminders later than the grace period
+  are written as ``dropped`` instead: recorded, never sent at a silly hour.
+* the sender (``bot.telegram.sender``) empties the outbox most-urgent-first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from bot.core import advice, keyboards, progress, texts
+from bot.core.escalation import MAX_FOLLOW_UPS
+from bot.core.models import (
+    REMINDER_PRIORITY,
+    Anchor,
+    AnchorKind,
+    Days,
+    DaysKind,
+    Runner,
+    Slot,
+    SlotKind,
+    Tip,
+)
+from bot.core.planner import next_due, next_due_all
+from bot.core.rotation import pick_tip, tips_by_category
+from bot.core.triage import Level
+from bot.storage import db
+
+log = logging.getLogger(__name__)
+
+# With back-off doubling from 0.5 s up to 5 min, 12 attempts span about 20 minutes.
+MAX_ATTEMPTS = 12
+ON_DEMAND_SLOT = "on_demand"
+FOLLOW_UP = "follow_up"  # outbox kind: the day-after question following an escalation
+VERDICT = "verdict"  # outbox kind: a verdict the tick's sweep sends for an unfinished check-in
+# Safety messages are sent late rather than never: the grace period does not drop them.
+NEVER_LATE_KINDS = frozenset({FOLLOW_UP, VERDICT})
+CHECK_IN_EXPIRY = dt.timedelta(hours=12)
+
+# Built into every plan (not in plan.yaml): each runner's weekly summary on their chosen day.
+WEEKLY_SUMMARY = Slot(
+    id="weekly_summary",
+    kind=SlotKind.SUMMARY,
+    anchor=Anchor(AnchorKind.FIXED, 0, dt.time(18, 0)),
+    days=Days(DaysKind.SUMMARY_DAY),
+    title="Weekly summary",
+)
+
+
+def plan_slots(database: Database) -> list[Slot]:
+    """The plan as admins edit it, plus the built-in slots."""
+    return [*db.load_slots(database), WEEKLY_SUMMARY]
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    queued: int
+    dropped: int
+    advanced: int
+
+
+# ---------------------------------------------------------------------------------------------
+# Claiming (runs on the db thread)
+
+
+def _ts(value: dt.datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+def schedule_runner(database: Database, runner_id: int, now: dt.datetime) -> dict[str, int | None]:
+    """Recompute one runner's next due instants from scratch (after a settings change)."""
+    row = db.get_runner_row(database, runner_id)
+    if row is None:
+        return {}
+    runner = db.runner_from_row(row)
+    slots = [s for s in plan_slots(database) if s.enabled]
+    due = {slot_id: _ts(at) for slot_id, at in next_due_all(slots, runner, now).items()}
+    db.replace_schedule(database, runner_id, due)
+    return due
+
+
+def schedule_missing(database: Database, now: dt.datetime) -> int:
+    """At start-up: give runners a schedule row for every enabled slot they lack."""
+    runner_ids = db.runners_missing_schedule(database)
+    for runner_id in runner_ids:
+        schedule_runner(database, runner_id, now)
+    return len(runner_ids)
+
+
+def claim_due(
+    database: Database,
+    now: dt.datetime,
+    *,
+    grace: dt.timedelta,
+    batch_size: int = 2000,
+    max_rows: int = 100_000,
+) -> ClaimResult:
+    """Turn every due schedule row into an outbox row, in batches, each batch one transaction."""
+    queued = dropped = advanced = 0
+    now_ts = int(now.timestamp())
+    slots = {s.id: s for s in plan_slots(database)}
+    library = tips_by_category(db.load_tips(database, active_only=True))
+    while advanced < max_rows:
+        with db.immediate(database):
+            due_rows = db.due_schedule(database, now_ts, batch_size)
+            if not due_rows:
+                break
+            q, d = _claim_batch(database, due_rows, slots, library, now, grace)
+        # Loop until nothing is due: a row advanced past a dropped instant may be due again
+        # (still within grace) and should go out in this tick, not the next.
+        queued, dropped, advanced = queued + q, dropped + d, advanced + len(due_rows)
+    return ClaimResult(queued=queued, dropped=dropped, advanced=advanced)
+
+
+def _claim_batch(
+    database: Database,
+    due_rows: list[tuple[int, str, int]],
+    slots: dict[str, Slot],
+    library: dict[str, list[Tip]],
+    now: dt.datetime,
+    grace: dt.timedelta,
+) -> tuple[int, int]:
+    now_ts = int(now.timestamp())
+    oldest_allowed = now_ts - int(grace.total_seconds())
+    runner_ids = [r for r, _, _ in due_rows]
+    rows = db.runner_rows(database, runner_ids)
+    counts = db.rotation_counts(database, runner_ids)
+    before = dict(counts)
+    outbox: list[dict[str, Any]] = []
+    updates: list[tuple[int, str, int | None]] = []
+    runners: dict[int, Runner] = {}
+    for runner_id, slot_id, due in due_rows:
+        slot = slots.get(slot_id)
+        row = rows.get(runner_id)
+        if slot is None or not slot.enabled or row is None:
+            updates.append((runner_id, slot_id, None))
+            continue
+        runner = runners.get(runner_id) or runners.setdefault(runner_id, db.runner_from_row(row))
+        entry: dict[str, Any] = {
+            "runner_id": runner_id,
+            "slot_id": slot_id,
+            "due": due,
+            "kind": slot.kind.value,
+            "priority": REMINDER_PRIORITY,
+            "status": "pending",
+            "not_before": 0,
+            "created_at": now_ts,
+        }
+        if due < oldest_allowed:
+            entry.update(status="dropped", reason="late")
+        elif slot.kind is SlotKind.TIP:
+            tip = pick_tip(runner_id, slot.categories, library, counts, f"slot:{slot.id}")
+            if tip is None:
+                entry.update(status="dropped", reason="no_tip")
+            else:
+                entry["tip_id"] = tip.id
+        outbox.append(entry)
+        # Advance from the due instant, but never to an instant already beyond the grace
+        # period: after long downtime the runner gets what is still timely, not a backlog.
+        after = dt.datetime.fromtimestamp(max(due, oldest_allowed), dt.UTC)
+        updates.append((runner_id, slot_id, _ts(next_due(slot, runner, after))))
+    queued = db.insert_deliveries(database, [e for e in outbox if e["status"] == "pending"])
+    dropped = db.insert_deliveries(database, [e for e in outbox if e["status"] != "pending"])
+    db.advance_schedule(database, updates)
+    db.save_rotation(database, {k: v for k, v in counts.items() if before.get(k) != v})
+    return queued, dropped
+
+
+def queue_now(
+    database: Database,
+    runner_id: int,
+    *,
+    kind: str,
+    now: dt.datetime,
+    priority: int,
+    categories: Sequence[str] = (),
+    payload: dict[str, Any] | None = None,
+    slot_id: str = ON_DEMAND_SLOT,
+    at: dt.datetime | None = None,
+) -> int | None:
+    """Queue one message for now, or for `at` (/tip, "Another tip", a snooze). Returns its id."""
+    now_ts = int((at or now).timestamp())
+    entry: dict[str, Any] = {
+        "runner_id": runner_id,
+        "slot_id": slot_id,
+        "due": now_ts,
+        "kind": kind,
+        "priority": priority,
+        "status": "pending",
+        "not_before": now_ts,
+        "created_at": int(now.timestamp()),
+        "payload": json.dumps(payload) if payload else None,
+    }
+    with database.atomic():
+        if kind == SlotKind.TIP.value and db.on_exercise_hold(database, runner_id):
+            return None  # the last gate: no exercise content during an exercise hold
+        if kind == SlotKind.TIP.value and "tip_id" not in (payload or {}):
+            library = tips_by_category(db.load_tips(database, active_only=True))
+            counts = db.rotation_counts(database, [runner_id])
+            before = dict(counts)
+            tip = pick_tip(runner_id, categories, library, counts, f"slot:{slot_id}")
+            if tip is None:
+                return None
+            entry["tip_id"] = tip.id
+            db.save_rotation(database, {k: v for k, v in counts.items() if before.get(k) != v})
+        elif payload and "tip_id" in payload:
+            entry["tip_id"] = payload["tip_id"]
+        # Outbox rows are unique per runner, slot and second: a second request within the
+        # same second takes the next free second rather than vanishing.
+        for _ in range(5):
+            if db.insert_deliveries(database, [entry]) == 1:
+                found = database.execute(
+                    "SELECT id FROM deliveries WHERE runner_id = ? AND slot_id = ? AND due = ?",
+                    [runner_id, slot_id, entry["due"]],
+                ).fetchone()
+                return int(found[0])
+            entry["due"] += 1
+            entry["not_before"] = entry["due"]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+
+
+def render_tip(tip: Tip) -> str:
+    text = f"<b>{texts.esc(tip.title)}</b>\n\n{tip.body.strip()}"
+    if tip.why:
+        text += f"\n\n<i>{texts.esc(tip.why)}</i>"
+    return text
+
+
+Keyboard = dict[str, list[list[dict[str, str]]]]
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> Keyboard:
+    """An inline keyboard in the Bot API's own JSON shape.
+
+    Outbox sends go out as raw API calls (see ``Sender._send``), so the markup is built as
+    plain data rather than PTB objects: cheaper at a thousand messages a second."""
+    return {
+        "inline_keyboard": [
+            [{"text": text, "callback_data": data} for text, data in row] for row in rows
+        ]
+    }
+
+
+def render(
+    row: dict[str, Any], tip: Tip | None, summary: str | None = None
+) -> tuple[str, Keyboard | None]:
+    """Text and buttons for an outbox row."""
+    kind = row["kind"]
+    if kind == SlotKind.TIP.value:
+        if tip is None:
+            raise LookupError("tip is gone")
+        return render_tip(tip), keyboard(keyboards.tip_rows(row["id"]))
+    if kind == SlotKind.CHECK_IN.value:
+        return texts.CHECKIN_PROMPT, keyboard(keyboards.pain_rows(row["id"]))
+    if kind == SlotKind.SUMMARY.value:
+        if summary is None:
+            raise LookupError("no summary")
+        return summary + texts.SUMMARY_FOOTER, None
+    if kind == FOLLOW_UP:
+        return follow_up_message(json.loads(row["payload"] or "{}")), keyboard(
+            keyboards.follow_up_rows(row["id"])
+        )
+    payload = json.loads(row["payload"] or "{}")
+    buttons = payload.get("buttons")
+    return str(payload.get("text", "")), keyboard(buttons) if buttons else None
+
+
+def follow_up_message(payload: dict[str, Any]) -> str:
+    """The daily follow-up's text, from what was stored when it was queued."""
+    level = Level(int(payload.get("level") or Level.SEE_CLINICIAN))
+    day = int(payload.get("day") or 1)
+    text = advice.follow_up_question(level, country=payload.get("country"), day=day)
+    if day >= MAX_FOLLOW_UPS:
+        text += "\n\n" + advice.follow_up_last_message(level)
+    return text
+
+
+def weekly_summary(database: Database, runner_id: int, now: dt.datetime) -> str:
+    """The weekly summary's text: the last 28 days of check-ins (db thread)."""
+    runner = db.get_runner(database, runner_id)
+    zone = ZoneInfo(runner.timezone if runner else "UTC")
+    today = now.astimezone(zone).date()
+    since = (today - dt.timedelta(days=27)).isoformat()
+    points = [
+        progress.DayPain(dt.date.fromisoformat(day), pain)
+        for day, pain in db.pain_history(database, runner_id, since)
+    ]
+    return progress.summary_text(progress.summarise(points, today))

@@ -1,0 +1,79 @@
+"""What handlers and jobs share: the store, the settings, the clock, the reschedule hook.
+
+Kept in ``application.bot_data["services"]`` and read back with ``services(context)`` so that
+handlers stay thin and tests can inject a clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.ext import CallbackContext
+
+from bot.config import Settings
+from bot.storage.db import Store
+
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class AdjustableClock:
+    """Real time flowing from a chosen start, plus jumps (the sandbox's ":later 2h", tests).
+
+    Flowing time keeps retries and back-off honest; jumps reach the next reminder without
+    waiting hours."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self._start = start or system_clock()
+        self._t0 = time.monotonic()
+        self._jump = dt.timedelta()
+
+    def __call__(self) -> dt.datetime:
+        return self._start + dt.timedelta(seconds=time.monotonic() - self._t0) + self._jump
+
+    def advance(self, **delta: float) -> None:
+        self._jump += dt.timedelta(**delta)
+
+    def set(self, when: dt.datetime) -> None:
+        self._jump += when - self()
+
+
+async def _no_reschedule(chat_id: int) -> None:
+    return None
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    clock: Clock = system_clock
+    # Recomputes a runner's schedule rows after their settings or status change; the delivery
+    # engine installs the real one at start-up.
+    reschedule: Callable[[int], Awaitable[None]] = _no_reschedule
+    # Tells the sender that something urgent is in the outbox (no waiting for its next poll).
+    wake_sender: Callable[[], None] = lambda: None
+    # Tells the sender a runner's exercise hold changed (it drops their already-leased tips).
+    set_held: Callable[[int, bool], None] = lambda runner_id, held: None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def now_ts(self) -> int:
+        return int(self.clock().timestamp())
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.admin_ids
+
+
+def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
+    svc = context.bot_data["services"]
+    assert isinstance(svc, Services)
+    return svc

@@ -1,0 +1,261 @@
+"""Builds the PTB Application: handlers, persistence, error handler, start-up and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import signal
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlite_utils import Database
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot.config import Settings
+from bot.core import content, texts
+from bot.services import checkins
+from bot.services.delivery import schedule_missing
+from bot.services.runtime import Clock, Services, system_clock
+from bot.storage import db
+from bot.storage.db import Store
+from bot.telegram.handlers import admin as admin_handlers
+from bot.telegram.handlers import checkin, onboarding, privacy, reminders
+from bot.telegram.handlers import settings as settings_handlers
+from bot.telegram.http import AiohttpRequest
+from bot.telegram.persistence import SqlitePersistence
+from bot.telegram.ratelimit import PacedRateLimiter
+from bot.telegram.sender import Engine, Sender
+from bot.telegram.updates import PerChatUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+BotApp = Application[Any, Any, Any, Any, Any, Any]
+POLL_TIMEOUT = 10
+
+
+class StartupError(RuntimeError):
+    """The bot cannot start; the message is one line for the host."""
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (never the message text) and tell the runner something went wrong."""
+    error = context.error
+    log.error(
+        "error while handling an update: %s",
+        type(error).__name__,
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )
+    if (
+        isinstance(update, Update)
+        and update.effective_chat
+        and update.effective_chat.type == "private"
+    ):
+        with contextlib.suppress(Exception):
+            await update.effective_chat.send_message(
+                "Sorry, something went wrong on my side. Please try again in a moment.",
+                parse_mode=ParseMode.HTML,
+            )
+
+
+def seed_if_needed(database: Database, settings: Settings, now: int) -> bool:
+    """On the very first start, copy schedules/ into the database. Returns True if it seeded.
+
+    Later starts leave the database alone: admins' edits live there, and the files only come
+    back in through an explicit re-import.
+    """
+    if db.is_seeded(database):
+        return False
+    try:
+        library = content.load_schedules(settings.schedules_dir)
+    except content.ContentError as exc:
+        raise StartupError(
+            f"cannot seed from {settings.schedules_dir}: {len(exc.errors)} problem(s):\n{exc}"
+        ) from None
+    db.seed_content(database, library.slots, library.tips, now=now)
+    return True
+
+
+async def _post_init(application: BotApp) -> None:
+    svc: Services = application.bot_data["services"]
+    seeded = await svc.store.run(seed_if_needed, svc.settings, svc.now_ts())
+    if seeded:
+        log.info("seeded schedules and tips from %s", svc.settings.schedules_dir)
+    await application.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
+    added = await svc.store.run(schedule_missing, svc.now())
+    if added:
+        log.info("scheduled %d runner(s) for new or changed slots", added)
+    await _start_delivery(application, svc)
+    me = application.bot.bot
+    log.info("BackStride is running as @%s", me.username)
+
+
+async def _start_delivery(application: BotApp, svc: Services) -> None:
+    grace = dt.timedelta(minutes=svc.settings.grace_minutes)
+    sender = Sender(application.bot, svc.store, svc.clock, grace=grace)
+    engine = Engine(
+        sender,
+        svc.store,
+        svc.clock,
+        grace,
+        sweeps=(checkins.finish_unfinished, checkins.queue_follow_ups),
+    )
+    svc.extras["engine"] = engine
+    svc.reschedule = engine.reschedule
+    svc.wake_sender = sender.wake
+    svc.set_held = engine.set_held
+    await sender.start()
+
+    async def tick(_: ContextTypes.DEFAULT_TYPE) -> None:
+        await engine.tick()
+
+    assert application.job_queue is not None
+    # APScheduler skips a job that starts more than misfire_grace_time late (default 1 s, PTB
+    # #3642): a busy loop must delay the clock, never silence it.
+    application.job_queue.run_repeating(
+        tick,
+        interval=svc.settings.tick_seconds,
+        first=0.1,
+        name="delivery-tick",
+        job_kwargs={"misfire_grace_time": 3600, "coalesce": True, "max_instances": 1},
+    )
+
+
+async def _post_stop(application: BotApp) -> None:
+    """Updates have stopped: let in-flight sends finish and record every outcome."""
+    svc: Services = application.bot_data["services"]
+    engine = svc.extras.pop("engine", None)
+    if isinstance(engine, Engine):
+        await engine.sender.stop()
+
+
+async def _post_shutdown(application: BotApp) -> None:
+    svc: Services = application.bot_data["services"]
+    await svc.store.close()
+
+
+def build_application(settings: Settings, *, clock: Clock = system_clock) -> BotApp:
+    store = Store(settings.database_path)
+    svc = Services(settings=settings, store=store, clock=clock)
+    requests = [
+        AiohttpRequest(connection_pool_size=64),
+        AiohttpRequest(connection_pool_size=2, read_timeout=POLL_TIMEOUT + 10),
+    ]
+    svc.extras["requests"] = requests
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        Application.builder()
+        .token(settings.bot_token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .request(requests[0])
+        .get_updates_request(requests[1])
+        .rate_limiter(PacedRateLimiter(settings.send_rate))
+        .persistence(SqlitePersistence(store))
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
+        .concurrent_updates(PerChatUpdateProcessor())
+    )
+    application = builder.build()
+    application.bot_data["services"] = svc
+    application.add_handler(onboarding.build())
+    admin_handlers.register(application)  # before the catch-alls, which take any button
+    settings_handlers.register(application)
+    reminders.register(application)
+    checkin.register(application)
+    privacy.register(application)
+    settings_handlers.register_catch_alls(application)
+    application.add_error_handler(_on_error)
+    return application
+
+
+@contextlib.asynccontextmanager
+async def running(
+    application: BotApp, *, poll_timeout: float = POLL_TIMEOUT
+) -> AsyncIterator[BotApp]:
+    """Run the bot inside an existing event loop (tests, the sandbox, `run`), the way
+    `run_polling` would, but with a clean shutdown even when start-up fails half way."""
+    try:
+        await application.initialize()
+    except BaseException:
+        await _close_transports(application)
+        raise
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        assert application.updater is not None
+        settings: Settings = application.bot_data["services"].settings
+        if settings.webhook_url:
+            # Telegram pushes updates to WEBHOOK_URL; PTB's server listens on PORT and checks
+            # the secret header on every request.
+            await application.updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.port,
+                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            await application.updater.start_polling(
+                timeout=int(poll_timeout), allowed_updates=Update.ALL_TYPES
+            )
+        await application.start()
+        try:
+            yield application
+        finally:
+            if application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
+    finally:
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)
+
+
+async def _close_transports(application: BotApp) -> None:
+    """PTB leaves its transports and rate limiter open when `initialize` fails (e.g. the Bot
+    API is unreachable); close them so the process exits quietly."""
+    svc: Services = application.bot_data["services"]
+    for request in svc.extras.get("requests", []):
+        await request.shutdown()
+    limiter = application.bot.rate_limiter
+    if limiter is not None:
+        await limiter.shutdown()
+    await svc.store.close()
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGINT or SIGTERM: long polling, or a webhook when WEBHOOK_URL is set."""
+    application = build_application(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with running(application):
+            await stop.wait()
+            log.info("stopping: finishing in-flight messages")
+    except OSError as exc:  # e.g. the webhook port is taken
+        raise StartupError(f"cannot listen on port {settings.port}: {exc.strerror}") from None
+    except InvalidToken:
+        raise StartupError(
+            f"the Bot API at {settings.bot_api_url} refused BOT_TOKEN: check the token"
+        ) from None
+    except NetworkError as exc:
+        raise StartupError(
+            f"cannot reach the Bot API at {settings.bot_api_url} ({exc.message}): "
+            "check BOT_API_URL and the network"
+        ) from None
+    log.info("stopped cleanly")
+
+
+def run(settings: Settings) -> None:
+    asyncio.run(serve(settings))

@@ -1,0 +1,177 @@
+"""Small helpers every handler module uses: replying, keyboards, the settings summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.core import advice, texts
+from bot.core.emergency import country_name, number_for_country
+from bot.core.models import Runner, RunnerStatus
+from bot.core.triage import RiskFactor
+from bot.services.checkins import risk_factors_of
+from bot.services.runtime import services
+from bot.storage import db
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+Buttons = Sequence[Sequence[tuple[str, str]]]
+
+
+def keyboard(rows: Buttons) -> InlineKeyboardMarkup:
+    """Inline keyboard from rows of (label, callback_data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def chunk(items: Sequence[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+async def say(update: Update, text: str, markup: Any = None) -> Message | None:
+    """Send `text` (HTML) to the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(
+        text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+    )
+
+
+async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Acknowledge a button press exactly once; a too-old query is not worth failing over."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:
+        log.debug("callback answer failed: %s", exc)
+
+
+async def drop_buttons(update: Update) -> None:
+    """Remove the keyboard from the message whose button was pressed, so it can't be reused."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:
+        log.debug("could not drop buttons: %s", exc)
+
+
+def format_days(days: frozenset[int]) -> str:
+    if not days:
+        return "none"
+    if len(days) == 7:
+        return "every day"
+    return ", ".join(texts.DAY_LABELS[d] for d in sorted(days))
+
+
+def format_status(runner: Runner) -> str:
+    if runner.status is RunnerStatus.PAUSED and runner.paused_until is not None:
+        until = runner.paused_until.astimezone(ZoneInfo(runner.timezone))
+        status = texts.PAUSED_UNTIL.format(until=until.strftime("%a %d %b, %H:%M"))
+    else:
+        status = texts.STATUS_LABELS[runner.status.value]
+    # A hold after a check-in is a pause too, and the runner must see it and the way back.
+    if runner.exercise_hold:
+        return f"{status}; {texts.HELD_STATUS_EXERCISE}"
+    if runner.running_paused:
+        return f"{status}; {texts.HELD_STATUS_RUNNING}"
+    return status
+
+
+def format_country(row: dict[str, Any]) -> tuple[str, str]:
+    """(country, number) as the settings summary shows them."""
+    code = row.get("country")
+    if code is None:
+        return "not set", texts.UNKNOWN_NUMBER
+    name = country_name(code) if code else None
+    number = number_for_country(code) if code else None
+    return texts.esc(name or "not given"), number or texts.UNKNOWN_NUMBER
+
+
+def format_risk(row: dict[str, Any]) -> str:
+    if row.get("risk_declined"):
+        return texts.RISK_DECLINED
+    if row.get("risk_factors") is None:
+        return "not set"
+    labels = [texts.AGE_BAND_LABELS[row["age_band"]]] if row.get("age_band") else []
+    labels += [
+        advice.RISK_FACTOR_LABELS[factor]
+        for factor in sorted(risk_factors_of(row), key=lambda f: list(RiskFactor).index(f))
+        if factor not in (RiskFactor.AGE_UNDER_20, RiskFactor.AGE_OVER_50)
+    ]
+    return texts.esc(", ".join(labels)) if labels else texts.RISK_NONE
+
+
+def summary(runner: Runner, row: dict[str, Any]) -> str:
+    """The settings summary; `row` tells which answers are still missing."""
+    country, number = format_country(row)
+    return texts.SUMMARY.format(
+        zone=texts.esc(row["timezone"] or "not set"),
+        country=country,
+        number=number,
+        days=format_days(runner.run_days),
+        run_time=row["run_time"] or "not set",
+        tip_time=row["tip_time"] or "not set",
+        checkin=format_delay(runner.checkin_delay_minutes),
+        summary_day=texts.DAY_LABELS[runner.summary_day],
+        risk=format_risk(row),
+        status=format_status(runner),
+    )
+
+
+def format_delay(minutes: int | None) -> str:
+    minutes = 120 if minutes is None else minutes
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" + (f" {rest} min" if rest else "")
+
+
+def local_time_label(zone: str, now: dt.datetime) -> str:
+    return now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+
+
+LIVE_STATUSES = (RunnerStatus.ACTIVE.value, RunnerStatus.PAUSED.value)
+
+
+async def live_runner(
+    update: Update, context: Context, refusal: str = texts.NOT_SUBSCRIBED
+) -> dict[str, Any] | None:
+    """The runner's row if they are subscribed (active or paused); otherwise say `refusal`."""
+    chat_id = private_chat_id(update)
+    row = await services(context).store.run(db.get_runner_row, chat_id) if chat_id else None
+    if row is None or row["status"] not in LIVE_STATUSES:
+        await say(update, refusal)
+        return None
+    return row
+
+
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def parse_id(text: str) -> int | None:
+    """A number from callback data, or None. Button data can be forged: `str.isdigit` lets
+    through "²" (which int() refuses) and 40-digit numbers (which SQLite refuses)."""
+    return int(text) if _ID.fullmatch(text) else None
+
+
+def private_chat_id(update: Update) -> int | None:
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        return None
+    return chat.id

@@ -1,0 +1,727 @@
+"""/start and /settings: one ConversationHandler asks the profile questions.
+
+Onboarding and settings share the questions (time zone, running days, run time, tip time). Each
+answer is written to the runner's row at once, and the conversation's state is persisted, so a
+restart in the middle resumes at the same question. The only difference between the two modes:
+while onboarding, an answer leads to the next unanswered question and then a summary to confirm;
+once subscribed, it leads back to the settings menu.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from typing import Any
+
+from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.core import advice, texts
+from bot.core.emergency import (
+    COMMON_COUNTRIES,
+    country_for_zone,
+    country_name,
+    match_country,
+    number_for_country,
+)
+from bot.core.models import RunnerStatus
+from bot.core.planner import parse_clock
+from bot.core.symptoms import mentions_symptoms
+from bot.core.timezones import (
+    COMMON_ZONES,
+    is_valid_zone,
+    match_zone,
+    zone_for_location,
+    zone_label,
+)
+from bot.core.triage import RiskFactor
+from bot.services.checkins import risk_factors_of
+from bot.services.runtime import services
+from bot.storage import db
+from bot.telegram.handlers import settings as settings_handlers
+from bot.telegram.handlers.common import (
+    Context,
+    answer_query,
+    chunk,
+    drop_buttons,
+    keyboard,
+    local_time_label,
+    private_chat_id,
+    say,
+    summary,
+)
+
+log = logging.getLogger(__name__)
+
+# Conversation states (strings, so the persisted value is readable in the database).
+TZ, DAYS, RUN, TIP, CONFIRM, MENU = "tz", "days", "run", "tip", "confirm", "menu"
+DELAY, SUMMARY_DAY = "delay", "sday"
+COUNTRY, RISK = "country", "risk"
+END = ConversationHandler.END
+State = str | int  # a question above, or END
+
+RUN_TIME_CHOICES = ("06:00", "06:30", "07:00", "07:30", "08:00", "12:00", "17:30", "18:00", "19:00")
+TIP_TIME_CHOICES = ("07:00", "08:00", "09:00", "12:00", "18:00", "20:00")
+
+
+# ---------------------------------------------------------------------------------------------
+# Asking
+
+
+def _with_note(note: str, text: str) -> str:
+    return f"{note}\n\n{text}" if note else text
+
+
+async def ask(update: Update, context: Context, step: str, note: str = "") -> State:
+    """Send the question for `step` (after `note`, the answer just saved, in the same
+    message), remember it, and return it as the conversation state."""
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    assert chat_id is not None
+    if step == TZ:
+        zones = [(zone_label(z), f"p:tz:{z}") for z in COMMON_ZONES]
+        await say(update, _with_note(note, texts.ASK_TIMEZONE), keyboard(chunk(zones, 3)))
+    elif step == DAYS:
+        row = await svc.store.run(db.get_runner_row, chat_id)
+        selected = db.runner_from_row(row).run_days if row else frozenset[int]()
+        await say(update, _with_note(note, texts.ASK_DAYS), days_keyboard(selected))
+    elif step == RUN:
+        choices = [(t, f"p:run:{t}") for t in RUN_TIME_CHOICES]
+        await say(update, _with_note(note, texts.ASK_RUN_TIME), keyboard(chunk(choices, 3)))
+    elif step == TIP:
+        choices = [(t, f"p:tip:{t}") for t in TIP_TIME_CHOICES]
+        await say(update, _with_note(note, texts.ASK_TIP_TIME), keyboard(chunk(choices, 3)))
+    elif step == CONFIRM:
+        row = await svc.store.run(db.get_runner_row, chat_id)
+        assert row is not None
+        text = summary(db.runner_from_row(row), row) + "\n\n" + texts.CONFIRM_PROMPT
+        buttons = [[(texts.CONFIRM_BUTTON, "p:ok"), (texts.CHANGE_BUTTON, "p:edit")]]
+        await say(update, _with_note(note, text), keyboard(buttons))
+    elif step == MENU:
+        await say(update, _with_note(note, texts.SETTINGS_MENU), menu_keyboard())
+    elif step == DELAY:
+        choices = [(label, f"p:delay:{m}") for m, label in texts.CHECKIN_DELAY_CHOICES.items()]
+        await say(update, _with_note(note, texts.ASK_CHECKIN_DELAY), keyboard([choices]))
+    elif step == COUNTRY:
+        row = await svc.store.run(db.get_runner_row, chat_id)
+        text, markup = _country_question(row)
+        await say(update, _with_note(note, text), markup)
+    elif step == RISK:
+        row = await svc.store.run(db.get_runner_row, chat_id)
+        assert row is not None
+        await say(update, _with_note(note, _risk_question()), risk_keyboard(row))
+    elif step == SUMMARY_DAY:
+        days = [(label, f"p:sday:{d}") for d, label in enumerate(texts.DAY_LABELS)]
+        await say(update, _with_note(note, texts.ASK_SUMMARY_DAY), keyboard([days[:4], days[4:]]))
+    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), onboarding_step=step)
+    return step
+
+
+def _country_question(row: dict[str, Any] | None) -> tuple[str, object]:
+    """Ask the country, suggesting the one the time zone belongs to (one tap to confirm)."""
+    zone = (row or {}).get("timezone") or ""
+    suggested = country_for_zone(zone) if zone else None
+    name = country_name(suggested) if suggested else None
+    if suggested and name:
+        text = texts.ASK_COUNTRY + "\n\n" + texts.COUNTRY_SUGGESTED.format(name=texts.esc(name))
+        rows = [
+            [(f"✅ {name}", f"p:cty:{suggested}")],
+            [(texts.COUNTRY_OTHER, "p:cty:other"), (texts.COUNTRY_SKIP, "p:cty:skip")],
+        ]
+    else:
+        text = texts.ASK_COUNTRY + "\n\n" + texts.COUNTRY_TYPE
+        common = [(country_name(code) or code, f"p:cty:{code}") for code in COMMON_COUNTRIES]
+        rows = [*chunk(common, 3), [(texts.COUNTRY_SKIP, "p:cty:skip")]]
+    return text, keyboard(rows)
+
+
+def _risk_question() -> str:
+    lines = [texts.ASK_RISK, advice.RISK_PROFILE_INTRO, ""]
+    lines += [
+        f"• <b>{texts.esc(advice.RISK_FACTOR_LABELS[factor])}</b>: "
+        f"{texts.esc(advice.RISK_FACTOR_WHY[factor])}"
+        for factor in RISK_TOGGLES
+    ]
+    lines.append(
+        f"• <b>{texts.RISK_AGE}</b>: {texts.esc(advice.RISK_FACTOR_WHY[RiskFactor.AGE_OVER_50])}"
+    )
+    return "\n".join(lines)
+
+
+RISK_TOGGLES = (
+    RiskFactor.CANCER_HISTORY,
+    RiskFactor.STEROIDS_OR_OSTEOPOROSIS,
+    RiskFactor.WEAK_IMMUNITY,
+    RiskFactor.LOW_ENERGY,
+)
+
+
+def risk_keyboard(row: dict[str, Any]) -> object:
+    chosen = risk_factors_of(row)
+    band = row.get("age_band")
+    ages = [
+        (("✅ " if band == key else "") + label, f"p:risk:age:{key}")
+        for key, label in texts.AGE_BAND_LABELS.items()
+    ]
+    toggles = [
+        [
+            (
+                ("✅ " if factor in chosen else "") + advice.RISK_FACTOR_LABELS[factor],
+                f"p:risk:f:{factor.value}",
+            )
+        ]
+        for factor in RISK_TOGGLES
+    ]
+    return keyboard(
+        [
+            ages,
+            *toggles,
+            [(texts.RISK_DECLINE_BUTTON, "p:risk:declined"), (texts.DONE_BUTTON, "p:risk:done")],
+        ]
+    )
+
+
+def days_keyboard(selected: frozenset[int]) -> object:
+    days = [
+        (("✅ " if d in selected else "") + label, f"p:day:{d}")
+        for d, label in enumerate(texts.DAY_LABELS)
+    ]
+    return keyboard([days[:4], days[4:], [(texts.DONE_BUTTON, "p:days:done")]])
+
+
+def menu_keyboard() -> object:
+    items = [(label, f"p:menu:{key}") for key, label in texts.SETTINGS_BUTTONS.items()]
+    return keyboard([*chunk(items, 2), [(texts.SETTINGS_CLOSE, "p:menu:close")]])
+
+
+async def summary_text(update: Update, context: Context) -> str:
+    row = await services(context).store.run(db.get_runner_row, private_chat_id(update))
+    return summary(db.runner_from_row(row), row) if row is not None else ""
+
+
+async def after_answer(update: Update, context: Context, note: str = "") -> State:
+    """Onboarding: next unanswered question or the summary. Subscribed: back to the menu."""
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    row = await svc.store.run(db.get_runner_row, chat_id)
+    if row is None:  # erased (/delete) while this conversation was open
+        return await _gone(update)
+    if row["status"] != RunnerStatus.ONBOARDING.value:
+        await svc.reschedule(row["chat_id"])
+        await say(update, _with_note(note, texts.SETTINGS_SAVED), menu_keyboard())
+        await svc.store.run(
+            db.update_runner, row["chat_id"], now=svc.now_ts(), onboarding_step=None
+        )
+        return MENU
+    missing = {
+        TZ: not row["timezone"],
+        COUNTRY: row["country"] is None,  # "" means asked and skipped
+        DAYS: not row["run_days"],
+        RUN: not row["run_time"],
+        TIP: not row["tip_time"],
+        RISK: row["risk_factors"] is None and not row["risk_declined"],
+    }
+    for step, unanswered in missing.items():
+        if unanswered:
+            return await ask(update, context, step, note)
+    return await ask(update, context, CONFIRM, note)
+
+
+async def _gone(update: Update) -> State:
+    """The runner's data was erased mid-conversation: say so, and end it."""
+    await answer_query(update, texts.NOT_SUBSCRIBED)
+    await say(update, texts.NOT_SUBSCRIBED)
+    return END
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points
+
+
+async def start(update: Update, context: Context) -> State:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    if chat_id is None:
+        return END
+    user = update.effective_user
+    language = (user.language_code or "en")[:8] if user else "en"
+    row = await svc.store.run(db.get_runner_row, chat_id)
+    if row is None:
+        await svc.store.run(db.create_runner, chat_id, language=language, now=svc.now_ts())
+        location = ReplyKeyboardMarkup(
+            [[KeyboardButton(texts.LOCATION_BUTTON, request_location=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+        await say(update, texts.WELCOME, location)
+        return await ask(update, context, TZ)
+    status = RunnerStatus(row["status"])
+    if status is RunnerStatus.ONBOARDING:
+        await say(update, texts.RESUME_ONBOARDING)
+        return await ask(update, context, row["onboarding_step"] or TZ)
+    if status in (RunnerStatus.STOPPED, RunnerStatus.BLOCKED):
+        await svc.store.run(
+            db.update_runner,
+            chat_id,
+            now=svc.now_ts(),
+            status=RunnerStatus.ACTIVE,
+            paused_until=None,
+        )
+        await svc.reschedule(chat_id)
+        lead = texts.WELCOME_BACK
+    else:
+        lead = texts.ALREADY_SUBSCRIBED
+    await say(update, _with_note(lead, await summary_text(update, context)))
+    return END
+
+
+async def open_settings(update: Update, context: Context) -> State:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    if chat_id is None:
+        return END
+    row = await svc.store.run(db.get_runner_row, chat_id)
+    if row is None:
+        await say(update, texts.NOT_SUBSCRIBED)
+        return END
+    if row["status"] == RunnerStatus.ONBOARDING.value:
+        await say(update, texts.RESUME_ONBOARDING)
+        return await ask(update, context, row["onboarding_step"] or TZ)
+    return await ask(update, context, MENU, await summary_text(update, context))
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers
+
+
+async def _save_zone(update: Update, context: Context, zone: str, template: str) -> State:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), timezone=zone)
+    note = template.format(zone=texts.esc(zone), local_time=local_time_label(zone, svc.now()))
+    # Only a message of its own can take the location keyboard away again.
+    await say(update, note, ReplyKeyboardRemove())
+    return await after_answer(update, context)
+
+
+async def zone_button(update: Update, context: Context) -> State:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    zone = query.data.removeprefix("p:tz:")
+    if not is_valid_zone(zone):
+        await answer_query(update, texts.STALE_BUTTON)
+        return TZ
+    await answer_query(update)
+    await drop_buttons(update)
+    return await _save_zone(update, context, zone, texts.TZ_SET)
+
+
+async def zone_text(update: Update, context: Context) -> State:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    text = message.text.strip()
+    match = match_zone(text)
+    if match.zone:
+        return await _save_zone(update, context, match.zone, texts.TZ_SET)
+    if match.suggestions:
+        buttons = [(zone_label(z) + f" ({z})", f"p:tz:{z}") for z in match.suggestions]
+        await say(update, texts.TZ_SUGGEST, keyboard(chunk(buttons, 1)))
+        return TZ
+    await say(update, texts.TZ_UNKNOWN.format(text=texts.esc(text[:60])))
+    return TZ
+
+
+async def zone_location(update: Update, context: Context) -> State:
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    try:
+        zone = zone_for_location(message.location.latitude, message.location.longitude)
+    except ValueError:
+        await say(update, texts.TZ_BAD_LOCATION)
+        return TZ
+    return await _save_zone(update, context, zone, texts.TZ_FROM_LOCATION)
+
+
+async def _save_country(update: Update, context: Context, code: str) -> State:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), country=code)
+    if not code:
+        return await after_answer(update, context, texts.COUNTRY_SKIPPED)
+    number = number_for_country(code)
+    name = texts.esc(country_name(code) or code)
+    if number is None:
+        note = texts.COUNTRY_SET_NO_NUMBER.format(name=name)
+    else:
+        note = texts.COUNTRY_SET.format(name=name, number=number)
+    return await after_answer(update, context, note)
+
+
+async def country_button(update: Update, context: Context) -> State:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    value = query.data.removeprefix("p:cty:")
+    if value == "other":
+        await answer_query(update)
+        await say(update, texts.COUNTRY_TYPE)
+        return COUNTRY
+    if value != "skip" and country_name(value) is None:
+        await answer_query(update, texts.STALE_BUTTON)
+        return COUNTRY
+    await answer_query(update)
+    await drop_buttons(update)
+    return await _save_country(update, context, "" if value == "skip" else value)
+
+
+async def country_text(update: Update, context: Context) -> State:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    text = message.text.strip()
+    matches = match_country(text)
+    if len(matches) == 1:
+        return await _save_country(update, context, matches[0])
+    if matches:
+        buttons = [(country_name(code) or code, f"p:cty:{code}") for code in matches]
+        await say(update, texts.COUNTRY_WHICH, keyboard(chunk(buttons, 2)))
+        return COUNTRY
+    await say(update, texts.COUNTRY_UNKNOWN.format(text=texts.esc(text[:60])))
+    return COUNTRY
+
+
+async def risk_button(update: Update, context: Context) -> State:
+    svc = services(context)
+    query = update.callback_query
+    chat_id = private_chat_id(update)
+    assert query is not None and query.data is not None and chat_id is not None
+    parts = query.data.split(":")  # p:risk:age:<band> / p:risk:f:<factor> / declined / done
+    row = await svc.store.run(db.get_runner_row, chat_id)
+    if row is None:  # erased (/delete) while this conversation was open
+        return await _gone(update)
+    action = parts[2] if len(parts) > 2 else ""
+    value = parts[3] if len(parts) > 3 else ""
+    if action in ("done", "declined"):
+        await answer_query(update)
+        await drop_buttons(update)
+        if action == "declined":
+            fields: dict[str, Any] = {"risk_declined": 1, "risk_factors": "[]", "age_band": None}
+            note = texts.RISK_SAVED_DECLINED
+        else:
+            fields = {"risk_declined": 0, "risk_factors": row["risk_factors"] or "[]"}
+            note = texts.RISK_SAVED
+        await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), **fields)
+        return await after_answer(update, context, note)
+    if action == "age" and value in texts.AGE_BAND_LABELS:
+        band = None if row["age_band"] == value else value
+        await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), age_band=band)
+    elif action == "f" and value in {f.value for f in RISK_TOGGLES}:
+        chosen = {f.value for f in risk_factors_of(row) if f in RISK_TOGGLES} ^ {value}
+        stored = json.dumps(sorted(chosen))
+        await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), risk_factors=stored)
+    else:
+        await answer_query(update, texts.STALE_BUTTON)
+        return RISK
+    await answer_query(update)
+    fresh = await svc.store.run(db.get_runner_row, chat_id)
+    assert fresh is not None
+    try:
+        await query.edit_message_reply_markup(risk_keyboard(fresh))  # type: ignore[arg-type]
+    except BadRequest:
+        return await ask(update, context, RISK)
+    return RISK
+
+
+async def day_toggle(update: Update, context: Context) -> State:
+    svc = services(context)
+    query = update.callback_query
+    chat_id = private_chat_id(update)
+    assert query is not None and query.data is not None and chat_id is not None
+    day = int(query.data.removeprefix("p:day:"))
+    row = await svc.store.run(db.get_runner_row, chat_id)
+    if row is None:  # erased (/delete) while this conversation was open
+        return await _gone(update)
+    days = set(db.runner_from_row(row).run_days) ^ {day}
+    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), run_days=frozenset(days))
+    await answer_query(update)
+    try:
+        await query.edit_message_reply_markup(days_keyboard(frozenset(days)))  # type: ignore[arg-type]
+    except BadRequest:
+        # Too old to edit (Telegram allows 48 h) or gone: ask afresh, with the saved days.
+        return await ask(update, context, DAYS)
+    return DAYS
+
+
+async def days_done(update: Update, context: Context) -> State:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    row = await svc.store.run(db.get_runner_row, chat_id)
+    if row is None:  # erased (/delete) while this conversation was open
+        return await _gone(update)
+    if not row["run_days"]:
+        await answer_query(update, texts.DAYS_NONE, alert=True)
+        return DAYS
+    await answer_query(update)
+    await drop_buttons(update)
+    return await after_answer(update, context)
+
+
+async def _save_time(update: Update, context: Context, column: str, value: str) -> State:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    parsed = parse_clock(value)
+    assert parsed is not None
+    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), **{column: parsed})
+    label = texts.RUN_TIME_SET if column == "run_time" else texts.TIP_TIME_SET
+    return await after_answer(update, context, label.format(time=parsed.strftime("%H:%M")))
+
+
+def _time_handlers(state: str, column: str) -> list[BaseHandler[Update, Context, State]]:
+    async def button(update: Update, context: Context) -> State:
+        query = update.callback_query
+        assert query is not None and query.data is not None
+        value = query.data.split(":", 2)[2]
+        if parse_clock(value) is None:
+            await answer_query(update, texts.STALE_BUTTON)
+            return state
+        await answer_query(update)
+        await drop_buttons(update)
+        return await _save_time(update, context, column, value)
+
+    async def typed(update: Update, context: Context) -> State:
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        parsed = parse_clock(message.text)
+        if parsed is None:
+            await say(update, texts.BAD_TIME.format(text=texts.esc(message.text.strip()[:40])))
+            return state
+        return await _save_time(update, context, column, parsed.strftime("%H:%M"))
+
+    return [
+        CallbackQueryHandler(button, pattern=rf"^p:{state}:"),
+        MessageHandler(filters.TEXT & ~filters.COMMAND, typed),
+    ]
+
+
+async def delay_button(update: Update, context: Context) -> State:
+    svc = services(context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    minutes = query.data.removeprefix("p:delay:")
+    if minutes not in texts.CHECKIN_DELAY_CHOICES:
+        await answer_query(update, texts.STALE_BUTTON)
+        return DELAY
+    await answer_query(update)
+    await drop_buttons(update)
+    chat_id = private_chat_id(update)
+    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), checkin_delay=int(minutes))
+    label = texts.CHECKIN_DELAY_CHOICES[minutes]
+    return await after_answer(update, context, texts.CHECKIN_DELAY_SET.format(label=label))
+
+
+async def summary_day_button(update: Update, context: Context) -> State:
+    svc = services(context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    day = query.data.removeprefix("p:sday:")
+    if day not in {str(d) for d in range(7)}:
+        await answer_query(update, texts.STALE_BUTTON)
+        return SUMMARY_DAY
+    await answer_query(update)
+    await drop_buttons(update)
+    chat_id = private_chat_id(update)
+    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), summary_day=int(day))
+    label = texts.DAY_LABELS[int(day)]
+    return await after_answer(update, context, texts.SUMMARY_DAY_SET.format(day=label))
+
+
+async def confirm(update: Update, context: Context) -> State:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    await answer_query(update)
+    await drop_buttons(update)
+    await svc.store.run(
+        db.update_runner,
+        chat_id,
+        now=svc.now_ts(),
+        status=RunnerStatus.ACTIVE,
+        onboarding_step=None,
+    )
+    assert chat_id is not None
+    await svc.reschedule(chat_id)
+    await say(update, texts.SUBSCRIBED)
+    log.info("runner subscribed")
+    return END
+
+
+async def change(update: Update, context: Context) -> State:
+    await answer_query(update)
+    await drop_buttons(update)
+    return await ask(update, context, MENU)
+
+
+async def menu_choice(update: Update, context: Context) -> State:
+    svc = services(context)
+    query = update.callback_query
+    chat_id = private_chat_id(update)
+    assert query is not None and query.data is not None
+    choice = query.data.removeprefix("p:menu:")
+    await answer_query(update)
+    await drop_buttons(update)
+    if choice == "close":
+        row = await svc.store.run(db.get_runner_row, chat_id)
+        if row is not None and row["status"] == RunnerStatus.ONBOARDING.value:
+            return await after_answer(update, context)
+        await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), onboarding_step=None)
+        await say(update, texts.SETTINGS_CLOSED)
+        return END
+    step = {
+        "tz": TZ,
+        "days": DAYS,
+        "run": RUN,
+        "tip": TIP,
+        "delay": DELAY,
+        "summary": SUMMARY_DAY,
+        "country": COUNTRY,
+        "risk": RISK,
+    }.get(choice)
+    if step is None:
+        await say(update, texts.SETTINGS_MENU, menu_keyboard())
+        return MENU
+    return await ask(update, context, step)
+
+
+# ---------------------------------------------------------------------------------------------
+# Wrong input inside the conversation
+
+
+class _MentionsSymptoms(filters.MessageFilter):
+    """Typed text about pain, numbness, bladder or bowel trouble or weakness."""
+
+    def filter(self, message: Message) -> bool:
+        return bool(message.text) and mentions_symptoms(message.text or "")
+
+
+MENTIONS_SYMPTOMS = _MentionsSymptoms(name="mentions_symptoms")
+
+
+def _symptoms(state: str) -> MessageHandler[Context, State]:
+    """Safety first at every question: typed symptoms get the emergency line before anything."""
+
+    async def symptoms(update: Update, context: Context) -> State:
+        row = await services(context).store.run(db.get_runner_row, private_chat_id(update))
+        country = (row or {}).get("country") or None
+        await say(
+            update, advice.free_text_safety_message(country) + "\n\n" + texts.ONBOARDING_GO_ON
+        )
+        return state
+
+    return MessageHandler(filters.TEXT & ~filters.COMMAND & MENTIONS_SYMPTOMS, symptoms)
+
+
+def _nudge(state: str, text: str) -> MessageHandler[Context, State]:
+    async def nudge(update: Update, context: Context) -> State:
+        await say(update, text)
+        return state
+
+    return MessageHandler(~filters.COMMAND, nudge)
+
+
+def _stale(state: str) -> CallbackQueryHandler[Context, State]:
+    async def stale(update: Update, context: Context) -> State:
+        await answer_query(update, texts.STALE_BUTTON)
+        return state
+
+    # Only this conversation's own (old) buttons: a reminder's buttons pressed mid-conversation
+    # must still reach their own handler.
+    return CallbackQueryHandler(stale, pattern=r"^p:")
+
+
+async def cancel(update: Update, context: Context) -> State:
+    await say(update, "OK, stopped here. Your answers so far are saved; /start picks it up again.")
+    return END
+
+
+TIME_NUDGE = "Please type a time like 7:30 or 18:00, or tap a button."
+
+
+def build() -> ConversationHandler[Context]:
+    private = filters.ChatType.PRIVATE
+    states = {
+        TZ: [
+            CallbackQueryHandler(zone_button, pattern=r"^p:tz:"),
+            MessageHandler(filters.TEXT & ~filters.COMMAND, zone_text),
+            MessageHandler(filters.LOCATION, zone_location),
+            _nudge(TZ, "Please type your city, share your location, or tap a zone button."),
+            _stale(TZ),
+        ],
+        COUNTRY: [
+            CallbackQueryHandler(country_button, pattern=r"^p:cty:"),
+            MessageHandler(filters.TEXT & ~filters.COMMAND, country_text),
+            _nudge(COUNTRY, "Please type your country's name, or tap a button."),
+            _stale(COUNTRY),
+        ],
+        RISK: [
+            CallbackQueryHandler(risk_button, pattern=r"^p:risk:"),
+            _nudge(RISK, texts.USE_BUTTONS),
+            _stale(RISK),
+        ],
+        DAYS: [
+            CallbackQueryHandler(day_toggle, pattern=r"^p:day:[0-6]$"),
+            CallbackQueryHandler(days_done, pattern=r"^p:days:done$"),
+            _nudge(DAYS, "Tap the days you run on the buttons above, then Done."),
+            _stale(DAYS),
+        ],
+        RUN: [*_time_handlers(RUN, "run_time"), _nudge(RUN, TIME_NUDGE), _stale(RUN)],
+        TIP: [*_time_handlers(TIP, "tip_time"), _nudge(TIP, TIME_NUDGE), _stale(TIP)],
+        CONFIRM: [
+            CallbackQueryHandler(confirm, pattern=r"^p:ok$"),
+            CallbackQueryHandler(change, pattern=r"^p:edit$"),
+            _nudge(CONFIRM, texts.USE_BUTTONS),
+            _stale(CONFIRM),
+        ],
+        DELAY: [
+            CallbackQueryHandler(delay_button, pattern=r"^p:delay:"),
+            _nudge(DELAY, texts.USE_BUTTONS),
+            _stale(DELAY),
+        ],
+        SUMMARY_DAY: [
+            CallbackQueryHandler(summary_day_button, pattern=r"^p:sday:"),
+            _nudge(SUMMARY_DAY, texts.USE_BUTTONS),
+            _stale(SUMMARY_DAY),
+        ],
+        MENU: [
+            CallbackQueryHandler(menu_choice, pattern=r"^p:menu:"),
+            _nudge(MENU, texts.USE_BUTTONS),
+            _stale(MENU),
+        ],
+    }
+    states = {state: [_symptoms(state), *handlers] for state, handlers in states.items()}
+    with warnings.catch_warnings():
+        # Mixing message and button handlers with per_message=False is what we want: the
+        # conversation is per chat, not per message.
+        warnings.simplefilter("ignore", PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[
+                CommandHandler("start", start, filters=private),
+                CommandHandler("settings", open_settings, filters=private),
+            ],
+            states=states,  # type: ignore[arg-type]
+            fallbacks=[
+                CommandHandler("start", start, filters=private),
+                CommandHandler("settings", open_settings, filters=private),
+                CommandHandler("cancel", cancel, filters=private),
+                CommandHandler("stop", settings_handlers.stop, filters=private),
+            ],
+            allow_reentry=True,
+            name="profile",
+            persistent=True,
+        )

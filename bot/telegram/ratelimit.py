@@ -1,0 +1,254 @@
+"""One rate-limited path for every message the bot sends.
+
+PTB's ``AIORateLimiter`` has no per-chat pacing for private chats and pauses *every* request
+on a single ``RetryAfter`` (PTB #3765). This limiter, plugged in through ``BaseRateLimiter``:
+
+* paces message-sending calls overall (``rate`` per second, no bursts above Telegram's ~30/s);
+* hands out sending slots by priority: replies to a person and escalations (priority 0) go
+  before queued reminders (5) and announcements (8);
+* keeps bulk sends to one chat at least a second apart;
+* on ``RetryAfter`` waits and retries only the affected request (replies), or hands the error
+  back to the delivery engine (bulk sends), which re-queues that one outbox row.
+
+Callers mark bulk sends with ``rate_limit_args={"priority": 5, "bulk": True}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from bot.core.models import REPLY_PRIORITY
+
+log = logging.getLogger(__name__)
+
+
+# Only calls that put a new message into a chat count against Telegram's message limits.
+PACED_ENDPOINTS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "sendAnimation",
+        "sendVideo",
+        "sendAudio",
+        "sendVoice",
+        "sendSticker",
+        "sendLocation",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
+# Replies hit by a 5xx or a network error are tried again after these pauses.
+REPLY_RETRY_DELAYS = (0.5, 1.5)
+# getUpdates has the updater's own back-off; retrying it here would only delay that.
+UNRETRIED_ENDPOINTS = frozenset({"getUpdates", "setWebhook", "deleteWebhook", "close", "logOut"})
+PER_CHAT_INTERVAL = 1.0
+PER_CHAT_BURST = 3.0
+
+
+class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
+    def __init__(self, rate: float = 29.0, *, max_reply_retries: int = 3) -> None:
+        self.rate = rate
+        self._interval = 1.0 / rate
+        self._max_reply_retries = max_reply_retries
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+        self._next_slot = 0.0
+        # Belt and braces against timer jitter: never more than `rate` slots in any second.
+        self._recent: deque[float] = deque(maxlen=max(1, int(rate)))
+        self._done: deque[float] = deque(maxlen=max(1, int(rate)))
+        self._in_flight = 0
+        self._wake: asyncio.Event | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._chat_ready: dict[int, float] = {}
+        self._chat_tokens: dict[int, tuple[float, float]] = {}
+
+    async def initialize(self) -> None:
+        # PTB initialises the bot more than once (application and updater): start one pump.
+        if self._pump is not None and not self._pump.done():
+            return
+        self._wake = asyncio.Event()
+        self._pump = asyncio.create_task(self._grant_slots(), name="rate-limiter")
+
+    async def shutdown(self) -> None:
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+            self._pump = None
+        for _, _, waiter in self._waiters:
+            if not waiter.done():
+                waiter.cancel()
+        self._waiters.clear()
+
+    @property
+    def queued(self) -> int:
+        return len(self._waiters)
+
+    async def _grant_slots(self) -> None:
+        """Wake one waiter per interval, most urgent (lowest priority number) first."""
+        assert self._wake is not None
+        while True:
+            if not self._waiters:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            now = time.monotonic()
+            wait = self._next_slot - now
+            if len(self._recent) == self._recent.maxlen:
+                wait = max(wait, self._recent[0] + 1.0 - now)
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
+            _, _, waiter = heapq.heappop(self._waiters)
+            if waiter.done():  # cancelled while waiting
+                continue
+            waiter.set_result(None)
+            self._recent.append(now)
+            # Catch up on timer overshoot (up to one interval) so the pace holds at `rate`;
+            # after idling, start afresh rather than bursting.
+            self._next_slot = max(self._next_slot, now - self._interval) + self._interval
+
+    async def _slot(self, priority: int) -> None:
+        if self._wake is None:  # not initialized (e.g. a bare Bot in a script): no pacing
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._seq), waiter))
+        self._wake.set()
+        await waiter
+
+    async def _window_turn(self) -> None:
+        """Hold the request until fewer than `rate` messages can have reached Telegram in the
+        last second.
+
+        Telegram counts a message when it arrives, somewhere between our start and the answer;
+        a slot granted on time can start late (a busy loop) and a new connection can make one
+        message slow, so start times alone can let 31 land within one second. Counting a
+        finished message at its answer time and an unfinished one as arriving now is the safe
+        bound; it costs one round-trip per second of pace."""
+        if self._wake is None:
+            return
+        limit = self._done.maxlen or 1
+        while True:
+            now = time.monotonic()
+            while self._done and self._done[0] <= now - 1.0:
+                self._done.popleft()
+            if len(self._done) + self._in_flight < limit:
+                break
+            wait = self._done[0] + 1.0 - now if self._done else 0.005
+            await asyncio.sleep(max(wait, 0.001))
+        self._in_flight += 1
+
+    def _finished(self) -> None:
+        self._in_flight -= 1
+        self._done.append(time.monotonic())
+
+    async def _chat_turn(self, chat_id: int | None, bulk: bool) -> None:
+        """Per-chat pacing: bulk sends at least a second apart; replies may burst a little
+        (a question and its answer), then one a second, as Telegram asks of private chats."""
+        if chat_id is None:
+            return
+        now = time.monotonic()
+        if bulk:
+            delay = self._chat_ready.get(chat_id, 0.0) - now
+        else:
+            tokens, stamp = self._chat_tokens.get(chat_id, (PER_CHAT_BURST, now))
+            tokens = min(PER_CHAT_BURST, tokens + (now - stamp) / PER_CHAT_INTERVAL)
+            delay = (1.0 - tokens) * PER_CHAT_INTERVAL if tokens < 1.0 else 0.0
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def _mark_chat(self, chat_id: int | None, until: float) -> None:
+        """Record a send (or a flood wait) to `chat_id`: bulk waits until `until`, and the
+        reply bucket loses a token."""
+        if chat_id is None:
+            return
+        now = time.monotonic()
+        self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), until)
+        tokens, stamp = self._chat_tokens.get(chat_id, (PER_CHAT_BURST, now))
+        tokens = min(PER_CHAT_BURST, tokens + (now - stamp) / PER_CHAT_INTERVAL)
+        self._chat_tokens[chat_id] = (max(0.0, tokens - 1.0), now)
+        if len(self._chat_ready) > 50_000:  # forget chats that are long ready again
+            self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
+            self._chat_tokens = {
+                c: v for c, v in self._chat_tokens.items() if c in self._chat_ready
+            }
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if endpoint not in PACED_ENDPOINTS:
+            if endpoint in UNRETRIED_ENDPOINTS:
+                return await callback(*args, **kwargs)
+            for delay in REPLY_RETRY_DELAYS:
+                try:
+                    return await callback(*args, **kwargs)
+                except BadRequest:  # PTB's BadRequest is a NetworkError: never retry it
+                    raise
+                except NetworkError:  # 5xx, a dropped connection or a time-out
+                    await asyncio.sleep(delay)
+            return await callback(*args, **kwargs)
+        options = rate_limit_args or {}
+        priority = int(options.get("priority", REPLY_PRIORITY))
+        bulk = bool(options.get("bulk", False))
+        raw_chat = data.get("chat_id")
+        chat_id = raw_chat if isinstance(raw_chat, int) else None
+        attempt = 0
+        network_errors = 0
+        while True:
+            await self._chat_turn(chat_id, bulk)
+            await self._slot(priority)
+            await self._window_turn()
+            try:
+                result = await callback(*args, **kwargs)
+            except BadRequest:
+                self._finished()
+                raise
+            except NetworkError:
+                self._finished()
+                # A person is waiting for this reply: try again shortly (twice). Bulk sends
+                # go back to the outbox instead, with its own back-off.
+                network_errors += 1
+                if bulk or network_errors > len(REPLY_RETRY_DELAYS):
+                    raise
+                await asyncio.sleep(REPLY_RETRY_DELAYS[network_errors - 1])
+                continue
+            except RetryAfter as exc:
+                self._finished()
+                retry_after = exc.retry_after
+                seconds = (
+                    retry_after.total_seconds()
+                    if hasattr(retry_after, "total_seconds")
+                    else float(retry_after)
+                )
+                self._mark_chat(chat_id, time.monotonic() + seconds)
+                attempt += 1
+                if bulk or attempt > self._max_reply_retries:
+                    raise
+                log.info("flood limit on a reply: retrying in %.0f s", seconds)
+                await asyncio.sleep(seconds)
+                continue
+            except BaseException:
+                self._finished()
+                raise
+            self._finished()
+            self._mark_chat(chat_id, time.monotonic() + PER_CHAT_INTERVAL)
+            return result
