@@ -49,7 +49,7 @@ DUE_RUNNERS = 10_000
 
 
 def _serve(conn: Connection, chat_ids: range) -> None:
-    from tests.botapi import FakeBotApi
+    from bot.testing.botapi import FakeBotApi
 
     async def main() -> None:
         async with FakeBotApi(token=TOKEN) as api:

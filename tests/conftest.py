@@ -14,7 +14,7 @@ import pytest
 from bot.config import Settings, load_settings
 from bot.services.runtime import AdjustableClock
 from bot.telegram.app import BotApp, build_application, running
-from tests.botapi import FakeBotApi
+from bot.testing.botapi import FakeBotApi
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST-abcdefghijklmnopqrstuvwxyz012345"

@@ -20,7 +20,7 @@ from bot.services.runtime import Services
 from bot.storage import db
 from bot.telegram.app import BotApp, build_application, running
 from bot.telegram.handlers import admin as admin_handlers
-from tests.botapi import BotMessage, FakeBotApi
+from bot.testing.botapi import BotMessage, FakeBotApi
 from tests.conftest import REPO, BotFactory, FakeClock, make_settings
 from tests.test_delivery_e2e import WARM_UP_MONDAY, add_runners, deliveries
 

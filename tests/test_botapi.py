@@ -1,4 +1,4 @@
-"""Tests of the fake Bot API server itself (tests/botapi), over real HTTP."""
+"""Tests of the fake Bot API server itself (bot/testing/botapi), over real HTTP."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
-from tests.botapi import FakeBotApi, NoMessageError, parse_html
-from tests.botapi.chat import TerminalChat
-from tests.botapi.html import EntityParseError
+from bot.testing.botapi import FakeBotApi, NoMessageError, parse_html
+from bot.testing.botapi.chat import TerminalChat
+from bot.testing.botapi.html import EntityParseError
 
 CHAT = 1001
 KEYBOARD = {
@@ -875,7 +875,7 @@ async def test_standalone_mode(tmp_path: Path) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.botapi",
+        "bot.testing.botapi",
         "--port",
         "0",
         "--chat-id",

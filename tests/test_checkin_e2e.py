@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from bot.storage import db
-from tests.botapi import BotMessage, FakeBotApi
+from bot.testing.botapi import BotMessage, FakeBotApi
 from tests.conftest import BotFactory, FakeClock
 from tests.test_delivery_e2e import WARM_UP_MONDAY, add_runners, deliveries
 

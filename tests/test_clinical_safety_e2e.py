@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 from bot.storage import db
-from tests.botapi import BotMessage, FakeBotApi
+from bot.testing.botapi import BotMessage, FakeBotApi
 from tests.conftest import BotFactory, FakeClock
 from tests.test_checkin_e2e import checkin_rows, press_and_read, runner, start_checkin, toggle
 from tests.test_delivery_e2e import add_runners, deliveries

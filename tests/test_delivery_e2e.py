@@ -11,7 +11,7 @@ from bot.services.delivery import schedule_runner
 from bot.storage import db
 from bot.telegram.app import BotApp, seed_if_needed
 from bot.telegram.sender import Engine
-from tests.botapi import FakeBotApi
+from bot.testing.botapi import FakeBotApi
 from tests.conftest import BotFactory, FakeClock, make_settings, onboard
 
 UTC = dt.UTC

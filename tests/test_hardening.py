@@ -33,7 +33,7 @@ import pytest
 from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
-from tests.botapi import BotMessage, Call, FakeBotApi, NoMessageError
+from bot.testing.botapi import BotMessage, Call, FakeBotApi, NoMessageError
 from tests.conftest import REPO, TOKEN, BotFactory, FakeClock, onboard
 from tests.test_checkin_e2e import toggle
 from tests.test_delivery_e2e import WARM_UP_MONDAY, add_runners
@@ -275,7 +275,7 @@ async def test_chaos_during_a_broadcast_loses_nothing_and_sends_nothing_twice(
     async with start_bot(SEND_RATE="1000"):
         # Chaos on sendMessage: the broadcast *and* replies to people (Telegram's failures do
         # not pick and choose). A "drop" closes the connection before the message is stored
-        # (tests/botapi/server.py `_fail`), so no kind here can deliver and then fail: any
+        # (bot/testing/botapi/server.py `_fail`), so no kind here can deliver and then fail: any
         # second copy of a message is the bot's doing. "slow" (2 s) stays inside the bot's
         # 10 s timeouts, so it must not be mistaken for a failure either.
         api.chaos(

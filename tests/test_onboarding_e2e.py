@@ -1,4 +1,4 @@
-"""End to end: the real bot, over real HTTP, against the local Bot API server in tests/botapi."""
+"""End to end: the real bot, over real HTTP, against the local Bot API server (bot.testing)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 from functools import partial
 
-from tests.botapi import FakeBotApi
+from bot.testing.botapi import FakeBotApi
 from tests.conftest import BotFactory, FakeClock, onboard, runner_row
 
 RUNNER = 1001

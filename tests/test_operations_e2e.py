@@ -16,7 +16,7 @@ import aiohttp
 
 from bot.storage import db
 from bot.telegram.sandbox import run_sandbox
-from tests.botapi import FakeBotApi
+from bot.testing.botapi import FakeBotApi
 from tests.conftest import REPO, BotFactory, FakeClock, onboard
 from tests.test_delivery_e2e import add_runners
 

@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.botapi import FakeBotApi
+from bot.testing.botapi import FakeBotApi
 from tests.conftest import REPO, TOKEN
 
 

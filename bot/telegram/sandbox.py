@@ -1,9 +1,8 @@
 """`python -m bot sandbox`: try BackStride in a terminal, with no token and no internet.
 
 The bot runs for real against the local Bot API server that the end-to-end tests use
-(tests/botapi: one implementation, not two), and you chat with it as a runner. `:later 2h`
+(bot/testing/botapi: one implementation, not two), and you chat with it as a runner. `:later 2h`
 moves the bot's clock forward so the next reminder or check-in arrives without waiting.
-Run it from the repository root (the server lives in the `tests` package).
 """
 
 from __future__ import annotations
@@ -59,14 +58,9 @@ async def run_sandbox(
     lines: AsyncIterator[str] | None = None,
     out: object = None,
 ) -> None:
-    try:
-        from tests.botapi import FakeBotApi
-        from tests.botapi.chat import TerminalChat, stdin_lines
-    except ImportError:
-        raise SystemExit(
-            "backstride: the sandbox needs the repository's tests/ folder: run it from the "
-            "repository root after `pip install -e '.[test]'`"
-        ) from None
+    from bot.testing.botapi import FakeBotApi
+    from bot.testing.botapi.chat import TerminalChat, stdin_lines
+
     stream = out if out is not None else sys.stdout
     with tempfile.TemporaryDirectory() as scratch:
         path = database or Path(scratch) / "sandbox.db"

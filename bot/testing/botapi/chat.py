@@ -3,7 +3,7 @@
 Typed lines go to the bot as the runner's messages (commands too). Bot messages are printed with
 their inline buttons numbered; ``#N`` presses button N of the newest message that has buttons;
 ``/location LAT LON`` shares a location; ``:sticker``, ``:photo [caption]``, ``:help``, ``:quit``.
-Reused by ``python -m tests.botapi`` and ``python -m bot sandbox``.
+Reused by ``python -m bot.testing.botapi`` and ``python -m bot sandbox``.
 """
 
 from __future__ import annotations

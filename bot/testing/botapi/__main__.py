@@ -1,4 +1,4 @@
-"""``python -m tests.botapi``: run the fake Bot API and chat with the bot from a terminal.
+"""``python -m bot.testing.botapi``: run the fake Bot API and chat with the bot from a terminal.
 
 Start this, point the bot at the printed BOT_API_URL / BOT_TOKEN, then type as the runner.
 """
@@ -17,7 +17,7 @@ from .state import DEFAULT_TOKEN
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.botapi",
+        prog="python -m bot.testing.botapi",
         description="A local fake Telegram Bot API with a terminal chat as one runner.",
     )
     parser.add_argument("--host", default="127.0.0.1")
