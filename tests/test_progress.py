@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.progress import NOT_A_DIAGNOSIS, DayPain, ProgressSummary, summarise, summary_text
+from bot.core.advice import NOT_A_DIAGNOSIS
+from bot.core.progress import DayPain, ProgressSummary, summarise, summary_text
 from bot.telegram.chart import render_chart
 
 REPO = Path(__file__).resolve().parent.parent

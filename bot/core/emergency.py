@@ -10,7 +10,7 @@ in the ``tzdata`` package; backward-compatible names such as ``US/Eastern``, ``A
 or ``Europe/Kiev`` are resolved through the link lines (``L target alias``) of ``tzdata.zi``
 from the same package, but only when the link's target zone belongs to a single country (tzdata
 merges zones across borders: "Iceland" links to Africa/Abidjan); a small explicit map covers the
-merged ones. All files are parsed once and cached.
+merged ones. The files are read and parsed once, by ``bot.core.tzdata``.
 
 Unknown zones (``UTC``, ``Etc/GMT+3``, typos) give ``None``: the caller then says
 "your local emergency number" instead of guessing.
@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import difflib
 import functools
-import importlib.resources
-import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
+
+from bot.core import tzdata
 
 __all__ = [
     "COMMON_COUNTRIES",
@@ -39,8 +39,6 @@ __all__ = [
     "nhs_111_for_country",
     "number_for_country",
 ]
-
-log = logging.getLogger(__name__)
 
 # Emergency number by ISO 3166 country code. Where ambulance, police and fire have separate
 # numbers this is the AMBULANCE number (the verdicts that use it are medical), unless one number
@@ -195,47 +193,14 @@ _AMBIGUOUS_ALIASES: Mapping[str, str] = MappingProxyType(
 )
 
 
-def _read_tzdata_text(name: str) -> str | None:
-    try:
-        return (importlib.resources.files("tzdata") / "zoneinfo" / name).read_text(encoding="utf-8")
-    except (ModuleNotFoundError, OSError):
-        log.warning("tzdata file %s not available", name)
-        return None
-
-
 @functools.cache
 def _zone_countries() -> Mapping[str, str]:
-    """zone.tab: ``country-code<TAB>coordinates<TAB>TZ[<TAB>comments]``, ``#`` comments."""
-    text = _read_tzdata_text("zone.tab") or ""
-    table: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        fields = line.split("\t")
-        if len(fields) >= 3:
-            table[fields[2].strip()] = fields[0].strip().upper()
-    return MappingProxyType(table)
+    """zone.tab as zone -> ISO 3166 country code."""
+    return MappingProxyType({row.zone: row.country for row in tzdata.zone_tab()})
 
 
-@functools.cache
-def _zone_links() -> Mapping[str, str]:
-    """Link lines of tzdata.zi: ``L TARGET ALIAS`` (targets are already fully resolved)."""
-    text = _read_tzdata_text("tzdata.zi") or ""
-    links: dict[str, str] = {}
-    for line in text.splitlines():
-        fields = line.split()
-        if len(fields) == 3 and fields[0] == "L":
-            links[fields[2]] = fields[1]
-    return MappingProxyType(links)
-
-
-def _final_target(name: str) -> str:
-    links = _zone_links()
-    seen: set[str] = set()
-    while name in links and name not in seen:
-        seen.add(name)
-        name = links[name]
-    return name
+_zone_links = tzdata.links
+_final_target = tzdata.final_target
 
 
 @functools.cache
@@ -383,35 +348,12 @@ def _norm(text: str) -> str:
     return _NOT_WORD.sub(" ", text).strip()
 
 
-@functools.cache
-def _iso3166() -> Mapping[str, str]:
-    """iso3166.tab: ``code<TAB>English short name``, ``#`` comments."""
-    text = _read_tzdata_text("iso3166.tab") or ""
-    names: dict[str, str] = {}
-    for line in text.splitlines():
-        fields = line.split("\t")
-        if line.startswith("#") or len(fields) < 2:
-            continue
-        code, name = fields[0].strip().upper(), fields[1].strip()
-        if len(code) == 2 and code.isalpha() and name:
-            names[code] = name
-    return MappingProxyType(names)
+_iso3166 = tzdata.iso3166
 
 
 def _name_variants(name: str) -> set[str]:
-    """Spellings of an iso3166.tab name, normalised: "Korea (South)" -> korea south, korea,
-    south korea; "St Kitts & Nevis" -> st kitts and nevis, saint kitts and nevis."""
-    base = re.sub(r"\s*\(.*?\)\s*", " ", name).strip()
-    qualifier = " ".join(re.findall(r"\((.*?)\)", name))
-    variants = {name, base}
-    if qualifier:
-        variants.add(f"{qualifier} {base}")
-    for variant in list(variants):
-        if variant.startswith("St "):
-            variants.add("Saint " + variant[3:])
-        if variant.endswith(" Is"):
-            variants.add(variant + "lands")
-    return {key for key in map(_norm, variants) if key}
+    """Spellings of an iso3166.tab name, normalised (see ``tzdata.country_name_variants``)."""
+    return {key for key in map(_norm, tzdata.country_name_variants(name)) if key}
 
 
 @functools.cache

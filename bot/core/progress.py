@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-Trend = Literal["better", "worse", "steady", "not enough data"]
+from bot.core.advice import NOT_A_DIAGNOSIS
 
-NOT_A_DIAGNOSIS: Final = "<i>BackStride gives general guidance, not a diagnosis.</i>"
+Trend = Literal["better", "worse", "steady", "not enough data"]
 
 MIN_PAIN: Final = 0
 MAX_PAIN: Final = 10

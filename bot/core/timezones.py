@@ -3,7 +3,7 @@
 Everything here is offline and deterministic: the zone names come from
 ``zoneinfo.available_timezones()``, and the place names, countries and coordinates from the
 tables shipped with the ``tzdata`` package (``zone.tab``, ``zone1970.tab``, ``iso3166.tab`` and
-the link lines of ``tzdata.zi``), read through ``importlib.resources`` and parsed once. A shared
+the link lines of ``tzdata.zi``), read and parsed once by ``bot.core.tzdata``. A shared
 location is looked up in the time zone boundary polygons bundled with ``tzfpy``.
 
 ``match_zone`` is deliberately forgiving (case, accents, spaces/underscores/hyphens, common
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import importlib.resources
 import itertools
 import json
 import math
@@ -30,6 +29,7 @@ from types import MappingProxyType
 
 import tzfpy
 
+from bot.core import tzdata
 from bot.core.emergency import country_for_zone
 
 __all__ = [
@@ -468,16 +468,6 @@ class _TabZone:
     longitude: float
 
 
-def _read_tzdata(name: str) -> str:
-    return (importlib.resources.files("tzdata") / "zoneinfo" / name).read_text(encoding="utf-8")
-
-
-def _table_rows(text: str) -> Iterable[list[str]]:
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            yield line.split("\t")
-
-
 _ISO6709 = re.compile(
     r"^(?P<lat_sign>[+-])(?P<lat_d>\d{2})(?P<lat_m>\d{2})(?P<lat_s>\d{2})?"
     r"(?P<lon_sign>[+-])(?P<lon_d>\d{3})(?P<lon_m>\d{2})(?P<lon_s>\d{2})?$"
@@ -510,10 +500,10 @@ def _available() -> frozenset[str]:
 def _zone_tab() -> tuple[_TabZone, ...]:
     """zone.tab rows (one country per row; includes per-country links such as Europe/Oslo)."""
     rows = []
-    for fields in _table_rows(_read_tzdata("zone.tab")):
-        if len(fields) >= 3 and is_valid_zone(fields[2]):
-            lat, lon = _parse_iso6709(fields[1])
-            rows.append(_TabZone(fields[0], fields[2], lat, lon))
+    for row in tzdata.zone_tab():
+        if is_valid_zone(row.zone):
+            lat, lon = _parse_iso6709(row.coordinates)
+            rows.append(_TabZone(row.country, row.zone, lat, lon))
     return tuple(rows)
 
 
@@ -521,36 +511,14 @@ def _zone_tab() -> tuple[_TabZone, ...]:
 def _canonical_zones() -> tuple[str, ...]:
     """Zones of zone.tab, then any extra ones of zone1970.tab, in file order."""
     zones = [row.zone for row in _zone_tab()]
-    for fields in _table_rows(_read_tzdata("zone1970.tab")):
-        if len(fields) >= 3 and is_valid_zone(fields[2]) and fields[2] not in zones:
-            zones.append(fields[2])
+    for zone in tzdata.zone1970_zones():
+        if is_valid_zone(zone) and zone not in zones:
+            zones.append(zone)
     return tuple(zones)
 
 
-@functools.cache
-def _links() -> Mapping[str, str]:
-    """``L TARGET NAME`` lines of tzdata.zi, as name -> final target."""
-    raw: dict[str, str] = {}
-    for line in _read_tzdata("tzdata.zi").splitlines():
-        fields = line.split()
-        if len(fields) == 3 and fields[0] == "L":
-            raw[fields[2]] = fields[1]
-    resolved: dict[str, str] = {}
-    for name, target in raw.items():
-        seen = {name}
-        while target in raw and target not in seen:
-            seen.add(target)
-            target = raw[target]
-        resolved[name] = target
-    return MappingProxyType(resolved)
-
-
-@functools.cache
-def _countries() -> Mapping[str, str]:
-    """iso3166.tab: ISO code -> English name."""
-    return MappingProxyType(
-        {f[0]: f[1] for f in _table_rows(_read_tzdata("iso3166.tab")) if len(f) >= 2}
-    )
+_links = tzdata.resolved_links  # link name -> final target
+_countries = tzdata.iso3166  # ISO code -> English name
 
 
 @functools.cache
@@ -639,20 +607,8 @@ class _Index:
 
 
 def _country_names(name: str) -> list[str]:
-    """Spellings of an iso3166.tab name: "Korea (South)" -> korea south, south korea, korea;
-    "St Kitts & Nevis" -> st kitts and nevis, saint kitts and nevis; "Turks & Caicos Is" ->
-    also "... islands"."""
-    base = re.sub(r"\s*\(.*?\)\s*", " ", name).strip()
-    qualifier = " ".join(re.findall(r"\((.*?)\)", name))
-    variants = {name.replace("(", " ").replace(")", " "), base}
-    if qualifier:
-        variants.add(f"{qualifier} {base}")
-    for variant in list(variants):
-        if variant.startswith("St "):
-            variants.add("Saint " + variant[3:])
-        if variant.endswith(" Is"):
-            variants.add(variant + "lands")
-    return [_norm(v) for v in variants]
+    """Spellings of an iso3166.tab name, normalised (see ``tzdata.country_name_variants``)."""
+    return [_norm(v) for v in tzdata.country_name_variants(name)]
 
 
 @functools.cache

@@ -1,0 +1,117 @@
+"""Read a schedules directory: ``plan.yaml`` plus ``tips/*.yaml``, checked across files.
+
+The only part of the package that touches the file system.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.core.content.parse import parse_plan, parse_tips
+from bot.core.content.schema import PLAN_FILE, TIPS_DIR, ContentError, Library, _line
+from bot.core.models import TIP_CATEGORIES, Slot, Tip
+
+__all__ = ["check_schedules", "load_schedules"]
+
+
+def _read_text(path: Path, file: str, errors: list[str]) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        errors.append(_line(file, "file", "encoding", f"not valid UTF-8 (byte {exc.start + 1})"))
+    except OSError as exc:
+        errors.append(_line(file, "file", "path", f"cannot read ({exc.strerror or exc})"))
+    return None
+
+
+def load_schedules(directory: Path) -> Library:
+    """Read ``plan.yaml`` and ``tips/*.yaml`` under ``directory``.
+
+    Every problem in every file is collected before one ContentError is raised; nothing is
+    returned partially. Cross-file checks: tip ids are unique across the library, and every
+    category a slot uses has at least one active tip.
+    """
+    directory = Path(directory)
+    errors: list[str] = []
+    if not directory.is_dir():
+        problem = "not a directory" if directory.exists() else "directory not found"
+        raise ContentError([_line(str(directory), "file", "path", problem)])
+
+    slots: tuple[Slot, ...] | None = None
+    plan_path = directory / PLAN_FILE
+    if not plan_path.is_file():
+        errors.append(_line(PLAN_FILE, "file", "path", f"missing (expected {plan_path})"))
+    else:
+        text = _read_text(plan_path, PLAN_FILE, errors)
+        if text is not None:
+            try:
+                slots = parse_plan(text, PLAN_FILE)
+            except ContentError as exc:
+                errors.extend(exc.errors)
+
+    tips_dir = directory / TIPS_DIR
+    by_category: dict[str, tuple[Tip, ...]] = {}
+    failed_categories: set[str] = set()
+    where_id: dict[str, str] = {}
+    if not tips_dir.is_dir():
+        errors.append(_line(f"{TIPS_DIR}/", "file", "path", f"directory not found ({tips_dir})"))
+    else:
+        for path in sorted(tips_dir.iterdir()):
+            file = f"{TIPS_DIR}/{path.name}"
+            if path.name.startswith(".") or not path.is_file():
+                continue
+            if path.suffix == ".yml":
+                errors.append(_line(file, "file", "path", "use the .yaml extension"))
+                continue
+            if path.suffix != ".yaml":
+                continue
+            text = _read_text(path, file, errors)
+            if text is None:
+                failed_categories.add(path.stem)
+                continue
+            try:
+                tips = parse_tips(text, file)
+            except ContentError as exc:
+                errors.extend(exc.errors)
+                failed_categories.add(path.stem)
+                continue
+            for tip in tips:
+                if tip.id in where_id:
+                    errors.append(
+                        _line(
+                            file, f"tip {tip.id}", "id", f"duplicate id, also in {where_id[tip.id]}"
+                        )
+                    )
+                else:
+                    where_id[tip.id] = file
+            by_category[path.stem] = tips
+
+    if slots is not None and tips_dir.is_dir():
+        for slot in slots:
+            for category in slot.categories:
+                if category in failed_categories:
+                    continue
+                if not any(t.active for t in by_category.get(category, ())):
+                    errors.append(
+                        _line(
+                            PLAN_FILE,
+                            f"slot {slot.id}",
+                            "categories",
+                            f"no active tip in category {category!r} "
+                            f"(add one to {TIPS_DIR}/{category}.yaml)",
+                        )
+                    )
+
+    if errors or slots is None:
+        raise ContentError(errors)
+    ordered = tuple(t for c in TIP_CATEGORIES for t in by_category.get(c, ()))
+    return Library(slots=slots, tips=ordered)
+
+
+def check_schedules(directory: Path) -> list[str]:
+    """The problems :func:`load_schedules` would raise for ``directory``; [] when valid."""
+    try:
+        load_schedules(directory)
+    except ContentError as exc:
+        return list(exc.errors)
+    return []
