@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings, load_settings
+from bot.core import content
 from bot.services.runtime import AdjustableClock
 from bot.telegram.app import BotApp, build_application, running
 from bot.testing.botapi import FakeBotApi
@@ -24,6 +27,24 @@ MONDAY_MORNING = dt.datetime(2026, 6, 1, 4, 0, tzinfo=dt.UTC)
 
 FakeClock = AdjustableClock
 
+# End-to-end: the real bot (in this process or as `python -m bot`) or the local Bot API server
+# over HTTP. `pytest -m "not e2e"` runs the rest, the fast set, in a few seconds.
+E2E_FILES = ("_e2e.py", "test_hardening.py", "test_botapi.py")
+E2E_FIXTURES = frozenset({"api", "start_bot"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.path.name.endswith(E2E_FILES) or fixtures & E2E_FIXTURES:
+            item.add_marker(pytest.mark.e2e)
+
+
+# Telegram's own per-chat pace (1 s apart, replies may burst 3): the tests about pacing and
+# flood limits pass this to `start_bot`; every other test runs with per-chat pacing lifted.
+TELEGRAM_PACING = {"PER_CHAT_INTERVAL": "1"}
+LIFTED_PACING = {"PER_CHAT_INTERVAL": "0"}  # no waiting out Telegram's 1 msg/s per chat
+
 
 def make_settings(api_url: str, db_path: Path, **env: str) -> Settings:
     return load_settings(
@@ -33,6 +54,7 @@ def make_settings(api_url: str, db_path: Path, **env: str) -> Settings:
             "DATABASE_PATH": str(db_path),
             "SCHEDULES_DIR": str(REPO / "schedules"),
             "TICK_SECONDS": "0.1",
+            **LIFTED_PACING,
             **env,
         }
     )
@@ -51,9 +73,37 @@ def clock() -> FakeClock:
 
 BotFactory = Callable[..., contextlib.AbstractAsyncContextManager[BotApp]]
 
+_LIBRARIES: dict[str, Any] = {}
+
 
 @pytest.fixture
-def start_bot(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> BotFactory:
+def schedules_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every bot start seeds a fresh database from schedules/, and parsing the YAML (pure
+    Python) is most of a start's CPU. The same files give the same (frozen) Library, so parse
+    each distinct set of files once per session; the database is still seeded every time, and
+    a broken or changed file is read afresh (the key is the files' bytes, errors are not kept)."""
+    real = content.load_schedules
+
+    def cached(directory: Path) -> Any:
+        digest = hashlib.sha256(str(Path(directory).resolve()).encode())
+        try:
+            for path in sorted(Path(directory).rglob("*")):
+                if path.is_file():
+                    digest.update(f"\0{path}\0".encode() + path.read_bytes())
+        except OSError:
+            return real(directory)
+        key = digest.hexdigest()
+        if key not in _LIBRARIES:
+            _LIBRARIES[key] = real(directory)
+        return _LIBRARIES[key]
+
+    monkeypatch.setattr(content, "load_schedules", cached)
+
+
+@pytest.fixture
+def start_bot(
+    api: FakeBotApi, tmp_path: Path, clock: FakeClock, schedules_parsed_once: None
+) -> BotFactory:
     """`async with start_bot() as app:` runs the real bot against `api` until the block ends.
 
     Calling it again with the same test's tmp_path is a restart on the same database.
@@ -67,6 +117,43 @@ def start_bot(api: FakeBotApi, tmp_path: Path, clock: FakeClock) -> BotFactory:
             yield app
 
     return start
+
+
+async def ticks(api: FakeBotApi, app: BotApp, n: int = 3, timeout: float = 5.0) -> list[Any]:
+    """Wait until the delivery tick has run `n` more times (claims and sweeps) and the sender
+    has sent whatever is due; return the ticks' claims (ClaimResult). A test that moved the
+    clock learns the bot has looked at the new time, rather than sleeping and hoping it did."""
+    engine = app.bot_data["services"].extras["engine"]
+    claims: list[Any] = []
+    last = engine.last_claim
+
+    def ticked() -> bool:
+        nonlocal last
+        if engine.last_claim is not last:
+            last = engine.last_claim
+            claims.append(last)
+        return len(claims) >= n
+
+    await api.wait_for(ticked, timeout=timeout, poll=0.01)
+    await api.wait_for(
+        lambda: outbox_idle(app), timeout=timeout, message="the outbox did not empty"
+    )
+    return claims
+
+
+def outbox_idle(app: BotApp) -> bool:
+    """Nothing in the outbox is being sent or due to be sent now."""
+    svc = app.bot_data["services"]
+    conn = sqlite3.connect(svc.settings.database_path, timeout=30)
+    try:
+        busy = conn.execute(
+            "SELECT 1 FROM deliveries WHERE status = 'sending' "
+            "OR (status = 'pending' AND not_before <= ?) LIMIT 1",
+            [svc.now_ts()],
+        ).fetchone()
+    finally:
+        conn.close()
+    return busy is None
 
 
 async def onboard(

@@ -38,7 +38,7 @@ GRACE = dt.timedelta(hours=2)
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
+def database(tmp_path: Path, schedules_parsed_once: None) -> Iterator[Database]:
     database = db.connect(tmp_path / "admin.db")
     library = content.load_schedules(REPO / "schedules")
     db.seed_content(database, library.slots, library.tips, now=0)

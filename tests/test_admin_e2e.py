@@ -21,7 +21,7 @@ from bot.storage import db
 from bot.telegram.app import BotApp, build_application, running
 from bot.telegram.handlers import admin as admin_handlers
 from bot.testing.botapi import BotMessage, FakeBotApi
-from tests.conftest import REPO, BotFactory, FakeClock, make_settings
+from tests.conftest import REPO, TELEGRAM_PACING, BotFactory, FakeClock, make_settings, ticks
 from tests.test_delivery_e2e import WARM_UP_MONDAY, add_runners, deliveries
 
 UTC = dt.UTC
@@ -133,7 +133,7 @@ async def test_moving_the_warm_up_reaches_the_runner_at_the_new_time(
 ) -> None:
     path = tmp_path / "bot.db"
     add_runners(api, path, [RUNNER], clock())  # Berlin, runs Mon/Wed/Fri 07:00
-    async with start_bot():
+    async with start_bot() as app:
         await open_admin(api)
         slots = await tap(api, "🗓 Slots")
         assert "Warm-up before your run" in slots.text and "30 min before the run" in slots.text
@@ -150,12 +150,14 @@ async def test_moving_the_warm_up_reaches_the_runner_at_the_new_time(
         assert row["next_due"] == int(new_time.timestamp())
 
         clock.set(new_time - dt.timedelta(seconds=20))
-        await api.expect_silence(RUNNER, 0.5)
+        await ticks(api, app)
+        await api.expect_silence(RUNNER, 0)
         clock.set(new_time + dt.timedelta(seconds=1))
         warm_up = await api.next_message(RUNNER, timeout=5)
         assert warm_up.text.startswith("🔥")
         clock.set(WARM_UP_MONDAY + dt.timedelta(seconds=1))  # the old time
-        await api.expect_silence(RUNNER, 0.6)
+        await ticks(api, app)
+        await api.expect_silence(RUNNER, 0)
     (sent,) = deliveries(path, slot_id="warm_up")
     assert sent["due"] == int(new_time.timestamp()) and sent["status"] == "sent"
     (audit,) = query(path, "SELECT * FROM audit")
@@ -165,8 +167,8 @@ async def test_moving_the_warm_up_reaches_the_runner_at_the_new_time(
         "slot warm_up",
     )
     # The edit lives in the database: a restart keeps it, the files do not overwrite it.
-    async with start_bot():
-        await asyncio.sleep(0.3)
+    async with start_bot() as app:
+        await ticks(api, app, 2)
     slot = query(path, "SELECT anchor_offset FROM slots WHERE id = 'warm_up'")
     assert slot == [{"anchor_offset": -45}]
 
@@ -176,7 +178,7 @@ async def test_disabling_a_slot_stops_it(
 ) -> None:
     path = tmp_path / "bot.db"
     add_runners(api, path, [RUNNER], clock())
-    async with start_bot():
+    async with start_bot() as app:
         await open_admin(api)
         await tap(api, "🗓 Slots")
         await tap(api, "Warm-up before your run")
@@ -184,7 +186,8 @@ async def test_disabling_a_slot_stops_it(
         assert "⏸ off" in off.text and "reaches 0" in off.text
         assert "▶️ Switch on" in off.button_texts()
         clock.set(WARM_UP_MONDAY + dt.timedelta(seconds=1))
-        await api.expect_silence(RUNNER, 0.8)
+        await ticks(api, app)
+        await api.expect_silence(RUNNER, 0)
         clock.set(DAILY_TIP_MONDAY + dt.timedelta(seconds=1))
         tip = await api.next_message(RUNNER, timeout=5)
         assert not tip.text.startswith("🔥"), "the day's other reminders still come"
@@ -437,7 +440,7 @@ async def test_non_admins_are_refused_and_nothing_changes(
         "a:whatever",
     ]
     caplog.set_level(logging.DEBUG, logger="bot.telegram.handlers.admin")
-    async with start_bot():
+    async with start_bot() as app:
         api.send_command(RUNNER, "/admin")
         refusal = await api.next_message(RUNNER)
         assert NOT_ALLOWED in refusal.text
@@ -450,7 +453,7 @@ async def test_non_admins_are_refused_and_nothing_changes(
         assert NOT_ALLOWED in await answer_of(api, query_id)
         api.send_text(RUNNER, "-45")  # typed text from a non-admin is not an admin answer
         assert "reminder bot" in (await api.next_message(RUNNER)).text
-        await asyncio.sleep(0.3)
+        await ticks(api, app, 2)
     assert snapshot(path) == before
     assert query(path, "SELECT * FROM audit") == []
     warnings = [
@@ -489,7 +492,7 @@ async def test_an_announcement_reaches_300_runners_once_within_limits_after_urge
     add_runners(api, path, runners, clock())
     api.flood_limits = True
     text = "<b>Club news</b>: track session on Saturday at 9!"
-    async with start_bot() as app:
+    async with start_bot(**TELEGRAM_PACING) as app:
         svc = services_of(app)
         await _announce(api, text, 300)
         await api.wait_for(lambda: api.count("sendMessage", 200) >= 60, timeout=10)
@@ -534,18 +537,23 @@ async def test_an_announcement_can_be_stopped_while_it_goes_out(
     path = tmp_path / "bot.db"
     runners = range(20_000, 20_300)
     add_runners(api, path, runners, clock())
-    async with start_bot(SEND_RATE="20"):
+    async with start_bot(SEND_RATE="60") as app:
         await _announce(api, "Tonight's talk is <i>cancelled</i>.", 300)
         await api.wait_for(lambda: api.count("sendMessage", 200) >= 20, timeout=10)
         stopped = await tap(api, "⛔ Stop sending")
         assert "stopped" in stopped.text
-        await asyncio.sleep(0.2)
+        # Every row is now sent, being sent, or cancelled: none is left waiting.
+        await api.wait_for(lambda: not deliveries(path, slot_id="announce:1", status="pending"))
         rows = deliveries(path, slot_id="announce:1")
         sent_or_going = sum(r["status"] in ("sent", "sending") for r in rows)
         cancelled = [r for r in rows if r["status"] == "dropped"]
         assert cancelled and {r["reason"] for r in cancelled} == {"cancelled"}
         assert sent_or_going + len(cancelled) == 300
-        await asyncio.sleep(4)  # whatever was already leased finishes; nothing else goes
+        # Whatever was already leased finishes; nothing else goes.
+        await api.wait_for(
+            lambda: not deliveries(path, slot_id="announce:1", status="sending"), timeout=10
+        )
+        await ticks(api, app, 2)
         reached = sum("Tonight's talk" in m.text for c in runners for m in api.messages_to(c))
     assert reached == sent_or_going < 300
     final = deliveries(path, slot_id="announce:1")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.storage import db
 from bot.testing.botapi import BotMessage, FakeBotApi
-from tests.conftest import BotFactory, FakeClock
+from tests.conftest import BotFactory, FakeClock, ticks
 from tests.test_checkin_e2e import checkin_rows, press_and_read, runner, start_checkin, toggle
 from tests.test_delivery_e2e import add_runners, deliveries
 
@@ -134,12 +134,13 @@ async def test_an_unfinished_check_in_at_see_clinician_gets_its_verdict(
 ) -> None:
     path = tmp_path / "bot.db"
     add_runners(api, path, [RUNNER], clock())
-    async with start_bot():
+    async with start_bot() as app:
         await start_checkin(api)
         await press_and_read(api, "7")
         await press_and_read(api, "Buttock or thigh")  # checklist shown, never answered
         clock.advance(minutes=10)
-        await api.expect_silence(RUNNER, 0.5)  # not yet: the runner may still be answering
+        await ticks(api, app)  # the sweep has looked at the check-in...
+        await api.expect_silence(RUNNER, 0)  # ...and not yet: the runner may still be answering
         clock.advance(minutes=6)
         verdict = await wait_for_text(api, "GP or physiotherapist")
         assert NOT_A_DIAGNOSIS in verdict.text
@@ -192,7 +193,7 @@ async def test_no_exercise_content_after_an_emergency_until_cleared(
 ) -> None:
     path = tmp_path / "bot.db"
     add_runners(api, path, [RUNNER], clock())
-    async with start_bot():
+    async with start_bot() as app:
         api.send_command(RUNNER, "/tip")
         tip = await api.next_message(RUNNER)  # a tip before anything happened
         assert "Another tip" in " ".join(tip.button_texts())
@@ -219,7 +220,8 @@ async def test_no_exercise_content_after_an_emergency_until_cleared(
         assert "stay paused until a doctor or physio has checked you" in still.text
         api.mark_read(RUNNER)
         clock.set(dt.datetime(2026, 6, 3, 6, 0, 5, tzinfo=UTC))  # Wednesday, a run day
-        await api.expect_silence(RUNNER, 0.5)
+        await ticks(api, app)
+        await api.expect_silence(RUNNER, 0)
         assert len(deliveries(path, runner_id=RUNNER, kind="tip", status="sent")) == sent_before
         schedule = db.schedule_of(db.connect(path), RUNNER)
         assert "warm_up" not in schedule and "check_in" not in schedule

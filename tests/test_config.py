@@ -27,6 +27,8 @@ REPO = Path(__file__).resolve().parent.parent
         ({"BOT_TOKEN": TOKEN, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
         ({"BOT_TOKEN": TOKEN, "TICK_SECONDS": "fast"}, "TICK_SECONDS must be a number"),
         ({"BOT_TOKEN": TOKEN, "GRACE_MINUTES": "0"}, "GRACE_MINUTES must be between"),
+        ({"BOT_TOKEN": TOKEN, "PER_CHAT_INTERVAL": "-1"}, "PER_CHAT_INTERVAL must be between"),
+        ({"BOT_TOKEN": TOKEN, "PER_CHAT_INTERVAL": "slow"}, "PER_CHAT_INTERVAL must be a number"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], expected: str) -> None:
@@ -57,6 +59,8 @@ def test_defaults() -> None:
     assert settings.bot_api_url == "https://api.telegram.org"
     assert str(settings.database_path) == "backstride.db"
     assert settings.admin_ids == frozenset()
+    assert settings.chat_interval == 1.0, "Telegram's pace for one chat unless told otherwise"
+    assert load_settings({"BOT_TOKEN": TOKEN, "PER_CHAT_INTERVAL": "0"}).chat_interval == 0.0
 
 
 def test_redaction_covers_every_logger_and_exceptions(caplog: pytest.LogCaptureFixture) -> None:

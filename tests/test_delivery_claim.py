@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot.core.content import load_schedules
+from bot.core.content import Library, load_schedules
 from bot.core.models import Tip
 from bot.core.rotation import pick_tip, tips_by_category
 from bot.services.delivery import claim_due, schedule_missing, schedule_runner
@@ -20,9 +21,15 @@ MONDAY = dt.datetime(2026, 6, 1, 4, 0, tzinfo=UTC)  # 06:00 in Berlin
 GRACE = dt.timedelta(hours=2)
 
 
+@functools.cache
+def real_library() -> Library:
+    """schedules/ parsed once: the files do not change during a run, the Library is frozen."""
+    return load_schedules(REPO / "schedules")
+
+
 def fresh_db(path: Path) -> Database:
     database = db.connect(path)
-    library = load_schedules(REPO / "schedules")
+    library = real_library()
     db.seed_content(database, library.slots, library.tips, now=0)
     return database
 

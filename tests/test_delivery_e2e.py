@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,15 @@ from bot.storage import db
 from bot.telegram.app import BotApp, seed_if_needed
 from bot.telegram.sender import Engine
 from bot.testing.botapi import FakeBotApi
-from tests.conftest import BotFactory, FakeClock, make_settings, onboard
+from tests.conftest import (
+    TELEGRAM_PACING,
+    BotFactory,
+    FakeClock,
+    make_settings,
+    onboard,
+    outbox_idle,
+    ticks,
+)
 
 UTC = dt.UTC
 RUNNER = 2001
@@ -62,17 +71,19 @@ def engine(app: BotApp) -> Engine:
 async def test_reminder_arrives_at_local_time_once(
     api: FakeBotApi, start_bot: BotFactory, clock: FakeClock, tmp_path: Path
 ) -> None:
-    async with start_bot():
+    async with start_bot() as app:
         await onboard(api, RUNNER)  # Berlin, Mon/Wed/Fri, run 07:00, tip 08:00
         clock.set(WARM_UP_MONDAY - dt.timedelta(seconds=30))
-        await asyncio.sleep(0.5)
+        claims = await ticks(api, app)
         assert api.unread(RUNNER) == [], "nothing before 06:30 local"
+        assert not any(claim.queued for claim in claims), claims
         clock.set(WARM_UP_MONDAY + dt.timedelta(seconds=1))
         warm_up = await api.next_message(RUNNER, timeout=5)
         assert warm_up.text.startswith("🔥"), warm_up.text  # the warm-up category's emoji
         assert warm_up.button_texts() == ["✅ Done", "⏰ Snooze 1 h", "🔄 Another tip"]
-        await asyncio.sleep(1.0)  # ten more ticks
+        claims = await ticks(api, app, 5)  # more ticks queue nothing again
         assert api.unread(RUNNER) == []
+        assert not any(claim.queued for claim in claims), claims
         rows = deliveries(tmp_path / "bot.db", slot_id="warm_up")
         assert len(rows) == 1
         assert rows[0]["due"] == int(WARM_UP_MONDAY.timestamp())
@@ -91,7 +102,7 @@ async def test_two_ticks_racing_send_once(
         results = await asyncio.gather(*(engine(app).tick() for _ in range(4)))
         assert sum(r.queued for r in results) == 20
         await api.wait_for(lambda: api.count("sendMessage", 200) >= 20, timeout=10)
-        await asyncio.sleep(0.5)
+        await api.wait_for(lambda: outbox_idle(app))  # a second copy would be queued or sent
     for chat_id in range(3000, 3020):
         assert len(api.messages_to(chat_id)) == 1, chat_id
 
@@ -108,12 +119,48 @@ async def test_failures_are_retried_until_delivered(
     api.fail_next(1, "drop", method="sendMessage")
     async with start_bot():
         clock.set(WARM_UP_MONDAY + dt.timedelta(seconds=1))
-        message = await api.next_message(RUNNER, timeout=40)
+        back_offs = await skip_back_offs(
+            api, clock, tmp_path / "bot.db", lambda: api.messages_to(RUNNER), timeout=20
+        )
+        message = await api.next_message(RUNNER, timeout=1)
         assert message.text.startswith("🔥")
-        await asyncio.sleep(0.5)
+        await api.expect_silence(RUNNER, 0.5)
     assert len(api.messages_to(RUNNER)) == 1
     (row,) = deliveries(tmp_path / "bot.db", slot_id="warm_up")
     assert row["status"] == "sent" and row["attempts"] == 7
+    # Each failure put the row back with its own wait: retry_after for a 429, then a back-off
+    # that doubles (2, 4, 8, 16 s) for the 500, the 502, the time-out and the dropped connection.
+    assert [reason for reason, _ in back_offs] == ["flood"] * 2 + ["network"] * 4, back_offs
+    waits = [seconds for _, seconds in back_offs]
+    assert all(0 < w <= 2 for w in waits[:2]), back_offs
+    for got, expected in zip(waits[2:], (2, 4, 8, 16), strict=True):
+        assert expected - 1 <= got <= expected + 1, back_offs
+
+
+async def skip_back_offs(
+    api: FakeBotApi,
+    clock: FakeClock,
+    path: Path,
+    done: Callable[[], object],
+    *,
+    timeout: float,
+    message: str | None = None,
+) -> list[tuple[str, float]]:
+    """Wait until `done()`, moving the bot's clock on to each re-queued row's `not_before` as
+    soon as the row is back in the outbox: the back-off is checked, not waited out. Returns
+    (reason, seconds still to wait when seen) per failed attempt, in order."""
+    seen: dict[tuple[int, int], tuple[str, float]] = {}
+
+    def retried_or_done() -> object:
+        for row in deliveries(path, status="pending"):
+            wait = row["not_before"] - clock().timestamp()
+            if row["attempts"] and wait > 0:
+                seen.setdefault((row["id"], row["attempts"]), (row["reason"], wait))
+                clock.set(dt.datetime.fromtimestamp(row["not_before"], UTC))
+        return done()
+
+    await api.wait_for(retried_or_done, timeout=timeout, poll=0.02, message=message)
+    return [seen[key] for key in sorted(seen)]
 
 
 async def test_lost_response_gives_at_most_one_duplicate(
@@ -168,10 +215,11 @@ async def test_restart_after_downtime_catches_up_within_grace_only(
     add_runners(api, path, [RUNNER], clock())
     # The bot is down from before the 06:30 warm-up until 09:30 Berlin time.
     clock.set(dt.datetime(2026, 6, 1, 7, 30, tzinfo=UTC))
-    async with start_bot():
+    async with start_bot() as app:
         first = await api.next_message(RUNNER, timeout=5)
         second = await api.next_message(RUNNER, timeout=5)
-        await asyncio.sleep(0.5)
+        await ticks(api, app)
+        assert api.unread(RUNNER) == [], "only the tip and the check-in"
     kinds = sorted([first.text.split()[0], second.text.split()[0]])
     assert "🔥" not in kinds, "the 3 h late warm-up is dropped"
     late_check_in = any("How's your back" in m.text for m in (first, second))
@@ -201,13 +249,14 @@ async def test_forbidden_marks_the_runner_blocked(
 async def test_stopped_runner_gets_nothing(
     api: FakeBotApi, start_bot: BotFactory, clock: FakeClock
 ) -> None:
-    async with start_bot():
+    async with start_bot() as app:
         await onboard(api, RUNNER)
         api.send_command(RUNNER, "/stop")
         await api.next_message(RUNNER)
         for hours in (0.6, 2, 4, 30, 50):
             clock.set(dt.datetime(2026, 6, 1, 4, 0, tzinfo=UTC) + dt.timedelta(hours=hours))
-            await asyncio.sleep(0.3)
+            claims = await ticks(api, app, 2)
+            assert not any(claim.queued for claim in claims), (hours, claims)
         assert api.unread(RUNNER) == []
 
 
@@ -217,9 +266,10 @@ async def test_paced_under_telegram_limits_with_replies_first(
     path = tmp_path / "bot.db"
     runners = range(5000, 5090)
     add_runners(api, path, runners, clock())
-    api.flood_limits = True
-    async with start_bot() as app:
+    async with start_bot():  # the person signs up first; onboarding's pace is tested elsewhere
         await onboard(api, RUNNER)
+    api.flood_limits = True
+    async with start_bot(**TELEGRAM_PACING) as app:
         clock.set(WARM_UP_MONDAY + dt.timedelta(seconds=1))
         await api.wait_for(lambda: api.count("sendMessage", 200) >= 30, timeout=10)
         api.send_command(RUNNER, "/help")  # a person talking to the bot while 90 are queued

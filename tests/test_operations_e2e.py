@@ -13,11 +13,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import pytest
 
+from bot.config import load_settings
 from bot.storage import db
+from bot.telegram import sandbox
 from bot.telegram.sandbox import run_sandbox
 from bot.testing.botapi import FakeBotApi
-from tests.conftest import REPO, BotFactory, FakeClock, onboard
+from tests.conftest import LIFTED_PACING, REPO, BotFactory, FakeClock, onboard
 from tests.test_delivery_e2e import add_runners
 
 RUNNER = 8001
@@ -114,34 +117,54 @@ def test_backup_command_copies_a_live_database(tmp_path: Path) -> None:
     database.conn.close()
 
 
-async def _typed(lines: list[str], pause: float = 1.2) -> AsyncIterator[str]:
-    for line in lines:
-        await asyncio.sleep(pause)
-        yield line
+def _typed(
+    script: list[tuple[str, str]], out: io.StringIO, timeout: float = 10.0
+) -> AsyncIterator[str]:
+    """Type each line once the bot has answered the one before: after typing, wait until the
+    terminal shows the line's expected answer (no fixed pauses, no racing ahead)."""
+
+    async def lines() -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        for line, answer in script:
+            mark = len(out.getvalue())
+            yield line
+            deadline = loop.time() + timeout
+            while answer not in out.getvalue()[mark:]:
+                assert loop.time() < deadline, f"no {answer!r} after {line!r}:\n{out.getvalue()}"
+                await asyncio.sleep(0.01)  # polling the terminal's output, not waiting it out
+
+    return lines()
 
 
-async def test_sandbox_onboarding_tip_and_checkin(tmp_path: Path) -> None:
+async def test_sandbox_onboarding_tip_and_checkin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sandbox keeps Telegram's per-chat pace for a person; this walk lifts it, as every
+    # end-to-end test not about pacing does.
+    monkeypatch.setattr(
+        sandbox, "load_settings", lambda env: load_settings({**env, **LIFTED_PACING})
+    )
     out = io.StringIO()
     script = [
-        "/start",
-        "Berlin",
-        "#1",  # country: ✅ Germany (suggested from the zone)
-        "#1",  # Mon
-        "#3",  # Wed
-        "#8",  # Done
-        "7:00",
-        "#1",  # tip at 07:00
-        "#8",  # health questions: Prefer not to say
-        "#1",  # looks good
-        "/tip",
-        ":later 3h",
-        ":time",
-        "/checkin",
-        "#1",  # pain 0
-        "#1",  # nothing unusual
+        ("/start", "1/6 · Your time zone"),
+        ("Berlin", "Which country are you in?"),
+        ("#1", "Country: Germany"),  # country: ✅ Germany (suggested from the zone)
+        ("#1", "[1] ✅ Mon"),
+        ("#3", "[3] ✅ Wed"),
+        ("#8", "4/6"),  # Done
+        ("7:00", "5/6"),
+        ("#1", "6/6"),  # tip at 07:00
+        ("#8", "Does this look right?"),  # health questions: Prefer not to say
+        ("#1", "You're all set"),  # looks good
+        ("/tip", "[1] ✅ Done"),
+        (":later 3h", "clock moved on"),
+        (":time", "(it is "),
+        ("/checkin", "How's your back"),
+        ("#1", "Anything unusual today?"),  # pain 0
+        ("#1", "No pain today"),  # nothing unusual
     ]
     await asyncio.wait_for(
-        run_sandbox(tmp_path / "sandbox.db", lines=_typed(script), out=out), timeout=90
+        run_sandbox(tmp_path / "sandbox.db", lines=_typed(script, out), out=out), timeout=90
     )
     text = out.getvalue()
     assert "BackStride sandbox" in text

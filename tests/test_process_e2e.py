@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.testing.botapi import FakeBotApi
-from tests.conftest import REPO, TOKEN
+from tests.conftest import LIFTED_PACING, REPO, TOKEN
 
 
 async def start_process(api: FakeBotApi, tmp_path: Path, **env: str) -> asyncio.subprocess.Process:
@@ -25,6 +25,7 @@ async def start_process(api: FakeBotApi, tmp_path: Path, **env: str) -> asyncio.
             "BOT_API_URL": api.url,
             "SCHEDULES_DIR": str(REPO / "schedules"),
             "LOG_LEVEL": "DEBUG",
+            **LIFTED_PACING,
             **env,
         },
         stdin=asyncio.subprocess.DEVNULL,

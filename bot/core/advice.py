@@ -452,10 +452,16 @@ def hold_refusal() -> str:
     )
 
 
-def free_text_safety_message(country: str | None) -> str:
-    """The reply to typed text that mentions symptoms: the emergency signs first, in bold."""
+FREE_TEXT_CHECK_IN = "For anything else, a check-in takes a minute: tap below."
+
+
+def free_text_safety_message(country: str | None, *, then: str = FREE_TEXT_CHECK_IN) -> str:
+    """The reply to typed text that mentions symptoms: the emergency signs first, in bold.
+
+    ``then`` is the next step's line: by default the "Start a check-in now" button below it;
+    mid-check-in or mid-onboarding, where there is no such button, the caller says what to do."""
     return (
         "🚨 <b>If you have numbness around your groin or bottom, can't control your bladder "
         f"or bowels, or both legs are weak or numb, call {_number(country)} now.</b>\n\n"
-        "For anything else, a check-in takes a minute: tap below.\n\n" + NOT_A_DIAGNOSIS
+        f"{then}\n\n" + NOT_A_DIAGNOSIS
     )

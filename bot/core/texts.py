@@ -104,16 +104,14 @@ SETTINGS_CLOSE = "✔️ Close"
 SETTINGS_SAVED = "Saved. Anything else?"
 SETTINGS_CLOSED = "👍 Settings saved."
 NOT_SUBSCRIBED = "You're not subscribed yet. Send /start to begin."
-ONBOARDING_GO_ON = "When you're ready, carry on with the question above."
+ONBOARDING_GO_ON = "For anything else, carry on with the question above when you're ready."
 
 ASK_COUNTRY = (
     "🚑 <b>2/6 · Which country are you in?</b>\n"
     "I ask so that, if you ever tell me about a warning sign, I can give you the right "
     "emergency number."
 )
-COUNTRY_SUGGESTED = (
-    "From your time zone it looks like <b>{name}</b>. Tap to confirm, or pick another."
-)
+COUNTRY_SUGGESTED = "From your time zone I'd guess <b>{name}</b>: tap to confirm, or pick another."
 COUNTRY_TYPE = "Type your country's name (for example <i>Spain</i> or <i>Canada</i>), or tap one."
 COUNTRY_OTHER = "🌍 Another country"
 COUNTRY_SKIP = "Skip"
@@ -128,7 +126,7 @@ COUNTRY_SKIPPED = (
     f"OK. In an emergency I'll tell you to call {advice.UNKNOWN_NUMBER}. You can add your "
     "country in /settings."
 )
-ASK_RISK = "🧾 <b>6/6 · A few health questions (optional)</b>"
+ASK_RISK = "🧾 <b>6/6 · A few health questions</b>"
 RISK_AGE = "Age"
 RISK_DECLINE_BUTTON = "Prefer not to say"
 RISK_SAVED = "✅ Health profile saved. You can change it any time in /settings."
@@ -258,7 +256,7 @@ CHECKIN_ALREADY_TOLD = (
     "Thank you for finishing the check-in. What I said above still stands: please follow it."
 )
 CHECKIN_START_NOW = "🩺 Start a check-in now"
-CHECKIN_FINISH_ABOVE = "When you can, finish the check-in with the buttons above."
+CHECKIN_FINISH_ABOVE = "For anything else, finish the check-in with the buttons above when you can."
 CHECKIN_CLOSED = "This check-in has closed. Send /checkin to start a new one."
 CHECKIN_ALREADY_DONE = "You've already answered this check-in. Thanks!"
 CHECKIN_USE_BUTTONS = "Please answer the check-in with the buttons above. 🙏"
@@ -610,3 +608,11 @@ ADMIN_ANNOUNCE_STOPPED = (
     "⛔ Announcement #{n} stopped: {cancelled} not sent ({sent} had already gone out)."
 )
 ADMIN_NOT_QUEUED = "❌ <b>Not sent</b>, nothing was queued:"
+
+# --- Moved out of the handlers and the application (layers issue) ---
+MYDATA_FILENAME = "backstride-my-data.json"
+ERROR_SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+NOT_SET = "not set"
+NOT_GIVEN = "not given"
+DAYS_LABEL_NONE = "none"
+DAYS_EVERY_DAY = "every day"

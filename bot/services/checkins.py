@@ -18,6 +18,7 @@ Safety rules kept here (DESIGN.md, the clinical safety issue):
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 import logging
 from collections.abc import Sequence
@@ -27,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from bot.core import advice, keyboards, texts
+from bot.core import advice, keyboards, progress, texts
 from bot.core.escalation import (
     FollowUpAnswer,
     Hold,
@@ -38,7 +39,8 @@ from bot.core.escalation import (
     resume_with_clearance,
 )
 from bot.core.keyboards import Rows
-from bot.core.models import REMINDER_PRIORITY, REPLY_PRIORITY, SlotKind
+from bot.core.models import REMINDER_PRIORITY, REPLY_PRIORITY, RunnerStatus, SlotKind
+from bot.core.planner import next_due
 from bot.core.triage import (
     Answers,
     Level,
@@ -571,6 +573,7 @@ class FollowUpResult:
     check_in_id: int | None = None
     hold_changed: bool = False
     exercise_hold: bool = False
+    country: str | None = None  # the runner's, for the question's emergency number
 
 
 def answer_follow_up(
@@ -594,7 +597,9 @@ def answer_follow_up(
         level = Level(int(payload.get("level") or runner.get("hold_level") or 2))
         before = hold_of(runner)
         after, outcome = after_follow_up_answer(before, choice)
-        result = FollowUpResult(valid=True, outcome=outcome, level=level)
+        result = FollowUpResult(
+            valid=True, outcome=outcome, level=level, country=country_of(runner)
+        )
         if after != before:
             db.update_runner(database, chat_id, now=int(now.timestamp()), **_hold_fields(after))
             delivery.schedule_runner(database, chat_id, now)
@@ -623,19 +628,126 @@ def resume_hold(
 ) -> ResumeResult:
     """/resume (cleared=False) or the "I've been cleared" button (cleared=True)."""
     with db.immediate(database):
-        runner = db.get_runner_row(database, chat_id)
-        if runner is None:
-            return ResumeResult("not_held")
-        before = hold_of(runner)
-        if not before.active:
-            return ResumeResult("not_held")
-        after, lifted = resume_with_clearance(before, cleared=cleared)
-        if not lifted:
-            return ResumeResult("ask_clearance" if not cleared else "still_held")
-        db.update_runner(database, chat_id, now=int(now.timestamp()), **_hold_fields(after))
-        delivery.schedule_runner(database, chat_id, now)
-        return ResumeResult("lifted", hold_changed=before.exercise_hold)
+        return apply_resume_hold(database, chat_id=chat_id, cleared=cleared, now=now)
+
+
+def apply_resume_hold(
+    database: Database, *, chat_id: int, cleared: bool, now: dt.datetime
+) -> ResumeResult:
+    """`resume_hold` inside the caller's transaction."""
+    runner = db.get_runner_row(database, chat_id)
+    if runner is None:
+        return ResumeResult("not_held")
+    before = hold_of(runner)
+    if not before.active:
+        return ResumeResult("not_held")
+    after, lifted = resume_with_clearance(before, cleared=cleared)
+    if not lifted:
+        return ResumeResult("ask_clearance" if not cleared else "still_held")
+    db.update_runner(database, chat_id, now=int(now.timestamp()), **_hold_fields(after))
+    delivery.schedule_runner(database, chat_id, now)
+    return ResumeResult("lifted", hold_changed=before.exercise_hold)
 
 
 def is_on_exercise_hold(database: Database, chat_id: int) -> bool:
     return db.on_exercise_hold(database, chat_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# /checkin, /ran, /progress (one transaction each; None or a refusal if not subscribed)
+
+
+def _live_row(database: Database, chat_id: int) -> dict[str, Any] | None:
+    row = db.get_runner_row(database, chat_id)
+    if row is None or row["status"] not in (RunnerStatus.ACTIVE.value, RunnerStatus.PAUSED.value):
+        return None
+    return row
+
+
+def start_now(database: Database, *, chat_id: int, now: dt.datetime) -> bool:
+    """/checkin: queue the first question now, ahead of reminders. False: not subscribed."""
+    with db.immediate(database):
+        if _live_row(database, chat_id) is None:
+            return False
+        delivery.queue_now(
+            database,
+            chat_id,
+            kind=SlotKind.CHECK_IN.value,
+            now=now,
+            priority=REPLY_PRIORITY,
+            slot_id="cmd_checkin",
+        )
+        return True
+
+
+RAN_SLOT = "ran"
+
+
+class RanState(enum.StrEnum):
+    NOT_LIVE = "not_live"
+    ALREADY = "already"  # a /ran check-in was already asked for today
+    QUEUED = "queued"
+
+
+@dataclass(frozen=True)
+class RanResult:
+    state: RanState
+    at_local: dt.datetime | None = None  # when the check-in comes, in the runner's zone
+
+
+def ran(database: Database, *, chat_id: int, now: dt.datetime, delay: dt.timedelta) -> RanResult:
+    """/ran: check in `delay` from now instead of at the planned time; once a local day. The
+    check-in is queued and today's planned one skipped in the same transaction."""
+    with db.immediate(database):
+        row = _live_row(database, chat_id)
+        if row is None:
+            return RanResult(RanState.NOT_LIVE)
+        zone = _zone(row)
+        local_today = now.astimezone(zone).date()
+        day_start = dt.datetime.combine(local_today, dt.time(0), zone)
+        day_end = dt.datetime.combine(local_today + dt.timedelta(days=1), dt.time(0), zone)
+        start, end = int(day_start.timestamp()), int(day_end.timestamp())
+        if db.has_delivery_between(database, chat_id, RAN_SLOT, start, end):
+            return RanResult(RanState.ALREADY)
+        at = now + delay
+        delivery.queue_now(
+            database,
+            chat_id,
+            kind=SlotKind.CHECK_IN.value,
+            now=now,
+            at=at,
+            priority=REMINDER_PRIORITY,
+            slot_id=RAN_SLOT,
+        )
+        # This replaces today's planned check-in, if it is still to come.
+        runner = db.runner_from_row(row)
+        for slot in delivery.plan_slots(database):
+            if slot.kind is SlotKind.CHECK_IN:
+                after = day_end - dt.timedelta(microseconds=1)
+                following = next_due(slot, runner, after)
+                new_due = int(following.timestamp()) if following else None
+                db.skip_instant(database, chat_id, slot.id, start, end, new_due)
+        return RanResult(RanState.QUEUED, at.astimezone(zone))
+
+
+PROGRESS_DAYS = 28
+
+
+@dataclass(frozen=True)
+class PainHistory:
+    today: dt.date  # in the runner's zone
+    points: list[progress.DayPain]
+
+
+def pain_history(database: Database, *, chat_id: int, now: dt.datetime) -> PainHistory | None:
+    """/progress: the last four weeks' pain by local day; None if not subscribed."""
+    row = _live_row(database, chat_id)
+    if row is None:
+        return None
+    today = now.astimezone(_zone(row)).date()
+    since = (today - dt.timedelta(days=PROGRESS_DAYS - 1)).isoformat()
+    points = [
+        progress.DayPain(dt.date.fromisoformat(day), pain)
+        for day, pain in db.pain_history(database, chat_id, since)
+    ]
+    return PainHistory(today, points)

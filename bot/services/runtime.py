@@ -12,12 +12,42 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlite_utils import Database
 from telegram.ext import CallbackContext
 
 from bot.config import Settings
-from bot.storage.db import Store
+from bot.core import content
+from bot.storage import db
+from bot.storage.db import Store as Store
 
 Clock = Callable[[], dt.datetime]
+
+
+class StartupError(RuntimeError):
+    """The bot cannot start; the message is one line for the host."""
+
+
+def open_store(settings: Settings) -> Store:
+    """The database thread for `settings` (the connection opens on its first call)."""
+    return Store(settings.database_path)
+
+
+def seed_if_needed(database: Database, settings: Settings, now: int) -> bool:
+    """On the very first start, copy schedules/ into the database. Returns True if it seeded.
+
+    Later starts leave the database alone: admins' edits live there, and the files only come
+    back in through an explicit re-import.
+    """
+    if db.is_seeded(database):
+        return False
+    try:
+        library = content.load_schedules(settings.schedules_dir)
+    except content.ContentError as exc:
+        raise StartupError(
+            f"cannot seed from {settings.schedules_dir}: {len(exc.errors)} problem(s):\n{exc}"
+        ) from None
+    db.seed_content(database, library.slots, library.tips, now=now)
+    return True
 
 
 def system_clock() -> dt.datetime:

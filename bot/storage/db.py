@@ -694,13 +694,6 @@ def runners_missing_schedule(db: Database) -> list[int]:
     return [r for (r,) in cursor.fetchall()]
 
 
-def delivery_counts(db: Database) -> dict[str, int]:
-    return {
-        row["status"]: row["n"]
-        for row in db.query("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status")
-    }
-
-
 # ---------------------------------------------------------------------------------------------
 # A runner's own data (/mydata, /delete)
 

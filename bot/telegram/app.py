@@ -11,19 +11,18 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlite_utils import Database
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.config import Settings
-from bot.core import content, texts
+from bot.core import texts
 from bot.services import checkins
 from bot.services.delivery import schedule_missing
-from bot.services.runtime import Clock, Services, system_clock
-from bot.storage import db
-from bot.storage.db import Store
+from bot.services.runtime import Clock, Services, open_store, system_clock
+from bot.services.runtime import StartupError as StartupError
+from bot.services.runtime import seed_if_needed as seed_if_needed
 from bot.telegram.handlers import admin as admin_handlers
 from bot.telegram.handlers import checkin, onboarding, privacy, reminders
 from bot.telegram.handlers import settings as settings_handlers
@@ -37,10 +36,6 @@ log = logging.getLogger(__name__)
 
 BotApp = Application[Any, Any, Any, Any, Any, Any]
 POLL_TIMEOUT = 10
-
-
-class StartupError(RuntimeError):
-    """The bot cannot start; the message is one line for the host."""
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -58,27 +53,9 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     ):
         with contextlib.suppress(Exception):
             await update.effective_chat.send_message(
-                "Sorry, something went wrong on my side. Please try again in a moment.",
+                texts.ERROR_SORRY,
                 parse_mode=ParseMode.HTML,
             )
-
-
-def seed_if_needed(database: Database, settings: Settings, now: int) -> bool:
-    """On the very first start, copy schedules/ into the database. Returns True if it seeded.
-
-    Later starts leave the database alone: admins' edits live there, and the files only come
-    back in through an explicit re-import.
-    """
-    if db.is_seeded(database):
-        return False
-    try:
-        library = content.load_schedules(settings.schedules_dir)
-    except content.ContentError as exc:
-        raise StartupError(
-            f"cannot seed from {settings.schedules_dir}: {len(exc.errors)} problem(s):\n{exc}"
-        ) from None
-    db.seed_content(database, library.slots, library.tips, now=now)
-    return True
 
 
 async def _post_init(application: BotApp) -> None:
@@ -140,7 +117,7 @@ async def _post_shutdown(application: BotApp) -> None:
 
 
 def build_application(settings: Settings, *, clock: Clock = system_clock) -> BotApp:
-    store = Store(settings.database_path)
+    store = open_store(settings)
     svc = Services(settings=settings, store=store, clock=clock)
     requests = [
         AiohttpRequest(connection_pool_size=64),
@@ -154,7 +131,7 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Bot
         .base_file_url(settings.base_file_url)
         .request(requests[0])
         .get_updates_request(requests[1])
-        .rate_limiter(PacedRateLimiter(settings.send_rate))
+        .rate_limiter(PacedRateLimiter(settings.send_rate, chat_interval=settings.chat_interval))
         .persistence(SqlitePersistence(store))
         .post_init(_post_init)
         .post_stop(_post_stop)

@@ -7,14 +7,18 @@ chat and bot data are not used (everything that matters has a proper table).
 
 from __future__ import annotations
 
-import json
+from collections.abc import MutableMapping
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
-from bot.storage import db
-from bot.storage.db import Store
+from bot.services import conversations
+from bot.services.runtime import Store
+
+# PTB's own aliases live in a private module (telegram.ext._utils.types); the same shapes here.
+ConversationKey = tuple[int | str, ...]
+ConversationDict = MutableMapping[ConversationKey, object]
+CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
 
 
 class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -28,14 +32,12 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         self.store = store
 
     async def get_conversations(self, name: str) -> ConversationDict:
-        stored = await self.store.run(db.load_conversations, name)
-        return {tuple(json.loads(key)): json.loads(state) for key, state in stored.items()}
+        return await self.store.run(conversations.load, name)
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        state = None if new_state is None else json.dumps(new_state)
-        await self.store.run(db.save_conversation, name, json.dumps(list(key)), state)
+        await self.store.run(conversations.save, name, key, new_state)
 
     # Nothing below is stored: PersistenceInput above switches these off.
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:

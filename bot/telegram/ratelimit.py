@@ -59,8 +59,19 @@ PER_CHAT_BURST = 3.0
 
 
 class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
-    def __init__(self, rate: float = 29.0, *, max_reply_retries: int = 3) -> None:
+    def __init__(
+        self,
+        rate: float = 29.0,
+        *,
+        chat_interval: float = PER_CHAT_INTERVAL,
+        chat_burst: float = PER_CHAT_BURST,
+        max_reply_retries: int = 3,
+    ) -> None:
         self.rate = rate
+        # Seconds between sends to one chat; 0 lifts per-chat pacing (tests on a local server).
+        # A flood wait Telegram asks of one chat is honoured either way.
+        self.chat_interval = chat_interval
+        self.chat_burst = chat_burst
         self._interval = 1.0 / rate
         self._max_reply_retries = max_reply_retries
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
@@ -161,14 +172,18 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         if chat_id is None:
             return
         now = time.monotonic()
-        if bulk:
+        if bulk or self.chat_interval <= 0:
             delay = self._chat_ready.get(chat_id, 0.0) - now
         else:
-            tokens, stamp = self._chat_tokens.get(chat_id, (PER_CHAT_BURST, now))
-            tokens = min(PER_CHAT_BURST, tokens + (now - stamp) / PER_CHAT_INTERVAL)
-            delay = (1.0 - tokens) * PER_CHAT_INTERVAL if tokens < 1.0 else 0.0
+            tokens = self._tokens(chat_id, now)
+            delay = (1.0 - tokens) * self.chat_interval if tokens < 1.0 else 0.0
         if delay > 0:
             await asyncio.sleep(delay)
+
+    def _tokens(self, chat_id: int, now: float) -> float:
+        """The chat's reply bucket, refilled one token per interval up to the burst."""
+        tokens, stamp = self._chat_tokens.get(chat_id, (self.chat_burst, now))
+        return min(self.chat_burst, tokens + (now - stamp) / self.chat_interval)
 
     def _mark_chat(self, chat_id: int | None, until: float) -> None:
         """Record a send (or a flood wait) to `chat_id`: bulk waits until `until`, and the
@@ -177,9 +192,8 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
             return
         now = time.monotonic()
         self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), until)
-        tokens, stamp = self._chat_tokens.get(chat_id, (PER_CHAT_BURST, now))
-        tokens = min(PER_CHAT_BURST, tokens + (now - stamp) / PER_CHAT_INTERVAL)
-        self._chat_tokens[chat_id] = (max(0.0, tokens - 1.0), now)
+        if self.chat_interval > 0:
+            self._chat_tokens[chat_id] = (max(0.0, self._tokens(chat_id, now) - 1.0), now)
         if len(self._chat_ready) > 50_000:  # forget chats that are long ready again
             self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
             self._chat_tokens = {
@@ -250,5 +264,5 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 self._finished()
                 raise
             self._finished()
-            self._mark_chat(chat_id, time.monotonic() + PER_CHAT_INTERVAL)
+            self._mark_chat(chat_id, time.monotonic() + self.chat_interval)
             return result

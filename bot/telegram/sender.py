@@ -25,8 +25,8 @@ from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
 from bot.core.models import SlotKind, Tip
+from bot.services import outbox
 from bot.services.delivery import (
-    CHECK_IN_EXPIRY,
     MAX_ATTEMPTS,
     NEVER_LATE_KINDS,
     ClaimResult,
@@ -35,8 +35,7 @@ from bot.services.delivery import (
     schedule_runner,
     weekly_summary,
 )
-from bot.storage import db
-from bot.storage.db import Store
+from bot.services.runtime import Store
 
 log = logging.getLogger(__name__)
 # PTB suggests send_message over do_api_request("sendMessage"); we use the raw call on purpose.
@@ -91,7 +90,7 @@ class Sender:
         self._wake.set()
 
     async def start(self) -> None:
-        released = await self.store.run(db.release_stale_leases, self.owner)
+        released = await self.store.run(outbox.release_stale, self.owner)
         if released:
             log.warning(
                 "re-queued %d message(s) that were being sent when the bot stopped", released
@@ -125,7 +124,7 @@ class Sender:
             self._outcomes.append({"id": row["id"], "status": "pending", "reason": "shutdown"})
         await self._flush()
         # Anything still marked as ours was in flight past the timeout: queue it again.
-        await self.store.run(db.release_own_leases, self.owner)
+        await self.store.run(outbox.release_own, self.owner)
 
     async def _lease_loop(self) -> None:
         while not self._stopping:
@@ -136,7 +135,7 @@ class Sender:
                 await self._room.wait()
                 continue
             now_ts = int(self.clock().timestamp())
-            rows = await self.store.run(db.lease_pending, now_ts, self.owner, room)
+            rows = await self.store.run(outbox.lease, now_ts, self.owner, room)
             for row in rows:
                 self._queue.put_nowait(row)
             if not rows:
@@ -148,7 +147,7 @@ class Sender:
         if not tip_id:
             return None
         if tip_id not in self._tips:
-            tip = await self.store.run(db.get_tip, tip_id)
+            tip = await self.store.run(outbox.tip, tip_id)
             if tip is None:
                 return None
             self._tips[tip_id] = tip
@@ -216,12 +215,12 @@ class Sender:
         except RetryAfter as exc:
             return self._retry(row, "flood", _retry_seconds(exc))
         except Forbidden:
-            await self.store.run(db.mark_blocked, row["runner_id"], int(now.timestamp()))
+            await self.store.run(outbox.runner_blocked, row["runner_id"], int(now.timestamp()))
             log.info("a runner blocked the bot; their reminders are stopped")
             return {"id": row["id"], "status": "failed", "reason": "blocked"}
         except BadRequest as exc:
             if "chat not found" in exc.message.lower():
-                await self.store.run(db.mark_blocked, row["runner_id"], int(now.timestamp()))
+                await self.store.run(outbox.runner_blocked, row["runner_id"], int(now.timestamp()))
                 return {"id": row["id"], "status": "failed", "reason": "chat_not_found"}
             log.warning("Telegram refused a message: %s", exc.message)
             return {"id": row["id"], "status": "failed", "reason": "bad_request"}
@@ -249,7 +248,7 @@ class Sender:
     async def _flush(self) -> None:
         outcomes, self._outcomes = self._outcomes, []
         if outcomes:
-            await self.store.run(db.record_outcomes, outcomes)
+            await self.store.run(outbox.record, outcomes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,9 +283,7 @@ class Engine:
             for sweep in self.sweeps:
                 for runner_id, held in await self.store.run(sweep, now):
                     self.set_held(runner_id, held)
-            expired = await self.store.run(
-                db.expire_checkins, int((now - CHECK_IN_EXPIRY).timestamp())
-            )
+            expired = await self.store.run(outbox.expire_checkins, now)
         if expired:
             log.info("tick: %d check-in(s) expired unanswered", expired)
         self.last_claim = result

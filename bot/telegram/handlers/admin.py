@@ -40,10 +40,9 @@ from bot.core import content, texts
 from bot.core.models import TIP_CATEGORIES, Anchor, AnchorKind, Days, DaysKind, Slot, SlotKind, Tip
 from bot.core.planner import parse_clock
 from bot.core.timezones import match_zone
-from bot.services import admin
+from bot.services import admin, catalog
 from bot.services.delivery import render_tip
 from bot.services.runtime import Services, services
-from bot.storage import db
 from bot.telegram.handlers.common import (
     Buttons,
     Context,
@@ -364,14 +363,7 @@ async def _close(update: Update, context: Context, args: list[str], press: Press
 
 
 async def _slot_for(context: Context, reference: str) -> Slot | None:
-    slots = await services(context).store.run(db.load_slots)
-    slot_id = admin.find_ref([s.id for s in slots], reference)
-    return next((s for s in slots if s.id == slot_id), None)
-
-
-async def _reach(context: Context, slot_id: str) -> int:
-    reach = await services(context).store.run(db.slot_reach)
-    return int(reach.get(slot_id, 0))
+    return await services(context).store.run(catalog.find_slot, reference)
 
 
 async def _slots(update: Update, context: Context, args: list[str], press: Press) -> State:
@@ -395,10 +387,10 @@ async def _stale(update: Update, press: Press) -> State:
 
 
 async def _slot(update: Update, context: Context, args: list[str], press: Press) -> State:
-    slot = await _slot_for(context, args[0]) if args else None
-    if slot is None:
+    found = await services(context).store.run(catalog.slot_with_reach, args[0]) if args else None
+    if found is None:
         return await _stale(update, press)
-    await _show(update, _slot_text(slot, await _reach(context, slot.id)), _slot_rows(slot))
+    await _show(update, _slot_text(found.slot, found.reach), _slot_rows(found.slot))
     return MENU
 
 
@@ -655,13 +647,11 @@ def _category_arg(args: list[str]) -> str | None:
 
 
 async def _tip_for(context: Context, reference: str) -> Tip | None:
-    tips = await services(context).store.run(db.load_tips)
-    tip_id = admin.find_ref([t.id for t in tips], reference)
-    return next((t for t in tips if t.id == tip_id), None)
+    return await services(context).store.run(catalog.find_tip, reference)
 
 
 async def _tip_categories(update: Update, context: Context, args: list[str], press: Press) -> State:
-    tips = await services(context).store.run(db.load_tips)
+    tips = await services(context).store.run(catalog.all_tips)
     items = []
     for i, category in enumerate(TIP_CATEGORIES):
         mine = [t for t in tips if t.category == category]
@@ -701,11 +691,10 @@ async def _tip_page(update: Update, context: Context, args: list[str], press: Pr
 
 
 async def _tip(update: Update, context: Context, args: list[str], press: Press) -> State:
-    tip = await _tip_for(context, args[0]) if args else None
-    if tip is None:
+    found = await services(context).store.run(catalog.tip_with_version, args[0]) if args else None
+    if found is None:
         return await _stale(update, press)
-    versions = await services(context).store.run(db.tip_versions)
-    await _show(update, _tip_text(tip, versions.get(tip.id)), _tip_rows(tip))
+    await _show(update, _tip_text(found.tip, found.version), _tip_rows(found.tip))
     return MENU
 
 
@@ -1217,5 +1206,5 @@ def build() -> ConversationHandler[Context]:
         )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(build())

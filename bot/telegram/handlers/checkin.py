@@ -14,9 +14,7 @@ import asyncio
 import datetime as dt
 import logging
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -24,17 +22,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.core import advice, progress, texts
 from bot.core.escalation import Outcome
-from bot.core.models import REMINDER_PRIORITY, REPLY_PRIORITY, SlotKind
-from bot.core.planner import next_due
-from bot.services import checkins, delivery
+from bot.services import checkins
 from bot.services.runtime import Services, services
-from bot.storage import db
 from bot.telegram import chart
 from bot.telegram.handlers.common import (
     Context,
     answer_query,
     keyboard,
-    live_runner,
     parse_id,
     private_chat_id,
     say,
@@ -47,10 +41,6 @@ RAN_DELAY = dt.timedelta(hours=1)
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
-
-
-def _zone(row: dict[str, Any] | None) -> ZoneInfo:
-    return ZoneInfo((row or {}).get("timezone") or "UTC")
 
 
 async def _edit(update: Update, text: str | None = None) -> None:
@@ -74,57 +64,31 @@ async def _edit(update: Update, text: str | None = None) -> None:
 async def checkin_now(update: Update, context: Context) -> None:
     """/checkin: the first question straight away (through the outbox, ahead of reminders)."""
     svc = services(context)
-    row = await live_runner(update, context, texts.CHECKIN_NOT_SUBSCRIBED)
-    if row is None:
+    chat_id = private_chat_id(update)
+    if chat_id is None or not await svc.store.run(
+        checkins.start_now, chat_id=chat_id, now=svc.now()
+    ):
+        await say(update, texts.CHECKIN_NOT_SUBSCRIBED)
         return
-    chat_id = int(row["chat_id"])
-    await svc.store.run(
-        delivery.queue_now,
-        chat_id,
-        kind=SlotKind.CHECK_IN.value,
-        now=svc.now(),
-        priority=REPLY_PRIORITY,
-        slot_id="cmd_checkin",
-    )
     svc.wake_sender()
 
 
 async def ran(update: Update, context: Context) -> None:
     """/ran: check in an hour from now instead of at the planned time; once a day."""
     svc = services(context)
-    row = await live_runner(update, context, texts.CHECKIN_NOT_SUBSCRIBED)
-    if row is None:
-        return
-    chat_id = int(row["chat_id"])
-    now = svc.now()
-    zone = _zone(row)
-    local_today = now.astimezone(zone).date()
-    day_start = dt.datetime.combine(local_today, dt.time(0), zone)
-    day_end = dt.datetime.combine(local_today + dt.timedelta(days=1), dt.time(0), zone)
-    start, end = int(day_start.timestamp()), int(day_end.timestamp())
-    if await svc.store.run(db.has_delivery_between, chat_id, "ran", start, end):
-        await say(update, texts.CHECKIN_RAN_ALREADY)
-        return
-    at = now + RAN_DELAY
-    await svc.store.run(
-        delivery.queue_now,
-        chat_id,
-        kind=SlotKind.CHECK_IN.value,
-        now=now,
-        at=at,
-        priority=REMINDER_PRIORITY,
-        slot_id="ran",
+    chat_id = private_chat_id(update)
+    result = (
+        await svc.store.run(checkins.ran, chat_id=chat_id, now=svc.now(), delay=RAN_DELAY)
+        if chat_id is not None
+        else checkins.RanResult(checkins.RanState.NOT_LIVE)
     )
-    # This replaces today's planned check-in, if it is still to come.
-    runner = db.runner_from_row(row)
-    slots = await svc.store.run(delivery.plan_slots)
-    for slot in slots:
-        if slot.kind is SlotKind.CHECK_IN:
-            after = day_end - dt.timedelta(microseconds=1)
-            following = next_due(slot, runner, after)
-            new_due = int(following.timestamp()) if following else None
-            await svc.store.run(db.skip_instant, chat_id, slot.id, start, end, new_due)
-    await say(update, texts.CHECKIN_SOON.format(time=at.astimezone(zone).strftime("%H:%M")))
+    if result.state is checkins.RanState.NOT_LIVE:
+        await say(update, texts.CHECKIN_NOT_SUBSCRIBED)
+    elif result.state is checkins.RanState.ALREADY:
+        await say(update, texts.CHECKIN_RAN_ALREADY)
+    else:
+        assert result.at_local is not None
+        await say(update, texts.CHECKIN_SOON.format(time=result.at_local.strftime("%H:%M")))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,8 +167,7 @@ async def follow_up_button(update: Update, context: Context) -> None:
     if result.hold_changed:
         svc.set_held(chat_id, result.exercise_hold)
     await answer_query(update)
-    country = await svc.store.run(_country, chat_id)
-    question = advice.follow_up_question(result.level, country=country)
+    question = advice.follow_up_question(result.level, country=result.country)
     await _edit(update, f"{question}\n\n<i>{texts.FOLLOW_UP_BUTTONS[answer]}</i>")
     outcome = result.outcome
     if outcome is Outcome.RESUMED:
@@ -217,10 +180,6 @@ async def follow_up_button(update: Update, context: Context) -> None:
     else:  # worse: the check-in again, now
         await say(update, texts.FOLLOW_UP_WORSE)
         svc.wake_sender()
-
-
-def _country(database: Database, chat_id: int) -> str | None:
-    return checkins.country_of(db.get_runner_row(database, chat_id))
 
 
 async def start_now_button(update: Update, context: Context) -> None:
@@ -236,24 +195,25 @@ async def start_now_button(update: Update, context: Context) -> None:
 
 async def progress_command(update: Update, context: Context) -> None:
     svc = services(context)
-    row = await live_runner(update, context)
+    chat_id = private_chat_id(update)
     chat = update.effective_chat
-    if row is None or chat is None:
+    history = (
+        await svc.store.run(checkins.pain_history, chat_id=chat_id, now=svc.now())
+        if chat_id is not None
+        else None
+    )
+    if history is None:
+        await say(update, texts.NOT_SUBSCRIBED)
         return
-    chat_id = int(row["chat_id"])
-    today = svc.now().astimezone(_zone(row)).date()
-    since = (today - dt.timedelta(days=27)).isoformat()
-    points = [
-        progress.DayPain(dt.date.fromisoformat(day), pain)
-        for day, pain in await svc.store.run(db.pain_history, chat_id, since)
-    ]
-    text = progress.summary_text(progress.summarise(points, today))
+    if chat is None:
+        return
+    text = progress.summary_text(progress.summarise(history.points, history.today))
     # Rendering takes ~0.1 s (more on first use): off the event loop.
-    png = await asyncio.to_thread(chart.render_chart, points, today)
+    png = await asyncio.to_thread(chart.render_chart, history.points, history.today)
     await chat.send_photo(png, caption=text, parse_mode=ParseMode.HTML)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handlers(
         [

@@ -14,13 +14,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.core import advice, texts
-from bot.core.emergency import country_name, number_for_country
+from bot.core import texts
 from bot.core.models import Runner, RunnerStatus
-from bot.core.triage import RiskFactor
-from bot.services.checkins import risk_factors_of
+from bot.services import runners
 from bot.services.runtime import services
-from bot.storage import db
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +70,9 @@ async def drop_buttons(update: Update) -> None:
 
 def format_days(days: frozenset[int]) -> str:
     if not days:
-        return "none"
+        return texts.DAYS_LABEL_NONE
     if len(days) == 7:
-        return "every day"
+        return texts.DAYS_EVERY_DAY
     return ", ".join(texts.DAY_LABELS[d] for d in sorted(days))
 
 
@@ -93,47 +90,6 @@ def format_status(runner: Runner) -> str:
     return status
 
 
-def format_country(row: dict[str, Any]) -> tuple[str, str]:
-    """(country, number) as the settings summary shows them."""
-    code = row.get("country")
-    if code is None:
-        return "not set", texts.UNKNOWN_NUMBER
-    name = country_name(code) if code else None
-    number = number_for_country(code) if code else None
-    return texts.esc(name or "not given"), number or texts.UNKNOWN_NUMBER
-
-
-def format_risk(row: dict[str, Any]) -> str:
-    if row.get("risk_declined"):
-        return texts.RISK_DECLINED
-    if row.get("risk_factors") is None:
-        return "not set"
-    labels = [texts.AGE_BAND_LABELS[row["age_band"]]] if row.get("age_band") else []
-    labels += [
-        advice.RISK_FACTOR_LABELS[factor]
-        for factor in sorted(risk_factors_of(row), key=lambda f: list(RiskFactor).index(f))
-        if factor not in (RiskFactor.AGE_UNDER_20, RiskFactor.AGE_OVER_50)
-    ]
-    return texts.esc(", ".join(labels)) if labels else texts.RISK_NONE
-
-
-def summary(runner: Runner, row: dict[str, Any]) -> str:
-    """The settings summary; `row` tells which answers are still missing."""
-    country, number = format_country(row)
-    return texts.SUMMARY.format(
-        zone=texts.esc(row["timezone"] or "not set"),
-        country=country,
-        number=number,
-        days=format_days(runner.run_days),
-        run_time=row["run_time"] or "not set",
-        tip_time=row["tip_time"] or "not set",
-        checkin=format_delay(runner.checkin_delay_minutes),
-        summary_day=texts.DAY_LABELS[runner.summary_day],
-        risk=format_risk(row),
-        status=format_status(runner),
-    )
-
-
 def format_delay(minutes: int | None) -> str:
     minutes = 120 if minutes is None else minutes
     hours, rest = divmod(minutes, 60)
@@ -146,19 +102,15 @@ def local_time_label(zone: str, now: dt.datetime) -> str:
     return now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
 
 
-LIVE_STATUSES = (RunnerStatus.ACTIVE.value, RunnerStatus.PAUSED.value)
-
-
 async def live_runner(
     update: Update, context: Context, refusal: str = texts.NOT_SUBSCRIBED
-) -> dict[str, Any] | None:
-    """The runner's row if they are subscribed (active or paused); otherwise say `refusal`."""
+) -> Runner | None:
+    """The runner if they are subscribed (active or paused); otherwise say `refusal`."""
     chat_id = private_chat_id(update)
-    row = await services(context).store.run(db.get_runner_row, chat_id) if chat_id else None
-    if row is None or row["status"] not in LIVE_STATUSES:
+    runner = await services(context).store.run(runners.live_runner, chat_id) if chat_id else None
+    if runner is None:
         await say(update, refusal)
-        return None
-    return row
+    return runner
 
 
 _ID = re.compile(r"[0-9]{1,18}")

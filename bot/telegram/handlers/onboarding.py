@@ -1,18 +1,17 @@
 """/start and /settings: one ConversationHandler asks the profile questions.
 
 Onboarding and settings share the questions (time zone, running days, run time, tip time). Each
-answer is written to the runner's row at once, and the conversation's state is persisted, so a
-restart in the middle resumes at the same question. The only difference between the two modes:
-while onboarding, an answer leads to the next unanswered question and then a summary to confirm;
-once subscribed, it leads back to the settings menu.
+answer is saved at once by one use case in ``bot.services.profile``, which also says what comes
+next, and the conversation's state is persisted, so a restart in the middle resumes at the same
+question. The only difference between the two modes: while onboarding, an answer leads to the
+next unanswered question and then a summary to confirm; once subscribed, it leads back to the
+settings menu. This module parses the update, calls one service, and renders.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import warnings
-from typing import Any
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
@@ -34,7 +33,6 @@ from bot.core.emergency import (
     match_country,
     number_for_country,
 )
-from bot.core.models import RunnerStatus
 from bot.core.planner import parse_clock
 from bot.core.symptoms import mentions_symptoms
 from bot.core.timezones import (
@@ -45,28 +43,43 @@ from bot.core.timezones import (
     zone_label,
 )
 from bot.core.triage import RiskFactor
-from bot.services.checkins import risk_factors_of
+from bot.services import profile
+from bot.services.profile import (
+    CONFIRM,
+    COUNTRY,
+    DAYS,
+    DELAY,
+    MENU,
+    RISK,
+    RISK_TOGGLES,
+    RUN,
+    SUMMARY_DAY,
+    TIP,
+    TZ,
+    Next,
+    Opening,
+    Profile,
+)
 from bot.services.runtime import services
-from bot.storage import db
 from bot.telegram.handlers import settings as settings_handlers
 from bot.telegram.handlers.common import (
     Context,
     answer_query,
     chunk,
     drop_buttons,
+    format_days,
+    format_delay,
+    format_status,
     keyboard,
     local_time_label,
     private_chat_id,
     say,
-    summary,
 )
 
 log = logging.getLogger(__name__)
 
-# Conversation states (strings, so the persisted value is readable in the database).
-TZ, DAYS, RUN, TIP, CONFIRM, MENU = "tz", "days", "run", "tip", "confirm", "menu"
-DELAY, SUMMARY_DAY = "delay", "sday"
-COUNTRY, RISK = "country", "risk"
+# Conversation states are the services' step names (strings, so the persisted value is readable
+# in the database): TZ, COUNTRY, DAYS, RUN, TIP, RISK, CONFIRM, MENU, DELAY, SUMMARY_DAY.
 END = ConversationHandler.END
 State = str | int  # a question above, or END
 
@@ -82,18 +95,15 @@ def _with_note(note: str, text: str) -> str:
     return f"{note}\n\n{text}" if note else text
 
 
-async def ask(update: Update, context: Context, step: str, note: str = "") -> State:
+async def ask(update: Update, step: str, answers: Profile | None, note: str = "") -> State:
     """Send the question for `step` (after `note`, the answer just saved, in the same
-    message), remember it, and return it as the conversation state."""
-    svc = services(context)
-    chat_id = private_chat_id(update)
-    assert chat_id is not None
+    message), shown from `answers`, and return it as the conversation state (persisted by PTB:
+    the one record of where the conversation stands)."""
     if step == TZ:
         zones = [(zone_label(z), f"p:tz:{z}") for z in COMMON_ZONES]
         await say(update, _with_note(note, texts.ASK_TIMEZONE), keyboard(chunk(zones, 3)))
     elif step == DAYS:
-        row = await svc.store.run(db.get_runner_row, chat_id)
-        selected = db.runner_from_row(row).run_days if row else frozenset[int]()
+        selected = answers.runner.run_days if answers else frozenset[int]()
         await say(update, _with_note(note, texts.ASK_DAYS), days_keyboard(selected))
     elif step == RUN:
         choices = [(t, f"p:run:{t}") for t in RUN_TIME_CHOICES]
@@ -102,9 +112,8 @@ async def ask(update: Update, context: Context, step: str, note: str = "") -> St
         choices = [(t, f"p:tip:{t}") for t in TIP_TIME_CHOICES]
         await say(update, _with_note(note, texts.ASK_TIP_TIME), keyboard(chunk(choices, 3)))
     elif step == CONFIRM:
-        row = await svc.store.run(db.get_runner_row, chat_id)
-        assert row is not None
-        text = summary(db.runner_from_row(row), row) + "\n\n" + texts.CONFIRM_PROMPT
+        assert answers is not None
+        text = summary_of(answers) + "\n\n" + texts.CONFIRM_PROMPT
         buttons = [[(texts.CONFIRM_BUTTON, "p:ok"), (texts.CHANGE_BUTTON, "p:edit")]]
         await say(update, _with_note(note, text), keyboard(buttons))
     elif step == MENU:
@@ -113,23 +122,28 @@ async def ask(update: Update, context: Context, step: str, note: str = "") -> St
         choices = [(label, f"p:delay:{m}") for m, label in texts.CHECKIN_DELAY_CHOICES.items()]
         await say(update, _with_note(note, texts.ASK_CHECKIN_DELAY), keyboard([choices]))
     elif step == COUNTRY:
-        row = await svc.store.run(db.get_runner_row, chat_id)
-        text, markup = _country_question(row)
+        text, markup = _country_question(answers)
         await say(update, _with_note(note, text), markup)
     elif step == RISK:
-        row = await svc.store.run(db.get_runner_row, chat_id)
-        assert row is not None
-        await say(update, _with_note(note, _risk_question()), risk_keyboard(row))
+        assert answers is not None
+        await say(update, _with_note(note, _risk_question()), risk_keyboard(answers))
     elif step == SUMMARY_DAY:
         days = [(label, f"p:sday:{d}") for d, label in enumerate(texts.DAY_LABELS)]
         await say(update, _with_note(note, texts.ASK_SUMMARY_DAY), keyboard([days[:4], days[4:]]))
-    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), onboarding_step=step)
     return step
 
 
-def _country_question(row: dict[str, Any] | None) -> tuple[str, object]:
+async def go_to(update: Update, context: Context, step: str) -> State:
+    """Ask `step` afresh (a menu choice, Change, a keyboard too old to edit)."""
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    answers = await svc.store.run(profile.load, chat_id)
+    return await ask(update, step, answers)
+
+
+def _country_question(answers: Profile | None) -> tuple[str, object]:
     """Ask the country, suggesting the one the time zone belongs to (one tap to confirm)."""
-    zone = (row or {}).get("timezone") or ""
+    zone = (answers.timezone if answers else None) or ""
     suggested = country_for_zone(zone) if zone else None
     name = country_name(suggested) if suggested else None
     if suggested and name:
@@ -158,17 +172,9 @@ def _risk_question() -> str:
     return "\n".join(lines)
 
 
-RISK_TOGGLES = (
-    RiskFactor.CANCER_HISTORY,
-    RiskFactor.STEROIDS_OR_OSTEOPOROSIS,
-    RiskFactor.WEAK_IMMUNITY,
-    RiskFactor.LOW_ENERGY,
-)
-
-
-def risk_keyboard(row: dict[str, Any]) -> object:
-    chosen = risk_factors_of(row)
-    band = row.get("age_band")
+def risk_keyboard(answers: Profile) -> object:
+    chosen = answers.risk_factors or frozenset()
+    band = answers.age_band
     ages = [
         (("✅ " if band == key else "") + label, f"p:risk:age:{key}")
         for key, label in texts.AGE_BAND_LABELS.items()
@@ -204,37 +210,67 @@ def menu_keyboard() -> object:
     return keyboard([*chunk(items, 2), [(texts.SETTINGS_CLOSE, "p:menu:close")]])
 
 
-async def summary_text(update: Update, context: Context) -> str:
-    row = await services(context).store.run(db.get_runner_row, private_chat_id(update))
-    return summary(db.runner_from_row(row), row) if row is not None else ""
+# ---------------------------------------------------------------------------------------------
+# The settings summary
 
 
-async def after_answer(update: Update, context: Context, note: str = "") -> State:
-    """Onboarding: next unanswered question or the summary. Subscribed: back to the menu."""
-    svc = services(context)
-    chat_id = private_chat_id(update)
-    row = await svc.store.run(db.get_runner_row, chat_id)
-    if row is None:  # erased (/delete) while this conversation was open
+def _country_line(answers: Profile) -> tuple[str, str]:
+    """(country, number) as the settings summary shows them."""
+    code = answers.country
+    if code is None:
+        return texts.NOT_SET, texts.UNKNOWN_NUMBER
+    name = country_name(code) if code else None
+    number = number_for_country(code) if code else None
+    return texts.esc(name or texts.NOT_GIVEN), number or texts.UNKNOWN_NUMBER
+
+
+_AGE_FACTORS = (RiskFactor.AGE_UNDER_20, RiskFactor.AGE_OVER_50)
+
+
+def _risk_line(answers: Profile) -> str:
+    if answers.risk_declined:
+        return texts.RISK_DECLINED
+    if answers.risk_factors is None:
+        return texts.NOT_SET
+    labels = [texts.AGE_BAND_LABELS[answers.age_band]] if answers.age_band else []
+    order = list(RiskFactor)
+    labels += [
+        advice.RISK_FACTOR_LABELS[factor]
+        for factor in sorted(answers.risk_factors, key=order.index)
+        if factor not in _AGE_FACTORS
+    ]
+    return texts.esc(", ".join(labels)) if labels else texts.RISK_NONE
+
+
+def summary_of(answers: Profile) -> str:
+    """The settings summary; unanswered questions show as not set."""
+    runner = answers.runner
+    country, number = _country_line(answers)
+    return texts.SUMMARY.format(
+        zone=texts.esc(answers.timezone or texts.NOT_SET),
+        country=country,
+        number=number,
+        days=format_days(runner.run_days),
+        run_time=answers.run_time or texts.NOT_SET,
+        tip_time=answers.tip_time or texts.NOT_SET,
+        checkin=format_delay(runner.checkin_delay_minutes),
+        summary_day=texts.DAY_LABELS[runner.summary_day],
+        risk=_risk_line(answers),
+        status=format_status(runner),
+    )
+
+
+async def after_answer(update: Update, context: Context, after: Next, note: str = "") -> State:
+    """Render what the service said comes next: onboarding, the next unanswered question or
+    the summary; subscribed, back to the menu (rescheduled)."""
+    if after.gone:  # erased (/delete) while this conversation was open
         return await _gone(update)
-    if row["status"] != RunnerStatus.ONBOARDING.value:
-        await svc.reschedule(row["chat_id"])
+    if after.saved:
+        assert after.profile is not None
+        await services(context).reschedule(after.profile.chat_id)
         await say(update, _with_note(note, texts.SETTINGS_SAVED), menu_keyboard())
-        await svc.store.run(
-            db.update_runner, row["chat_id"], now=svc.now_ts(), onboarding_step=None
-        )
         return MENU
-    missing = {
-        TZ: not row["timezone"],
-        COUNTRY: row["country"] is None,  # "" means asked and skipped
-        DAYS: not row["run_days"],
-        RUN: not row["run_time"],
-        TIP: not row["tip_time"],
-        RISK: row["risk_factors"] is None and not row["risk_declined"],
-    }
-    for step, unanswered in missing.items():
-        if unanswered:
-            return await ask(update, context, step, note)
-    return await ask(update, context, CONFIRM, note)
+    return await ask(update, after.step, after.profile, note)
 
 
 async def _gone(update: Update) -> State:
@@ -249,55 +285,59 @@ async def _gone(update: Update) -> State:
 
 
 async def start(update: Update, context: Context) -> State:
+    return await _start(update, context, None)
+
+
+async def _start(update: Update, context: Context, at: str | None) -> State:
+    """/start; `at`: the question the open conversation is waiting on (None: none open)."""
     svc = services(context)
     chat_id = private_chat_id(update)
     if chat_id is None:
         return END
     user = update.effective_user
     language = (user.language_code or "en")[:8] if user else "en"
-    row = await svc.store.run(db.get_runner_row, chat_id)
-    if row is None:
-        await svc.store.run(db.create_runner, chat_id, language=language, now=svc.now_ts())
+    opened = await svc.store.run(profile.start, chat_id, language=language, now=svc.now(), at=at)
+    if opened.opening is Opening.NEW:
         location = ReplyKeyboardMarkup(
             [[KeyboardButton(texts.LOCATION_BUTTON, request_location=True)]],
             resize_keyboard=True,
             one_time_keyboard=True,
         )
         await say(update, texts.WELCOME, location)
-        return await ask(update, context, TZ)
-    status = RunnerStatus(row["status"])
-    if status is RunnerStatus.ONBOARDING:
+        return await ask(update, TZ, opened.profile)
+    if opened.opening is Opening.RESUME:
+        assert opened.step is not None
         await say(update, texts.RESUME_ONBOARDING)
-        return await ask(update, context, row["onboarding_step"] or TZ)
-    if status in (RunnerStatus.STOPPED, RunnerStatus.BLOCKED):
-        await svc.store.run(
-            db.update_runner,
-            chat_id,
-            now=svc.now_ts(),
-            status=RunnerStatus.ACTIVE,
-            paused_until=None,
-        )
+        return await ask(update, opened.step, opened.profile)
+    if opened.opening is Opening.WELCOME_BACK:
         await svc.reschedule(chat_id)
         lead = texts.WELCOME_BACK
     else:
         lead = texts.ALREADY_SUBSCRIBED
-    await say(update, _with_note(lead, await summary_text(update, context)))
+    text = summary_of(opened.profile) if opened.profile is not None else ""
+    await say(update, _with_note(lead, text))
     return END
 
 
 async def open_settings(update: Update, context: Context) -> State:
+    return await _open_settings(update, context, None)
+
+
+async def _open_settings(update: Update, context: Context, at: str | None) -> State:
     svc = services(context)
     chat_id = private_chat_id(update)
     if chat_id is None:
         return END
-    row = await svc.store.run(db.get_runner_row, chat_id)
-    if row is None:
+    opened = await svc.store.run(profile.open_settings, chat_id, at=at)
+    if opened.opening is Opening.UNKNOWN:
         await say(update, texts.NOT_SUBSCRIBED)
         return END
-    if row["status"] == RunnerStatus.ONBOARDING.value:
+    assert opened.step is not None
+    if opened.opening is Opening.RESUME:
         await say(update, texts.RESUME_ONBOARDING)
-        return await ask(update, context, row["onboarding_step"] or TZ)
-    return await ask(update, context, MENU, await summary_text(update, context))
+        return await ask(update, opened.step, opened.profile)
+    note = summary_of(opened.profile) if opened.profile is not None else ""
+    return await ask(update, opened.step, opened.profile, note)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,11 +347,11 @@ async def open_settings(update: Update, context: Context) -> State:
 async def _save_zone(update: Update, context: Context, zone: str, template: str) -> State:
     svc = services(context)
     chat_id = private_chat_id(update)
-    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), timezone=zone)
+    after = await svc.store.run(profile.save_zone, chat_id, zone, now=svc.now())
     note = template.format(zone=texts.esc(zone), local_time=local_time_label(zone, svc.now()))
     # Only a message of its own can take the location keyboard away again.
     await say(update, note, ReplyKeyboardRemove())
-    return await after_answer(update, context)
+    return await after_answer(update, context, after)
 
 
 async def zone_button(update: Update, context: Context) -> State:
@@ -355,16 +395,16 @@ async def zone_location(update: Update, context: Context) -> State:
 async def _save_country(update: Update, context: Context, code: str) -> State:
     svc = services(context)
     chat_id = private_chat_id(update)
-    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), country=code)
+    after = await svc.store.run(profile.save_country, chat_id, code, now=svc.now())
     if not code:
-        return await after_answer(update, context, texts.COUNTRY_SKIPPED)
+        return await after_answer(update, context, after, texts.COUNTRY_SKIPPED)
     number = number_for_country(code)
     name = texts.esc(country_name(code) or code)
     if number is None:
         note = texts.COUNTRY_SET_NO_NUMBER.format(name=name)
     else:
         note = texts.COUNTRY_SET.format(name=name, number=number)
-    return await after_answer(update, context, note)
+    return await after_answer(update, context, after, note)
 
 
 async def country_button(update: Update, context: Context) -> State:
@@ -398,45 +438,43 @@ async def country_text(update: Update, context: Context) -> State:
     return COUNTRY
 
 
+_TOGGLE_VALUES = {f.value: f for f in RISK_TOGGLES}
+
+
 async def risk_button(update: Update, context: Context) -> State:
     svc = services(context)
     query = update.callback_query
     chat_id = private_chat_id(update)
     assert query is not None and query.data is not None and chat_id is not None
     parts = query.data.split(":")  # p:risk:age:<band> / p:risk:f:<factor> / declined / done
-    row = await svc.store.run(db.get_runner_row, chat_id)
-    if row is None:  # erased (/delete) while this conversation was open
-        return await _gone(update)
     action = parts[2] if len(parts) > 2 else ""
     value = parts[3] if len(parts) > 3 else ""
     if action in ("done", "declined"):
+        finish = profile.decline_risk if action == "declined" else profile.finish_risk
+        after = await svc.store.run(finish, chat_id, now=svc.now())
+        if after.gone:
+            return await _gone(update)
         await answer_query(update)
         await drop_buttons(update)
-        if action == "declined":
-            fields: dict[str, Any] = {"risk_declined": 1, "risk_factors": "[]", "age_band": None}
-            note = texts.RISK_SAVED_DECLINED
-        else:
-            fields = {"risk_declined": 0, "risk_factors": row["risk_factors"] or "[]"}
-            note = texts.RISK_SAVED
-        await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), **fields)
-        return await after_answer(update, context, note)
+        note = texts.RISK_SAVED_DECLINED if action == "declined" else texts.RISK_SAVED
+        return await after_answer(update, context, after, note)
     if action == "age" and value in texts.AGE_BAND_LABELS:
-        band = None if row["age_band"] == value else value
-        await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), age_band=band)
-    elif action == "f" and value in {f.value for f in RISK_TOGGLES}:
-        chosen = {f.value for f in risk_factors_of(row) if f in RISK_TOGGLES} ^ {value}
-        stored = json.dumps(sorted(chosen))
-        await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), risk_factors=stored)
+        fresh = await svc.store.run(profile.toggle_age, chat_id, value, now=svc.now())
+    elif action == "f" and value in _TOGGLE_VALUES:
+        factor = _TOGGLE_VALUES[value]
+        fresh = await svc.store.run(profile.toggle_risk, chat_id, factor, now=svc.now())
     else:
+        if await svc.store.run(profile.load, chat_id) is None:
+            return await _gone(update)
         await answer_query(update, texts.STALE_BUTTON)
         return RISK
+    if fresh is None:  # erased (/delete) while this conversation was open
+        return await _gone(update)
     await answer_query(update)
-    fresh = await svc.store.run(db.get_runner_row, chat_id)
-    assert fresh is not None
     try:
         await query.edit_message_reply_markup(risk_keyboard(fresh))  # type: ignore[arg-type]
     except BadRequest:
-        return await ask(update, context, RISK)
+        return await go_to(update, context, RISK)
     return RISK
 
 
@@ -446,32 +484,30 @@ async def day_toggle(update: Update, context: Context) -> State:
     chat_id = private_chat_id(update)
     assert query is not None and query.data is not None and chat_id is not None
     day = int(query.data.removeprefix("p:day:"))
-    row = await svc.store.run(db.get_runner_row, chat_id)
-    if row is None:  # erased (/delete) while this conversation was open
+    fresh = await svc.store.run(profile.toggle_day, chat_id, day, now=svc.now())
+    if fresh is None:  # erased (/delete) while this conversation was open
         return await _gone(update)
-    days = set(db.runner_from_row(row).run_days) ^ {day}
-    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), run_days=frozenset(days))
     await answer_query(update)
     try:
-        await query.edit_message_reply_markup(days_keyboard(frozenset(days)))  # type: ignore[arg-type]
+        await query.edit_message_reply_markup(days_keyboard(fresh.runner.run_days))  # type: ignore[arg-type]
     except BadRequest:
         # Too old to edit (Telegram allows 48 h) or gone: ask afresh, with the saved days.
-        return await ask(update, context, DAYS)
+        return await go_to(update, context, DAYS)
     return DAYS
 
 
 async def days_done(update: Update, context: Context) -> State:
     svc = services(context)
     chat_id = private_chat_id(update)
-    row = await svc.store.run(db.get_runner_row, chat_id)
-    if row is None:  # erased (/delete) while this conversation was open
+    after = await svc.store.run(profile.finish_days, chat_id, now=svc.now())
+    if after.gone:  # erased (/delete) while this conversation was open
         return await _gone(update)
-    if not row["run_days"]:
+    if after.refused:
         await answer_query(update, texts.DAYS_NONE, alert=True)
         return DAYS
     await answer_query(update)
     await drop_buttons(update)
-    return await after_answer(update, context)
+    return await after_answer(update, context, after)
 
 
 async def _save_time(update: Update, context: Context, column: str, value: str) -> State:
@@ -479,9 +515,9 @@ async def _save_time(update: Update, context: Context, column: str, value: str) 
     chat_id = private_chat_id(update)
     parsed = parse_clock(value)
     assert parsed is not None
-    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), **{column: parsed})
+    after = await svc.store.run(profile.save_time, chat_id, column, parsed, now=svc.now())
     label = texts.RUN_TIME_SET if column == "run_time" else texts.TIP_TIME_SET
-    return await after_answer(update, context, label.format(time=parsed.strftime("%H:%M")))
+    return await after_answer(update, context, after, label.format(time=parsed.strftime("%H:%M")))
 
 
 def _time_handlers(state: str, column: str) -> list[BaseHandler[Update, Context, State]]:
@@ -522,9 +558,9 @@ async def delay_button(update: Update, context: Context) -> State:
     await answer_query(update)
     await drop_buttons(update)
     chat_id = private_chat_id(update)
-    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), checkin_delay=int(minutes))
+    after = await svc.store.run(profile.save_delay, chat_id, int(minutes), now=svc.now())
     label = texts.CHECKIN_DELAY_CHOICES[minutes]
-    return await after_answer(update, context, texts.CHECKIN_DELAY_SET.format(label=label))
+    return await after_answer(update, context, after, texts.CHECKIN_DELAY_SET.format(label=label))
 
 
 async def summary_day_button(update: Update, context: Context) -> State:
@@ -538,9 +574,9 @@ async def summary_day_button(update: Update, context: Context) -> State:
     await answer_query(update)
     await drop_buttons(update)
     chat_id = private_chat_id(update)
-    await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), summary_day=int(day))
+    after = await svc.store.run(profile.save_summary_day, chat_id, int(day), now=svc.now())
     label = texts.DAY_LABELS[int(day)]
-    return await after_answer(update, context, texts.SUMMARY_DAY_SET.format(day=label))
+    return await after_answer(update, context, after, texts.SUMMARY_DAY_SET.format(day=label))
 
 
 async def confirm(update: Update, context: Context) -> State:
@@ -548,13 +584,7 @@ async def confirm(update: Update, context: Context) -> State:
     chat_id = private_chat_id(update)
     await answer_query(update)
     await drop_buttons(update)
-    await svc.store.run(
-        db.update_runner,
-        chat_id,
-        now=svc.now_ts(),
-        status=RunnerStatus.ACTIVE,
-        onboarding_step=None,
-    )
+    await svc.store.run(profile.confirm, chat_id, now=svc.now())
     assert chat_id is not None
     await svc.reschedule(chat_id)
     await say(update, texts.SUBSCRIBED)
@@ -565,7 +595,19 @@ async def confirm(update: Update, context: Context) -> State:
 async def change(update: Update, context: Context) -> State:
     await answer_query(update)
     await drop_buttons(update)
-    return await ask(update, context, MENU)
+    return await go_to(update, context, MENU)
+
+
+_MENU_STEPS = {
+    "tz": TZ,
+    "days": DAYS,
+    "run": RUN,
+    "tip": TIP,
+    "delay": DELAY,
+    "summary": SUMMARY_DAY,
+    "country": COUNTRY,
+    "risk": RISK,
+}
 
 
 async def menu_choice(update: Update, context: Context) -> State:
@@ -577,26 +619,16 @@ async def menu_choice(update: Update, context: Context) -> State:
     await answer_query(update)
     await drop_buttons(update)
     if choice == "close":
-        row = await svc.store.run(db.get_runner_row, chat_id)
-        if row is not None and row["status"] == RunnerStatus.ONBOARDING.value:
-            return await after_answer(update, context)
-        await svc.store.run(db.update_runner, chat_id, now=svc.now_ts(), onboarding_step=None)
+        after = await svc.store.run(profile.close_menu, chat_id)
+        if after is not None:
+            return await after_answer(update, context, after)
         await say(update, texts.SETTINGS_CLOSED)
         return END
-    step = {
-        "tz": TZ,
-        "days": DAYS,
-        "run": RUN,
-        "tip": TIP,
-        "delay": DELAY,
-        "summary": SUMMARY_DAY,
-        "country": COUNTRY,
-        "risk": RISK,
-    }.get(choice)
+    step = _MENU_STEPS.get(choice)
     if step is None:
         await say(update, texts.SETTINGS_MENU, menu_keyboard())
         return MENU
-    return await ask(update, context, step)
+    return await go_to(update, context, step)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -617,14 +649,28 @@ def _symptoms(state: str) -> MessageHandler[Context, State]:
     """Safety first at every question: typed symptoms get the emergency line before anything."""
 
     async def symptoms(update: Update, context: Context) -> State:
-        row = await services(context).store.run(db.get_runner_row, private_chat_id(update))
-        country = (row or {}).get("country") or None
-        await say(
-            update, advice.free_text_safety_message(country) + "\n\n" + texts.ONBOARDING_GO_ON
-        )
+        answers = await services(context).store.run(profile.load, private_chat_id(update))
+        country = (answers.country if answers else None) or None
+        await say(update, advice.free_text_safety_message(country, then=texts.ONBOARDING_GO_ON))
         return state
 
     return MessageHandler(filters.TEXT & ~filters.COMMAND & MENTIONS_SYMPTOMS, symptoms)
+
+
+def _reentry(state: str) -> list[CommandHandler[Context, State]]:
+    """/start and /settings while this conversation waits on `state`: resume right there."""
+    private = filters.ChatType.PRIVATE
+
+    async def again(update: Update, context: Context) -> State:
+        return await _start(update, context, state)
+
+    async def settings_again(update: Update, context: Context) -> State:
+        return await _open_settings(update, context, state)
+
+    return [
+        CommandHandler("start", again, filters=private),
+        CommandHandler("settings", settings_again, filters=private),
+    ]
 
 
 def _nudge(state: str, text: str) -> MessageHandler[Context, State]:
@@ -704,7 +750,9 @@ def build() -> ConversationHandler[Context]:
             _stale(MENU),
         ],
     }
-    states = {state: [_symptoms(state), *handlers] for state, handlers in states.items()}
+    states = {
+        state: [*_reentry(state), _symptoms(state), *handlers] for state, handlers in states.items()
+    }
     with warnings.catch_warnings():
         # Mixing message and button handlers with per_message=False is what we want: the
         # conversation is per chat, not per message.

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
+from typing import Any
 
 from telegram import InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core import texts
+from bot.services import privacy as privacy_service
 from bot.services.runtime import services
-from bot.storage import db
 from bot.telegram.handlers.common import (
     Context,
     answer_query,
@@ -33,13 +33,12 @@ async def my_data(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat_id is None or chat is None:
         return
-    data = await svc.store.run(db.runner_export, chat_id)
-    if data["settings"] is None:
+    body = await svc.store.run(privacy_service.export_json, chat_id)
+    if body is None:
         await say(update, texts.NOTHING_STORED)
         return
-    body = json.dumps(data, indent=2, ensure_ascii=False, default=str).encode()
     await chat.send_document(
-        InputFile(body, filename="backstride-my-data.json"), caption=texts.MYDATA_CAPTION
+        InputFile(body, filename=texts.MYDATA_FILENAME), caption=texts.MYDATA_CAPTION
     )
 
 
@@ -48,7 +47,7 @@ async def delete(update: Update, context: Context) -> None:
     chat_id = private_chat_id(update)
     if chat_id is None:
         return
-    if await svc.store.run(db.get_runner_row, chat_id) is None:
+    if not await svc.store.run(privacy_service.has_data, chat_id):
         await say(update, texts.NOTHING_STORED)
         return
     buttons = [[(texts.DELETE_YES, "del:yes"), (texts.DELETE_NO, "del:no")]]
@@ -65,12 +64,12 @@ async def delete_choice(update: Update, context: Context) -> None:
     if chat_id is None or query.data != "del:yes":
         await say(update, texts.DELETE_KEPT)
         return
-    removed = await svc.store.run(db.erase_runner, chat_id)
+    removed = await svc.store.run(privacy_service.erase, chat_id)
     log.info("a runner erased their data (%d rows)", removed)
     await say(update, texts.DELETED)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handlers(
         [

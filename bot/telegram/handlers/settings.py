@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -20,14 +21,10 @@ from telegram.ext import (
 )
 
 from bot.core import advice, keyboards, texts
-from bot.core.models import RunnerStatus
 from bot.core.symptoms import mentions_symptoms
-from bot.services import checkins
-from bot.services.delivery import CHECK_IN_EXPIRY
+from bot.services import checkins, runners
 from bot.services.runtime import services
-from bot.storage import db
 from bot.telegram.handlers.common import (
-    LIVE_STATUSES,
     Context,
     answer_query,
     drop_buttons,
@@ -41,23 +38,20 @@ log = logging.getLogger(__name__)
 PAUSE_LENGTHS = {"1d": dt.timedelta(days=1), "1w": dt.timedelta(weeks=1), "open": None}
 
 
-async def _subscribed_row(update: Update, context: Context) -> dict[str, object] | None:
-    """The runner's row if they finished onboarding and are not stopped; else say what to do."""
-    chat_id = private_chat_id(update)
-    if chat_id is None:
-        return None
-    row = await services(context).store.run(db.get_runner_row, chat_id)
-    if row is None or row["status"] == RunnerStatus.ONBOARDING.value:
+async def _refuse(update: Update, standing: runners.Standing) -> bool:
+    """Say what to do if the runner is not subscribed; True if they were refused."""
+    if standing is runners.Standing.UNKNOWN:
         await say(update, texts.NOT_SUBSCRIBED)
-        return None
-    if row["status"] not in LIVE_STATUSES:
+    elif standing is runners.Standing.STOPPED:
         await say(update, texts.ALREADY_STOPPED)
-        return None
-    return row
+    return standing is not runners.Standing.LIVE
 
 
 async def pause(update: Update, context: Context) -> None:
-    if await _subscribed_row(update, context) is None:
+    chat_id = private_chat_id(update)
+    if chat_id is None:
+        return
+    if await _refuse(update, await services(context).store.run(runners.standing, chat_id)):
         return
     buttons = [(label, f"pause:{key}") for key, label in texts.PAUSE_BUTTONS.items()]
     await say(update, texts.ASK_PAUSE, keyboard([buttons]))
@@ -68,53 +62,45 @@ async def pause_choice(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     key = query.data.removeprefix("pause:")
-    row = await _subscribed_row(update, context)
-    if row is None or key not in PAUSE_LENGTHS:
+    chat_id = private_chat_id(update)
+    if chat_id is None or key not in PAUSE_LENGTHS:
+        await answer_query(update, texts.STALE_BUTTON)
+        return
+    length = PAUSE_LENGTHS[key]
+    until = svc.now() + length if length else None
+    result = await svc.store.run(runners.pause, chat_id=chat_id, until=until, now=svc.now())
+    if await _refuse(update, result.standing) or result.runner is None:
         await answer_query(update, texts.STALE_BUTTON)
         return
     await answer_query(update)
     await drop_buttons(update)
-    length = PAUSE_LENGTHS[key]
-    until = svc.now() + length if length else None
-    chat_id = int(str(row["chat_id"]))
-    await svc.store.run(
-        db.update_runner, chat_id, now=svc.now_ts(), status=RunnerStatus.PAUSED, paused_until=until
-    )
     await svc.reschedule(chat_id)
     if until is None:
         await say(update, texts.PAUSED_OPEN)
     else:
-        local = until.astimezone(ZoneInfo(str(row["timezone"] or "UTC")))
+        local = until.astimezone(ZoneInfo(result.runner.timezone))
         await say(update, texts.PAUSED_FOR.format(until=local.strftime("%a %d %b, %H:%M")))
 
 
 async def resume(update: Update, context: Context) -> None:
     svc = services(context)
-    row = await _subscribed_row(update, context)
-    if row is None:
+    chat_id = private_chat_id(update)
+    if chat_id is None:
         return
-    chat_id = int(str(row["chat_id"]))
-    if row["status"] == RunnerStatus.PAUSED.value:
-        await svc.store.run(
-            db.update_runner,
-            chat_id,
-            now=svc.now_ts(),
-            status=RunnerStatus.ACTIVE,
-            paused_until=None,
-        )
+    result = await svc.store.run(runners.resume, chat_id=chat_id, now=svc.now())
+    if await _refuse(update, result.standing):
+        return
+    if result.was_paused:
         await svc.reschedule(chat_id)
         await say(update, texts.RESUMED)
     # After an escalation: a running pause lifts on request, an exercise hold only once the
     # runner confirms a clinician cleared them.
-    result = await svc.store.run(
-        checkins.resume_hold, chat_id=chat_id, cleared=False, now=svc.now()
-    )
-    if result.state == "lifted":
+    if result.hold.state == "lifted":
         await svc.reschedule(chat_id)
         await say(update, texts.RUNNING_RESUMED)
-    elif result.state == "ask_clearance":
+    elif result.hold.state == "ask_clearance":
         await say(update, texts.HOLD_CONFIRM_QUESTION, keyboard(keyboards.hold_confirm_rows()))
-    elif row["status"] != RunnerStatus.PAUSED.value:
+    elif not result.was_paused:
         await say(update, texts.NOT_PAUSED)
 
 
@@ -148,20 +134,12 @@ async def stop(update: Update, context: Context) -> int:
     chat_id = private_chat_id(update)
     if chat_id is None:
         return ConversationHandler.END
-    row = await svc.store.run(db.get_runner_row, chat_id)
-    if row is None:
+    result = await svc.store.run(runners.stop, chat_id=chat_id, now=svc.now())
+    if result is runners.StopResult.UNKNOWN:
         await say(update, texts.NOT_SUBSCRIBED)
-    elif row["status"] == RunnerStatus.STOPPED.value:
+    elif result is runners.StopResult.ALREADY:
         await say(update, texts.ALREADY_STOPPED)
     else:
-        await svc.store.run(
-            db.update_runner,
-            chat_id,
-            now=svc.now_ts(),
-            status=RunnerStatus.STOPPED,
-            paused_until=None,
-            onboarding_step=None,
-        )
         await svc.reschedule(chat_id)
         await say(update, texts.STOPPED)
         log.info("runner stopped")
@@ -187,24 +165,22 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 async def unknown_text(update: Update, context: Context) -> None:
     svc = services(context)
-    chat_id = private_chat_id(update)
-    row = await svc.store.run(db.get_runner_row, chat_id)
-    if row is None:
+    found = await svc.store.run(runners.text_context, private_chat_id(update), svc.now())
+    if not found.known:
         await say(update, texts.NOT_SUBSCRIBED)
         return
-    since = svc.now_ts() - int(CHECK_IN_EXPIRY.total_seconds())
-    open_checkin = await svc.store.run(db.has_open_checkin, int(row["chat_id"]), since)
     message = update.effective_message
     if message is not None and message.text and mentions_symptoms(message.text):
         # Typed pain, numbness, bladder or bowel trouble, weakness: the emergency line first,
         # then a way into the check-in. (The text itself is never logged.)
-        safety = advice.free_text_safety_message(checkins.country_of(row))
-        if open_checkin:
-            await say(update, safety + "\n\n" + texts.CHECKIN_FINISH_ABOVE)
+        if found.open_checkin:
+            then = texts.CHECKIN_FINISH_ABOVE
+            await say(update, advice.free_text_safety_message(found.country, then=then))
         else:
+            safety = advice.free_text_safety_message(found.country)
             await say(update, safety, keyboard(keyboards.start_checkin_rows()))
         return
-    if open_checkin:
+    if found.open_checkin:
         await say(update, texts.CHECKIN_USE_BUTTONS)
         return
     await say(update, texts.UNKNOWN_TEXT)
@@ -221,7 +197,7 @@ async def not_private(update: Update, context: Context) -> None:
         await message.reply_text(texts.PRIVATE_ONLY)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handlers(
         [
@@ -235,7 +211,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     )
 
 
-def register_catch_alls(application: Application) -> None:  # type: ignore[type-arg]
+def register_catch_alls(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handlers(
         [

@@ -1,0 +1,259 @@
+"""Profile use cases behind /start, onboarding and /settings.
+
+Each function runs on the database thread (``Store.run``), does its work in one transaction and
+returns a typed result (``Profile``, ``Next``, ``Start``) for the handler to render: the handler
+parses the update, calls one of these, and sends. The question order (``next_question``) lives
+here, not in the handler.
+
+Steps are plain strings: the ConversationHandler uses them as its (persisted) states, and that
+persisted state is the only record of where a conversation stands (the legacy
+``onboarding_step`` column is no longer written or read). With no conversation open (ended by
+/cancel, or a crash before the state was flushed), /start resumes onboarding at
+``next_question``: the answers themselves say what is still to ask.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from bot.core.models import RunnerStatus
+from bot.core.triage import RiskFactor
+from bot.storage import db
+from bot.storage import profile as store
+from bot.storage.profile import Profile
+
+__all__ = ["Profile"]
+
+TZ, DAYS, RUN, TIP, CONFIRM, MENU = "tz", "days", "run", "tip", "confirm", "menu"
+DELAY, SUMMARY_DAY = "delay", "sday"
+COUNTRY, RISK = "country", "risk"
+
+# The health questions a runner can tick (the age band is a choice of its own).
+RISK_TOGGLES = (
+    RiskFactor.CANCER_HISTORY,
+    RiskFactor.STEROIDS_OR_OSTEOPOROSIS,
+    RiskFactor.WEAK_IMMUNITY,
+    RiskFactor.LOW_ENERGY,
+)
+TIME_COLUMNS = ("run_time", "tip_time")
+
+
+def _ts(now: dt.datetime) -> int:
+    return int(now.timestamp())
+
+
+def next_question(profile: Profile) -> str:
+    """Onboarding: the first unanswered question, or CONFIRM when all are answered."""
+    missing = {
+        TZ: not profile.timezone,
+        COUNTRY: profile.country is None,  # "" means asked and skipped
+        DAYS: not profile.runner.run_days,
+        RUN: not profile.run_time,
+        TIP: not profile.tip_time,
+        RISK: profile.risk_factors is None and not profile.risk_declined,
+    }
+    return next((step for step, unanswered in missing.items() if unanswered), CONFIRM)
+
+
+@dataclass(frozen=True)
+class Next:
+    """What follows an answer: the question to ask (with the profile to show it from).
+
+    `saved`: the runner is subscribed, the answer is saved and they go back to the menu (the
+    shell reschedules them). `profile` None: the runner was erased mid-conversation."""
+
+    step: str
+    profile: Profile | None
+    saved: bool = False
+    refused: bool = False  # the answer was not accepted (Done with no day ticked)
+
+    @property
+    def gone(self) -> bool:
+        return self.profile is None
+
+
+GONE = Next(MENU, None)
+
+
+def _after_answer(database: Database, chat_id: int) -> Next:
+    profile = store.get_profile(database, chat_id)
+    if profile is None:  # erased (/delete) while the conversation was open
+        return GONE
+    if not profile.onboarding:
+        return Next(MENU, profile, saved=True)
+    return Next(next_question(profile), profile)
+
+
+def _answer(database: Database, chat_id: int, now: dt.datetime, **fields: object) -> Next:
+    with db.immediate(database):
+        db.update_runner(database, chat_id, now=_ts(now), **fields)
+        return _after_answer(database, chat_id)
+
+
+def load(database: Database, chat_id: int) -> Profile | None:
+    """The answers so far (to ask a question afresh, or for the emergency number)."""
+    return store.get_profile(database, chat_id)
+
+
+class Opening(enum.StrEnum):
+    NEW = "new"  # just created: welcome, then the first question
+    RESUME = "resume"  # onboarding unfinished: pick up at `step`
+    WELCOME_BACK = "welcome_back"  # was stopped or blocked: active again (reschedule)
+    ALREADY = "already"  # subscribed already: the summary
+    SETTINGS = "settings"  # /settings of a subscribed runner: the summary and the menu
+    UNKNOWN = "unknown"  # /settings of someone never seen
+
+
+@dataclass(frozen=True)
+class Start:
+    opening: Opening
+    step: str | None = None  # the question to ask, if any
+    profile: Profile | None = None
+
+
+def start(
+    database: Database,
+    chat_id: int,
+    *,
+    language: str,
+    now: dt.datetime,
+    at: str | None = None,
+) -> Start:
+    """/start: create the runner, resume their onboarding (at `at`, the open conversation's
+    question, or else the next unanswered one), or welcome them back."""
+    with db.immediate(database):
+        profile = store.get_profile(database, chat_id)
+        if profile is None:
+            db.create_runner(database, chat_id, language=language, now=_ts(now))
+            return Start(Opening.NEW, TZ, store.get_profile(database, chat_id))
+        status = profile.runner.status
+        if status is RunnerStatus.ONBOARDING:
+            return Start(Opening.RESUME, at or next_question(profile), profile)
+        if status in (RunnerStatus.STOPPED, RunnerStatus.BLOCKED):
+            db.update_runner(
+                database,
+                chat_id,
+                now=_ts(now),
+                status=RunnerStatus.ACTIVE,
+                paused_until=None,
+            )
+            return Start(Opening.WELCOME_BACK, None, store.get_profile(database, chat_id))
+        return Start(Opening.ALREADY, None, profile)
+
+
+def open_settings(database: Database, chat_id: int, *, at: str | None = None) -> Start:
+    """/settings: the menu, or the unfinished onboarding's question (as for `start`)."""
+    profile = store.get_profile(database, chat_id)
+    if profile is None:
+        return Start(Opening.UNKNOWN)
+    if profile.onboarding:
+        return Start(Opening.RESUME, at or next_question(profile), profile)
+    return Start(Opening.SETTINGS, MENU, profile)
+
+
+def save_zone(database: Database, chat_id: int, zone: str, *, now: dt.datetime) -> Next:
+    return _answer(database, chat_id, now, timezone=zone)
+
+
+def save_country(database: Database, chat_id: int, code: str, *, now: dt.datetime) -> Next:
+    """`code` "" = skipped."""
+    return _answer(database, chat_id, now, country=code)
+
+
+def toggle_day(database: Database, chat_id: int, day: int, *, now: dt.datetime) -> Profile | None:
+    with db.immediate(database):
+        profile = store.get_profile(database, chat_id)
+        if profile is None:
+            return None
+        days = frozenset(profile.runner.run_days ^ {day})
+        db.update_runner(database, chat_id, now=_ts(now), run_days=days)
+        return store.get_profile(database, chat_id)
+
+
+def finish_days(database: Database, chat_id: int, *, now: dt.datetime) -> Next:
+    with db.immediate(database):
+        profile = store.get_profile(database, chat_id)
+        if profile is None:
+            return GONE
+        if not profile.runner.run_days:
+            return Next(DAYS, profile, refused=True)
+        return _after_answer(database, chat_id)
+
+
+def save_time(
+    database: Database, chat_id: int, column: str, value: dt.time, *, now: dt.datetime
+) -> Next:
+    """`column`: run_time or tip_time."""
+    if column not in TIME_COLUMNS:
+        raise ValueError(f"not a time question: {column}")
+    return _answer(database, chat_id, now, **{column: value})
+
+
+def save_delay(database: Database, chat_id: int, minutes: int, *, now: dt.datetime) -> Next:
+    return _answer(database, chat_id, now, checkin_delay=minutes)
+
+
+def save_summary_day(database: Database, chat_id: int, day: int, *, now: dt.datetime) -> Next:
+    return _answer(database, chat_id, now, summary_day=day)
+
+
+def toggle_age(database: Database, chat_id: int, band: str, *, now: dt.datetime) -> Profile | None:
+    """Choose the age band, or clear it if it was the one chosen."""
+    with db.immediate(database):
+        profile = store.get_profile(database, chat_id)
+        if profile is None:
+            return None
+        chosen = None if profile.age_band == band else band
+        db.update_runner(database, chat_id, now=_ts(now), age_band=chosen)
+        return store.get_profile(database, chat_id)
+
+
+def toggle_risk(
+    database: Database, chat_id: int, factor: RiskFactor, *, now: dt.datetime
+) -> Profile | None:
+    with db.immediate(database):
+        profile = store.get_profile(database, chat_id)
+        if profile is None:
+            return None
+        had = {f.value for f in profile.risk_factors or () if f in RISK_TOGGLES}
+        stored = json.dumps(sorted(had ^ {factor.value}))
+        db.update_runner(database, chat_id, now=_ts(now), risk_factors=stored)
+        return store.get_profile(database, chat_id)
+
+
+def decline_risk(database: Database, chat_id: int, *, now: dt.datetime) -> Next:
+    """ "Prefer not to say": nothing kept, and not asked again."""
+    with db.immediate(database):
+        if store.get_profile(database, chat_id) is None:
+            return GONE
+        db.update_runner(
+            database, chat_id, now=_ts(now), risk_declined=1, risk_factors="[]", age_band=None
+        )
+        return _after_answer(database, chat_id)
+
+
+def finish_risk(database: Database, chat_id: int, *, now: dt.datetime) -> Next:
+    with db.immediate(database):
+        if store.get_profile(database, chat_id) is None:
+            return GONE
+        store.finish_risk(database, chat_id, now=_ts(now))
+        return _after_answer(database, chat_id)
+
+
+def confirm(database: Database, chat_id: int, *, now: dt.datetime) -> None:
+    """The summary confirmed: subscribed (the shell reschedules)."""
+    with db.immediate(database):
+        db.update_runner(database, chat_id, now=_ts(now), status=RunnerStatus.ACTIVE)
+
+
+def close_menu(database: Database, chat_id: int) -> Next | None:
+    """The menu's Close: onboarding goes on with the next question; otherwise None (closed)."""
+    profile = store.get_profile(database, chat_id)
+    if profile is not None and profile.onboarding:
+        return Next(next_question(profile), profile)
+    return None

@@ -1,0 +1,76 @@
+"""The runner's profile answers (onboarding and /settings), read as one typed ``Profile``.
+
+The columns live in the ``runners`` table (``db.py`` owns its schema and ``update_runner``);
+this module only decodes what the questions need, and holds the one statement of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from bot.core.models import Runner, RunnerStatus
+from bot.core.triage import RiskFactor
+from bot.storage import db
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A runner's answers; None marks a question not answered yet."""
+
+    runner: Runner
+    timezone: str | None
+    country: str | None  # ISO code; "" = asked and skipped; None = not asked
+    run_time: str | None  # "HH:MM"
+    tip_time: str | None
+    age_band: str | None
+    risk_factors: frozenset[RiskFactor] | None  # as stored (no age factors added); None = not asked
+    risk_declined: bool
+
+    @property
+    def chat_id(self) -> int:
+        return self.runner.chat_id
+
+    @property
+    def onboarding(self) -> bool:
+        return self.runner.status is RunnerStatus.ONBOARDING
+
+
+def _factors(stored: str | None) -> frozenset[RiskFactor] | None:
+    if stored is None:
+        return None
+    found: set[RiskFactor] = set()
+    for value in json.loads(stored or "[]"):
+        try:
+            found.add(RiskFactor(value))
+        except ValueError:
+            continue  # a code from a newer or older release: ignore it
+    return frozenset(found)
+
+
+def get_profile(database: Database, chat_id: int) -> Profile | None:
+    row = db.get_runner_row(database, chat_id)
+    if row is None:
+        return None
+    return Profile(
+        runner=db.runner_from_row(row),
+        timezone=row["timezone"] or None,
+        country=row.get("country"),
+        run_time=row["run_time"] or None,
+        tip_time=row["tip_time"] or None,
+        age_band=row.get("age_band") or None,
+        risk_factors=_factors(row.get("risk_factors")),
+        risk_declined=bool(row.get("risk_declined")),
+    )
+
+
+def finish_risk(database: Database, chat_id: int, *, now: int) -> None:
+    """The risk question answered: not declined, and an empty list if nothing was ticked."""
+    database.execute(
+        "UPDATE runners SET risk_declined = 0, "
+        "risk_factors = COALESCE(NULLIF(risk_factors, ''), '[]'), updated_at = ? "
+        "WHERE chat_id = ?",
+        [now, chat_id],
+    )
