@@ -352,3 +352,24 @@ async def test_group_messages_are_not_treated_as_runners(
         reply = await api.next_message(-100500)
         assert "private chat" in reply.text
         assert runner_row(app, -100500) is None
+
+
+async def test_old_settings_buttons_after_delete_get_an_answer_not_an_error(
+    api: FakeBotApi, start_bot: BotFactory
+) -> None:
+    """/settings, /delete, then a press on the old menu: found by the update fuzzer."""
+    async with start_bot():
+        await onboard(api, 1001)
+        api.send_command(1001, "/settings")
+        menu = await api.next_message(1001)
+        api.send_command(1001, "/delete")
+        await api.next_message(1001)
+        api.press(1001, "Yes, erase it all")
+        await api.next_message(1001)
+        api.press_data(1001, menu.message_id, "p:menu:risk")  # the old menu's button
+        reply = await api.next_message(1001)
+        assert "not subscribed" in reply.text, reply.text
+        for data in ("p:menu:country", "p:menu:days"):  # the conversation has ended now
+            cq = api.press_data(1001, menu.message_id, data)
+            await api.wait_for(lambda cq=cq: api.callback_answer(cq) is not None)
+        assert not any("went wrong" in m.text for m in api.messages_to(1001))

@@ -247,8 +247,15 @@ class Sender:
 
     async def _flush(self) -> None:
         outcomes, self._outcomes = self._outcomes, []
-        if outcomes:
+        if not outcomes:
+            return
+        try:
             await self.store.run(outbox.record, outcomes)
+        except asyncio.CancelledError:
+            # Stopping cancels the flush loop while its write may not have run: keep the
+            # outcomes so the final flush records them (a lost "sent" would send it again).
+            self._outcomes = outcomes + self._outcomes
+            raise
 
 
 # ---------------------------------------------------------------------------------------------

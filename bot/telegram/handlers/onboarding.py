@@ -138,6 +138,8 @@ async def go_to(update: Update, context: Context, step: str) -> State:
     svc = services(context)
     chat_id = private_chat_id(update)
     answers = await svc.store.run(profile.load, chat_id)
+    if answers is None:
+        return await _gone(update)  # erased (/delete) while this conversation was open
     return await ask(update, step, answers)
 
 
