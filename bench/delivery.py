@@ -34,7 +34,8 @@ sys.path.insert(0, str(REPO))
 from bot.config import load_settings  # noqa: E402
 from bot.core.planner import next_due_all  # noqa: E402
 from bot.services.delivery import plan_slots  # noqa: E402
-from bot.storage import db  # noqa: E402
+from bot.storage import runners as runners_db  # noqa: E402
+from bot.storage import schema  # noqa: E402
 from bot.telegram.app import BotApp, build_application, running, seed_if_needed  # noqa: E402
 from bot.telegram.sender import Engine  # noqa: E402
 
@@ -99,7 +100,7 @@ class ServerProcess:
 def populate(path: Path, runners: int) -> float:
     """`runners` active runners; DUE_RUNNERS of them run at 07:00 UTC, the rest later."""
     settings = load_settings({"BOT_TOKEN": TOKEN, "SCHEDULES_DIR": str(REPO / "schedules")})
-    database = db.connect(path)
+    database = schema.connect(path)
     seed_if_needed(database, settings, 0)
     zones = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney")
     rows = []
@@ -123,7 +124,7 @@ def populate(path: Path, runners: int) -> float:
     started = time.perf_counter()
     schedule = []
     for row in rows:
-        runner = db.runner_from_row(
+        runner = runners_db.runner_from_row(
             {
                 **row,
                 "paused_until": None,

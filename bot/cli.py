@@ -47,12 +47,12 @@ class _NoDatabase(Exception):
 @contextlib.contextmanager
 def _existing_database() -> Iterator[tuple[Settings, Database]]:
     """The database at DATABASE_PATH, which must exist already (these commands never create it)."""
-    from bot.storage import db
+    from bot.storage import schema
 
     settings = load_settings(require_token=False)
     if not settings.database_path.exists():
         raise _NoDatabase(f"no database at {settings.database_path}")
-    database = db.connect(settings.database_path)
+    database = schema.connect(settings.database_path)
     try:
         yield settings, database
     finally:
@@ -60,10 +60,10 @@ def _existing_database() -> Iterator[tuple[Settings, Database]]:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from bot.storage import db
+    from bot.storage import store
 
     with _existing_database() as (settings, database):
-        db.backup_to(database, Path(args.path))
+        store.backup_to(database, Path(args.path))
     print(f"backed up {settings.database_path} to {args.path}")
     return 0
 

@@ -198,11 +198,12 @@ def _selected(api: FakeBotApi, chat_id: int, message_id: int, day: str) -> bool:
 
 def runner_row(app: BotApp, chat_id: int) -> dict[str, Any] | None:
     """Read the runner straight from the database file (a second connection, as an admin would)."""
-    from bot.storage import db
+    from bot.storage import runners as runners_db
+    from bot.storage import schema
 
     svc = app.bot_data["services"]
-    database = db.connect(svc.settings.database_path)
+    database = schema.connect(svc.settings.database_path)
     try:
-        return db.get_runner_row(database, chat_id)
+        return runners_db.get_runner_row(database, chat_id)
     finally:
         database.conn.close()

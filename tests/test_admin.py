@@ -25,7 +25,10 @@ from bot.core.models import (
 )
 from bot.services import admin
 from bot.services.delivery import claim_due, queue_now, schedule_runner
-from bot.storage import db
+from bot.storage import content as content_db
+from bot.storage import outbox as outbox_db
+from bot.storage import runners as runners_db
+from bot.storage import schema
 from tests.conftest import REPO
 
 UTC = dt.UTC
@@ -39,17 +42,17 @@ GRACE = dt.timedelta(hours=2)
 
 @pytest.fixture
 def database(tmp_path: Path, schedules_parsed_once: None) -> Iterator[Database]:
-    database = db.connect(tmp_path / "admin.db")
+    database = schema.connect(tmp_path / "admin.db")
     library = content.load_schedules(REPO / "schedules")
-    db.seed_content(database, library.slots, library.tips, now=0)
+    content_db.seed_content(database, library.slots, library.tips, now=0)
     yield database
     database.conn.close()
 
 
 def add_runners(database: Database, chat_ids: range | list[int], *, status: str = "active") -> None:
     for chat_id in chat_ids:
-        db.create_runner(database, chat_id, now=0)
-        db.update_runner(
+        runners_db.create_runner(database, chat_id, now=0)
+        runners_db.update_runner(
             database,
             chat_id,
             now=0,
@@ -101,7 +104,7 @@ def test_moving_the_warm_up_reschedules_every_runner_and_is_audited(database: Da
     assert json.loads(row["before"])["anchor"] == {"before_run": 30}
     assert json.loads(row["after"])["anchor"] == {"before_run": 45}
     assert row["at"] == int(NOW.timestamp())
-    slot = db.get_slot(database, "warm_up")
+    slot = content_db.get_slot(database, "warm_up")
     assert slot is not None and slot.anchor == Anchor(AnchorKind.RUN_TIME, -45)
     updated_by = database.execute("SELECT updated_by FROM slots WHERE id = 'warm_up'").fetchone()
     assert updated_by[0] == ADMIN
@@ -250,7 +253,10 @@ def test_adding_slots(database: Database) -> None:
         database, SlotKind.TIP, "core_strength", "Core strength tips", admin_id=ADMIN, now=NOW
     )
     assert again.slot.id == "core_strength_2"
-    assert [s.id for s in db.load_slots(database)][-2:] == ["core_strength", "core_strength_2"]
+    assert [s.id for s in content_db.load_slots(database)][-2:] == [
+        "core_strength",
+        "core_strength_2",
+    ]
     with pytest.raises(admin.AdminError, match="already has a check-in"):
         admin.add_slot(database, SlotKind.CHECK_IN, None, "Check-in", admin_id=ADMIN, now=NOW)
     with pytest.raises(admin.AdminError, match="no active tips"):
@@ -293,7 +299,7 @@ def test_adding_a_tip(database: Database) -> None:
     assert tip.id == "warm-up-ankle-circles"
     assert tip.title == "🔥 Ankle circles", "the category's symbol, like the tips in the files"
     assert tip.active and change.version == 1
-    assert db.get_tip(database, tip.id) == tip
+    assert content_db.get_tip(database, tip.id) == tip
     again = admin.add_tip(database, "warm_up", "Ankle circles", "Again.", admin_id=ADMIN, now=NOW)
     assert again.tip.id == "warm-up-ankle-circles-2"
     (row, _) = audit_rows(database)
@@ -338,8 +344,8 @@ def test_editing_retiring_and_reactivating_a_tip(database: Database) -> None:
     assert change.tip.why, "why and source are kept"
     retired = admin.retire_tip(database, tip_id, admin_id=ADMIN, now=NOW)
     assert not retired.tip.active and retired.version == 3 and retired.starved_slots == ()
-    assert db.get_tip(database, tip_id) is not None, "kept for history"
-    assert tip_id not in {t.id for t in db.load_tips(database, active_only=True)}
+    assert content_db.get_tip(database, tip_id) is not None, "kept for history"
+    assert tip_id not in {t.id for t in content_db.load_tips(database, active_only=True)}
     back = admin.reactivate_tip(database, tip_id, admin_id=ADMIN, now=NOW)
     assert back.tip.active and back.version == 4
     assert [r["action"] for r in audit_rows(database)] == [
@@ -352,7 +358,7 @@ def test_editing_retiring_and_reactivating_a_tip(database: Database) -> None:
 
 
 def test_retiring_the_last_tip_of_a_slot_warns(database: Database) -> None:
-    warm_ups = [t.id for t in db.load_tips(database) if t.category == "warm_up"]
+    warm_ups = [t.id for t in content_db.load_tips(database) if t.category == "warm_up"]
     for tip_id in warm_ups[:-1]:
         assert admin.retire_tip(database, tip_id, admin_id=ADMIN, now=NOW).starved_slots == ()
     last = admin.retire_tip(database, warm_ups[-1], admin_id=ADMIN, now=NOW)
@@ -423,9 +429,9 @@ def test_reimport_shows_and_applies_the_diff(database: Database, schedules: Path
     applied = admin.reimport_apply(database, schedules, diff.fingerprint, admin_id=ADMIN, now=NOW)
     assert applied == diff
     assert due_of(database, 1, "warm_up") == WARM_UP, "runners rescheduled with the files' plan"
-    gone = db.get_tip(database, added.tip.id)
+    gone = content_db.get_tip(database, added.tip.id)
     assert gone is not None and not gone.active, "retired, not deleted"
-    assert db.get_tip(database, "rec-new-one") is not None
+    assert content_db.get_tip(database, "rec-new-one") is not None
     actions = [r["action"] for r in audit_rows(database)]
     assert actions[-1] == "reimport"
     assert actions.count("reimport_slot") == 2 and actions.count("reimport_tip") == 2
@@ -489,11 +495,11 @@ def test_first_id_since_skips_old_rows(database: Database) -> None:
             "VALUES (1, 's', ?, 'sent', ?)",
             [i, i * 10],
         )
-    first = db.first_id_since(database, "deliveries", "created_at", 505)
+    first = outbox_db.first_id_since(database, "deliveries", "created_at", 505)
     row = database.execute("SELECT MIN(id) FROM deliveries WHERE created_at >= 505").fetchone()
     assert first == row[0]
-    assert db.first_id_since(database, "deliveries", "created_at", 10_000) == 101
-    assert db.first_id_since(database, "checkins", "asked_at", 0) == 0  # empty table
+    assert outbox_db.first_id_since(database, "deliveries", "created_at", 10_000) == 101
+    assert outbox_db.first_id_since(database, "checkins", "asked_at", 0) == 0  # empty table
 
 
 def test_audit_list_summarises_changes(database: Database) -> None:
@@ -582,9 +588,9 @@ def test_export_writes_what_admins_changed(database: Database, tmp_path: Path) -
     written = admin.export_schedules(database, out)
     assert out / "plan.yaml" in written and len(written) == 10
     library = content.load_schedules(out)
-    assert list(library.slots) == db.load_slots(database)
+    assert list(library.slots) == content_db.load_slots(database)
     assert sorted(library.tips, key=lambda t: t.id) == sorted(
-        db.load_tips(database), key=lambda t: t.id
+        content_db.load_tips(database), key=lambda t: t.id
     )
     assert added.tip in library.tips
     assert "before_run: 45" in (out / "plan.yaml").read_text()

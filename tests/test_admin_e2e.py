@@ -17,7 +17,8 @@ from telegram.ext import ConversationHandler
 from bot.services import admin
 from bot.services.delivery import queue_now
 from bot.services.runtime import Services
-from bot.storage import db
+from bot.storage import content as content_db
+from bot.storage import schema
 from bot.telegram.app import BotApp, build_application, running
 from bot.telegram.handlers import admin as admin_handlers
 from bot.testing.botapi import BotMessage, FakeBotApi
@@ -104,7 +105,7 @@ async def open_admin(api: FakeBotApi) -> BotMessage:
 
 
 def query(path: Path, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    database = db.connect(path)
+    database = schema.connect(path)
     try:
         return list(database.query(sql, params or []))
     finally:
@@ -240,7 +241,7 @@ async def test_an_admin_tours_the_menu_from_the_chat(
         closed = await tap(api, "✖️ Close")
         assert "closed" in closed.text and not closed.buttons
     assert deliveries(path) == [], "nothing was queued"
-    slots = {s.id: s for s in db.load_slots(db.connect(path))}
+    slots = {s.id: s for s in content_db.load_slots(schema.connect(path))}
     assert slots["cross_training"].days.weekdays == frozenset({5})
     assert not slots["cross_training"].days.weekly
     assert not slots["hips_glutes"].enabled
@@ -268,7 +269,7 @@ async def test_a_half_typed_answer_survives_a_restart(
 
 
 def _only_active(path: Path, category: str, keep: list[str]) -> None:
-    database = db.connect(path)
+    database = schema.connect(path)
     try:
         marks = ",".join("?" * len(keep)) or "''"
         database.execute(

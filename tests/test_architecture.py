@@ -41,10 +41,10 @@ def test_the_package_keeps_its_layers(tmp_path: Path) -> None:
 def test_an_upward_import_is_refused(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     planner = root / "bot" / "core" / "planner.py"
-    planner.write_text(planner.read_text() + "\nimport bot.storage.db  # deliberate\n")
+    planner.write_text(planner.read_text() + "\nimport bot.storage.runners  # deliberate\n")
     result = _lint(root)
     assert result.returncode != 0
-    assert "bot.core.planner -> bot.storage.db" in result.stdout, result.stdout
+    assert "bot.core.planner -> bot.storage.runners" in result.stdout, result.stdout
 
 
 def test_the_core_may_not_import_telegram(tmp_path: Path) -> None:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from bench.delivery import CLAIM_AT, DUE_RUNNERS, populate
 from bot.services.delivery import claim_due
-from bot.storage import db
+from bot.storage import schema
 
 
 def test_populate_makes_exactly_the_due_runners_due(tmp_path: Path) -> None:
     path = tmp_path / "bench.db"
     populate(path, DUE_RUNNERS + 500)
-    database = db.connect(path)
+    database = schema.connect(path)
     result = claim_due(database, CLAIM_AT + dt.timedelta(seconds=1), grace=dt.timedelta(hours=2))
     assert (result.queued, result.advanced) == (DUE_RUNNERS, DUE_RUNNERS)

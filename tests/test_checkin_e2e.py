@@ -7,7 +7,9 @@ import datetime as dt
 import time
 from pathlib import Path
 
-from bot.storage import db
+from bot.storage import runners as runners_db
+from bot.storage import schedule as schedule_db
+from bot.storage import schema
 from bot.testing.botapi import BotMessage, FakeBotApi
 from tests.conftest import TELEGRAM_PACING, BotFactory, FakeClock, ticks
 from tests.test_delivery_e2e import WARM_UP_MONDAY, add_runners, deliveries
@@ -38,7 +40,7 @@ async def toggle(api: FakeBotApi, label_start: str, chat_id: int = RUNNER) -> No
 
 
 def checkin_rows(path: Path) -> list[dict[str, object]]:
-    database = db.connect(path)
+    database = schema.connect(path)
     try:
         return list(database.query("SELECT * FROM checkins ORDER BY id"))
     finally:
@@ -46,9 +48,9 @@ def checkin_rows(path: Path) -> list[dict[str, object]]:
 
 
 def runner(path: Path, chat_id: int = RUNNER) -> dict[str, object]:
-    database = db.connect(path)
+    database = schema.connect(path)
     try:
-        row = db.get_runner_row(database, chat_id)
+        row = runners_db.get_runner_row(database, chat_id)
         assert row is not None
         return row
     finally:
@@ -103,7 +105,7 @@ async def test_pain_below_the_knee_sees_a_clinician_then_follows_up(
         paused = await api.next_message(RUNNER)
         assert "paused your warm-up and form reminders" in paused.text
         assert runner(path)["running_paused"] == 1
-        assert "warm_up" not in db.schedule_of(db.connect(path), RUNNER)
+        assert "warm_up" not in schedule_db.schedule_of(schema.connect(path), RUNNER)
         # The next day at 10:00 Berlin time: the follow-up.
         clock.set(dt.datetime(2026, 6, 2, 8, 0, 1, tzinfo=UTC))
         follow_up = await api.next_message(RUNNER, timeout=5)
@@ -117,7 +119,7 @@ async def test_pain_below_the_knee_sees_a_clinician_then_follows_up(
         resumed = await press_and_read(api, "🙂 Better now")
         assert "back on" in resumed.text
         assert runner(path)["running_paused"] == 0
-        assert "warm_up" in db.schedule_of(db.connect(path), RUNNER)
+        assert "warm_up" in schedule_db.schedule_of(schema.connect(path), RUNNER)
 
 
 async def test_worse_at_follow_up_reruns_the_checklist(
@@ -333,6 +335,6 @@ async def test_checkin_delay_is_a_setting(
         await press_and_read(api, "🩺 Check-in delay")
         saved = await press_and_read(api, "30 min")
         assert "30 min" in saved.text
-    due = db.schedule_of(db.connect(path), RUNNER)["check_in"]
+    due = schedule_db.schedule_of(schema.connect(path), RUNNER)["check_in"]
     # Monday's run at 07:00 Berlin (05:00 UTC) + 30 minutes.
     assert due == int(dt.datetime(2026, 6, 1, 5, 30, tzinfo=UTC).timestamp())

@@ -13,7 +13,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from bot.storage import db
+from bot.storage import schedule as schedule_db
+from bot.storage import schema
 from bot.testing.botapi import BotMessage, FakeBotApi
 from tests.conftest import BotFactory, FakeClock, ticks
 from tests.test_checkin_e2e import checkin_rows, press_and_read, runner, start_checkin, toggle
@@ -223,7 +224,7 @@ async def test_no_exercise_content_after_an_emergency_until_cleared(
         await ticks(api, app)
         await api.expect_silence(RUNNER, 0)
         assert len(deliveries(path, runner_id=RUNNER, kind="tip", status="sent")) == sent_before
-        schedule = db.schedule_of(db.connect(path), RUNNER)
+        schedule = schedule_db.schedule_of(schema.connect(path), RUNNER)
         assert "warm_up" not in schedule and "check_in" not in schedule
         api.send_command(RUNNER, "/settings")
         settings = await api.next_message(RUNNER)
@@ -366,7 +367,7 @@ async def test_settings_and_resume_show_a_running_pause_with_a_way_back(
         api.send_command(RUNNER, "/resume")
         back = await wait_for_text(api, "back on")
         assert "Warm-up and form" in back.text
-        assert "warm_up" in db.schedule_of(db.connect(path), RUNNER)
+        assert "warm_up" in schedule_db.schedule_of(schema.connect(path), RUNNER)
     assert (runner(path)["running_paused"], runner(path)["follow_up_at"]) == (0, None)
 
 

@@ -13,7 +13,11 @@ from bot.core.content import Library, load_schedules
 from bot.core.models import Tip
 from bot.core.rotation import pick_tip, tips_by_category
 from bot.services.delivery import claim_due, schedule_missing, schedule_runner
-from bot.storage import db
+from bot.storage import content as content_db
+from bot.storage import outbox as outbox_db
+from bot.storage import runners as runners_db
+from bot.storage import schedule as schedule_db
+from bot.storage import schema
 
 REPO = Path(__file__).resolve().parent.parent
 UTC = dt.UTC
@@ -28,15 +32,15 @@ def real_library() -> Library:
 
 
 def fresh_db(path: Path) -> Database:
-    database = db.connect(path)
+    database = schema.connect(path)
     library = real_library()
-    db.seed_content(database, library.slots, library.tips, now=0)
+    content_db.seed_content(database, library.slots, library.tips, now=0)
     return database
 
 
 def add_runner(database: Database, chat_id: int, *, zone: str = "Europe/Berlin") -> None:
-    db.create_runner(database, chat_id, now=0)
-    db.update_runner(
+    runners_db.create_runner(database, chat_id, now=0)
+    runners_db.update_runner(
         database,
         chat_id,
         now=0,
@@ -56,7 +60,7 @@ def outbox(database: Database) -> list[dict[str, object]]:
 def test_warm_up_is_scheduled_30_minutes_before_the_run_in_local_time(tmp_path: Path) -> None:
     database = fresh_db(tmp_path / "b.db")
     add_runner(database, 1)
-    due = db.schedule_of(database, 1)
+    due = schedule_db.schedule_of(database, 1)
     # Monday is a run day; the run is at 07:00 Berlin (CEST, UTC+2) -> warm-up 06:30 = 04:30 UTC.
     assert dt.datetime.fromtimestamp(due["warm_up"], UTC) == dt.datetime(
         2026, 6, 1, 4, 30, tzinfo=UTC
@@ -78,7 +82,7 @@ def test_claim_queues_once_and_advances(tmp_path: Path) -> None:
     rows = outbox(database)
     assert [(r["slot_id"], r["status"]) for r in rows] == [("warm_up", "pending")]
     assert rows[0]["tip_id"], "a warm-up reminder carries a tip"
-    next_warm_up = dt.datetime.fromtimestamp(db.schedule_of(database, 1)["warm_up"], UTC)
+    next_warm_up = dt.datetime.fromtimestamp(schedule_db.schedule_of(database, 1)["warm_up"], UTC)
     assert next_warm_up == dt.datetime(2026, 6, 3, 4, 30, tzinfo=UTC)  # Wednesday
 
 
@@ -91,7 +95,7 @@ def test_two_processes_claiming_at_once_queue_each_reminder_once(tmp_path: Path)
     results = []
 
     def worker() -> None:
-        other = db.connect(path)  # its own connection, as a second process would have
+        other = schema.connect(path)  # its own connection, as a second process would have
         results.append(claim_due(other, at, grace=GRACE, batch_size=50))
         other.conn.close()
 
@@ -130,7 +134,7 @@ def test_long_downtime_does_not_leave_a_backlog(tmp_path: Path) -> None:
     pending = [r for r in outbox(database) if r["status"] == "pending"]
     # Only what is still timely now (the warm-up at 06:30 today, 1.5 h late) is sent.
     assert [r["slot_id"] for r in pending] == ["warm_up"]
-    for slot_id, due in db.schedule_of(database, 1).items():
+    for slot_id, due in schedule_db.schedule_of(database, 1).items():
         assert due > a_week_later.timestamp() - GRACE.total_seconds(), slot_id
 
 
@@ -167,21 +171,21 @@ def test_blocked_runner_loses_schedule_and_pending_rows(tmp_path: Path) -> None:
     database = fresh_db(tmp_path / "b.db")
     add_runner(database, 1)
     claim_due(database, dt.datetime(2026, 6, 1, 4, 31, tzinfo=UTC), grace=GRACE)
-    db.mark_blocked(database, 1, now=10)
-    assert db.schedule_of(database, 1) == {}
+    runners_db.mark_blocked(database, 1, now=10)
+    assert schedule_db.schedule_of(database, 1) == {}
     assert {r["status"] for r in outbox(database)} == {"dropped"}
-    assert db.get_runner(database, 1).status.value == "blocked"  # type: ignore[union-attr]
+    assert runners_db.get_runner(database, 1).status.value == "blocked"  # type: ignore[union-attr]
 
 
 def test_stale_leases_go_back_to_the_queue(tmp_path: Path) -> None:
     database = fresh_db(tmp_path / "b.db")
     add_runner(database, 1)
     claim_due(database, dt.datetime(2026, 6, 1, 4, 31, tzinfo=UTC), grace=GRACE)
-    leased = db.lease_pending(database, now=2_000_000_000, owner="dead-process", limit=10)
+    leased = outbox_db.lease_pending(database, now=2_000_000_000, owner="dead-process", limit=10)
     assert len(leased) == 1
-    assert db.lease_pending(database, now=2_000_000_000, owner="me", limit=10) == []
-    assert db.release_stale_leases(database, owner="me") == 1
-    again = db.lease_pending(database, now=2_000_000_000, owner="me", limit=10)
+    assert outbox_db.lease_pending(database, now=2_000_000_000, owner="me", limit=10) == []
+    assert outbox_db.release_stale_leases(database, owner="me") == 1
+    again = outbox_db.lease_pending(database, now=2_000_000_000, owner="me", limit=10)
     assert [r["id"] for r in again] == [leased[0]["id"]]
     assert again[0]["attempts"] == 2
 
@@ -191,9 +195,9 @@ def test_start_up_does_not_replan_runners_whose_slots_never_fire(tmp_path: Path)
     a missing schedule and re-plan from 'now', which would skip reminders that are due."""
     database = fresh_db(tmp_path / "b.db")
     add_runner(database, 1)
-    db.update_runner(database, 1, now=0, run_days=frozenset(range(7)))
+    runners_db.update_runner(database, 1, now=0, run_days=frozenset(range(7)))
     schedule_runner(database, 1, MONDAY)
-    check_in_due = dt.datetime.fromtimestamp(db.schedule_of(database, 1)["check_in"], UTC)
+    check_in_due = dt.datetime.fromtimestamp(schedule_db.schedule_of(database, 1)["check_in"], UTC)
     restart = check_in_due + dt.timedelta(minutes=5)  # the bot was down at check-in time
     assert schedule_missing(database, restart) == 0
     claim_due(database, restart, grace=GRACE)
@@ -205,4 +209,4 @@ def test_a_new_slot_is_planned_at_start_up(tmp_path: Path) -> None:
     add_runner(database, 1)
     database.execute("DELETE FROM schedule WHERE slot_id = 'daily_tip'")
     assert schedule_missing(database, MONDAY) == 1
-    assert "daily_tip" in db.schedule_of(database, 1)
+    assert "daily_tip" in schedule_db.schedule_of(database, 1)

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.services.delivery import schedule_runner
-from bot.storage import db
+from bot.storage import runners as runners_db
+from bot.storage import schedule as schedule_db
+from bot.storage import schema
 from bot.telegram.app import BotApp, seed_if_needed
 from bot.telegram.sender import Engine
 from bot.testing.botapi import FakeBotApi
@@ -32,12 +34,12 @@ DAILY_TIP_MONDAY = dt.datetime(2026, 6, 1, 6, 0, tzinfo=UTC)  # 08:00 Berlin
 def add_runners(api: FakeBotApi, path: Path, chat_ids: range | list[int], now: dt.datetime) -> None:
     """Subscribed runners straight into the database (onboarding is tested elsewhere)."""
     settings = make_settings(api.url, path)
-    database = db.connect(path)
+    database = schema.connect(path)
     seed_if_needed(database, settings, 0)
     for chat_id in chat_ids:
         api.add_chat(chat_id)
-        db.create_runner(database, chat_id, now=0)
-        db.update_runner(
+        runners_db.create_runner(database, chat_id, now=0)
+        runners_db.update_runner(
             database,
             chat_id,
             now=0,
@@ -54,7 +56,7 @@ def add_runners(api: FakeBotApi, path: Path, chat_ids: range | list[int], now: d
 
 
 def deliveries(path: Path, **where: Any) -> list[dict[str, Any]]:
-    database = db.connect(path)
+    database = schema.connect(path)
     try:
         clause = " AND ".join(f"{k} = :{k}" for k in where) or "1"
         return list(database.query(f"SELECT * FROM deliveries WHERE {clause} ORDER BY id", where))
@@ -239,11 +241,11 @@ async def test_forbidden_marks_the_runner_blocked(
         clock.set(WARM_UP_MONDAY + dt.timedelta(seconds=1))
         await api.next_message(RUNNER + 1, timeout=5)
         await api.wait_for(lambda: deliveries(path, runner_id=RUNNER, status="failed") != [])
-    database = db.connect(path)
-    runner = db.get_runner(database, RUNNER)
+    database = schema.connect(path)
+    runner = runners_db.get_runner(database, RUNNER)
     assert runner is not None and runner.status.value == "blocked"
-    assert db.schedule_of(database, RUNNER) == {}
-    assert db.schedule_of(database, RUNNER + 1) != {}
+    assert schedule_db.schedule_of(database, RUNNER) == {}
+    assert schedule_db.schedule_of(database, RUNNER + 1) != {}
 
 
 async def test_stopped_runner_gets_nothing(

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.storage import db
+from bot.storage import runners as runners_db
+from bot.storage import schema
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -20,11 +21,11 @@ def _restore(dump: Path, target: Path) -> None:
 def test_a_database_from_the_m001_release_upgrades_with_its_data(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     _restore(FIXTURES / "schema_m001.sql", path)
-    database = db.connect(path)  # applies every later migration
+    database = schema.connect(path)  # applies every later migration
     try:
         applied = [r["name"] for r in database.query("SELECT name FROM _sqlite_migrations")]
         assert applied == ["m001_initial", "m002_clinical_safety"]
-        runner = db.get_runner_row(database, 4242)
+        runner = runners_db.get_runner_row(database, 4242)
         assert runner is not None
         # Old data kept...
         assert (runner["timezone"], runner["run_days"], runner["running_paused"]) == (
@@ -41,7 +42,7 @@ def test_a_database_from_the_m001_release_upgrades_with_its_data(tmp_path: Path)
         )
         (checkin,) = database.query("SELECT * FROM checkins")
         assert (checkin["pain"], checkin["level"], checkin["told_level"]) == (5, 2, None)
-        assert db.runner_from_row(runner).exercise_hold is False
+        assert runners_db.runner_from_row(runner).exercise_hold is False
     finally:
         database.conn.close()
 
@@ -49,8 +50,8 @@ def test_a_database_from_the_m001_release_upgrades_with_its_data(tmp_path: Path)
 def test_upgrading_twice_is_a_no_op(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     _restore(FIXTURES / "schema_m001.sql", path)
-    db.connect(path).conn.close()
-    database = db.connect(path)
+    schema.connect(path).conn.close()
+    database = schema.connect(path)
     try:
         names = [r["name"] for r in database.query("SELECT name FROM _sqlite_migrations")]
         assert names.count("m002_clinical_safety") == 1

@@ -16,7 +16,8 @@ import aiohttp
 import pytest
 
 from bot.config import load_settings
-from bot.storage import db
+from bot.storage import runners as runners_db
+from bot.storage import schema
 from bot.telegram import sandbox
 from bot.telegram.sandbox import run_sandbox
 from bot.testing.botapi import FakeBotApi
@@ -88,20 +89,22 @@ async def test_delete_erases_every_row_after_confirming(
         await api.next_message(RUNNER)
         api.press(RUNNER, "Yes, erase it all")
         assert "everything about you is erased" in (await api.next_message(RUNNER)).text
-    database = db.connect(path)
+    database = schema.connect(path)
     for table in ("schedule", "deliveries", "rotation", "checkins"):
         count = database.execute(
             f"SELECT COUNT(*) FROM {table} WHERE runner_id = ?", [RUNNER]
         ).fetchone()[0]
         assert count == 0, table
-    assert db.get_runner_row(database, RUNNER) is None
-    assert db.get_runner_row(database, RUNNER + 1) is not None, "other runners are untouched"
+    assert runners_db.get_runner_row(database, RUNNER) is None
+    assert runners_db.get_runner_row(database, RUNNER + 1) is not None, (
+        "other runners are untouched"
+    )
 
 
 def test_backup_command_copies_a_live_database(tmp_path: Path) -> None:
     source = tmp_path / "live.db"
-    database = db.connect(source)
-    db.create_runner(database, 5, now=0)
+    database = schema.connect(source)
+    runners_db.create_runner(database, 5, now=0)
     target = tmp_path / "copies" / "backup.db"
     result = subprocess.run(
         [sys.executable, "-m", "bot", "backup", str(target)],
@@ -180,10 +183,10 @@ async def test_sandbox_onboarding_tip_and_checkin(
 
 def test_stats_command_prints_counts_only(tmp_path: Path) -> None:
     path = tmp_path / "live.db"
-    database = db.connect(path)
-    db.create_runner(database, 5, now=0)
-    db.update_runner(database, 5, now=0, status="active")
-    db.create_runner(database, 6, now=0)
+    database = schema.connect(path)
+    runners_db.create_runner(database, 5, now=0)
+    runners_db.update_runner(database, 5, now=0, status="active")
+    runners_db.create_runner(database, 6, now=0)
     database.conn.close()
     result = subprocess.run(
         [sys.executable, "-m", "bot", "stats"],

@@ -9,12 +9,13 @@ from sqlite_utils import Database
 
 from bot.core.models import Slot, Tip
 from bot.services import admin
-from bot.storage import db
+from bot.storage import content as content_db
+from bot.storage import schedule as schedule_db
 
 
 def find_slot(database: Database, reference: str) -> Slot | None:
     """The slot a button's short reference (or full id) names, or None."""
-    slots = db.load_slots(database)
+    slots = content_db.load_slots(database)
     slot_id = admin.find_ref([s.id for s in slots], reference)
     return next((s for s in slots if s.id == slot_id), None)
 
@@ -29,16 +30,16 @@ def slot_with_reach(database: Database, reference: str) -> SlotWithReach | None:
     slot = find_slot(database, reference)
     if slot is None:
         return None
-    return SlotWithReach(slot, int(db.slot_reach(database).get(slot.id, 0)))
+    return SlotWithReach(slot, int(schedule_db.slot_reach(database).get(slot.id, 0)))
 
 
 def all_tips(database: Database) -> list[Tip]:
-    return db.load_tips(database)
+    return content_db.load_tips(database)
 
 
 def find_tip(database: Database, reference: str) -> Tip | None:
     """The tip a button's short reference (or full id) names, or None."""
-    tips = db.load_tips(database)
+    tips = content_db.load_tips(database)
     tip_id = admin.find_ref([t.id for t in tips], reference)
     return next((t for t in tips if t.id == tip_id), None)
 
@@ -53,4 +54,4 @@ def tip_with_version(database: Database, reference: str) -> TipWithVersion | Non
     tip = find_tip(database, reference)
     if tip is None:
         return None
-    return TipWithVersion(tip, db.tip_versions(database).get(tip.id))
+    return TipWithVersion(tip, content_db.tip_versions(database).get(tip.id))

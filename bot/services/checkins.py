@@ -52,7 +52,10 @@ from bot.core.triage import (
     assess,
 )
 from bot.services import delivery
-from bot.storage import db
+from bot.storage import checkins as checkins_db
+from bot.storage import outbox as outbox_db
+from bot.storage import runners as runners_db
+from bot.storage import store
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +151,7 @@ def _assess(database: Database, checkin: dict[str, Any], runner: dict[str, Any])
     since = (today - dt.timedelta(days=HISTORY_DAYS)).isoformat()
     history = [
         PastCheckIn(dt.date.fromisoformat(day), pain)
-        for day, pain in db.pain_history(database, int(checkin["runner_id"]), since)
+        for day, pain in checkins_db.pain_history(database, int(checkin["runner_id"]), since)
     ]
     answers = Answers(
         pain=int(checkin["pain"]),
@@ -175,9 +178,11 @@ def escalate(
     after = after_verdict(before, level, now, _zone(runner))
     if after != before:
         runner_id = int(runner["chat_id"])
-        db.update_runner(database, runner_id, now=int(now.timestamp()), **_hold_fields(after))
+        runners_db.update_runner(
+            database, runner_id, now=int(now.timestamp()), **_hold_fields(after)
+        )
         if after.exercise_hold and not before.exercise_hold:
-            dropped = db.drop_held_content(database, runner_id)
+            dropped = outbox_db.drop_held_content(database, runner_id)
             if dropped:
                 log.info("exercise hold: %d queued message(s) dropped", dropped)
         runner.update(_hold_fields(after))
@@ -220,7 +225,7 @@ def _tell_if_urgent(
     told = Level(int(checkin.get("told_level") or 0))
     if verdict.level < Level.URGENT or verdict.level <= told:
         return
-    db.update_checkin(
+    checkins_db.update_checkin(
         database,
         checkin["id"],
         told_level=int(verdict.level),
@@ -254,7 +259,7 @@ def _finish(
     verdict = _assess(database, checkin, runner)
     told = Level(int(checkin.get("told_level") or 0))
     level = max(verdict.level, told)  # a later answer never lowers what the runner was told
-    db.update_checkin(
+    checkins_db.update_checkin(
         database,
         checkin["id"],
         level=int(level),
@@ -293,27 +298,27 @@ def press(
     now: dt.datetime,
 ) -> PressResult:
     """One press on a check-in button, as one transaction."""
-    with db.immediate(database):
+    with store.immediate(database):
         return _press(database, chat_id, delivery_id, step, value, now)
 
 
 def _press(
     database: Database, chat_id: int, delivery_id: int, step: str, value: str, now: dt.datetime
 ) -> PressResult:
-    sent = db.get_delivery(database, delivery_id)
+    sent = outbox_db.get_delivery(database, delivery_id)
     if sent is None or sent["runner_id"] != chat_id or sent["kind"] != SlotKind.CHECK_IN.value:
         return PressResult(toast=texts.STALE_BUTTON)
-    runner = db.get_runner_row(database, chat_id)
+    runner = runners_db.get_runner_row(database, chat_id)
     if runner is None:
         return PressResult(toast=texts.NOT_SUBSCRIBED)
-    checkin = db.get_checkin(database, delivery_id)
+    checkin = checkins_db.get_checkin(database, delivery_id)
     now_ts = int(now.timestamp())
     if checkin is None:
         asked_at = sent["sent_at"] or sent["due"]
         if now_ts - asked_at > delivery.CHECK_IN_EXPIRY.total_seconds():
             return PressResult(toast=texts.CHECKIN_CLOSED, alert=True, drop_buttons=True)
         day = dt.datetime.fromtimestamp(asked_at, dt.UTC).astimezone(_zone(runner)).date()
-        checkin = db.open_checkin(
+        checkin = checkins_db.open_checkin(
             database, chat_id, delivery_id, day=day.isoformat(), asked_at=asked_at
         )
     if checkin["status"] in ("answered", "skipped"):
@@ -323,7 +328,7 @@ def _press(
     handler = _STEPS.get((step, checkin["step"]))
     if handler is None:
         return PressResult(toast=texts.STALE_BUTTON)
-    db.update_checkin(database, checkin["id"], last_press_at=now_ts)
+    checkins_db.update_checkin(database, checkin["id"], last_press_at=now_ts)
     return handler(database, checkin, runner, value, now)
 
 
@@ -341,12 +346,12 @@ def _pain(
     question = texts.CHECKIN_NO_RUN_PAIN if checkin.get("no_run") else texts.CHECKIN_PROMPT
     result = PressResult(edit_text=f"{question}\n\n{texts.CHECKIN_PAIN_SET.format(pain=pain)}")
     if pain == 0:
-        db.update_checkin(
+        checkins_db.update_checkin(
             database, checkin["id"], pain=0, radiation=Radiation.NONE.value, step="unusual"
         )
         result.replies.append(Reply(texts.CHECKIN_UNUSUAL, keyboards.unusual_rows(delivery_id)))
         return result
-    db.update_checkin(database, checkin["id"], pain=pain, step="where")
+    checkins_db.update_checkin(database, checkin["id"], pain=pain, step="where")
     checkin.update(pain=pain, step="where")
     _tell_if_urgent(database, checkin, runner, now, result)
     result.replies.append(Reply(texts.CHECKIN_WHERE, keyboards.radiation_rows(delivery_id)))
@@ -360,7 +365,7 @@ def _no_run(
     value: str,
     now: dt.datetime,
 ) -> PressResult:
-    db.update_checkin(database, checkin["id"], step="norun")
+    checkins_db.update_checkin(database, checkin["id"], step="norun")
     return PressResult(
         edit_text=f"{texts.CHECKIN_PROMPT}\n\n<i>{texts.CHECKIN_NO_RUN}</i>",
         replies=[
@@ -378,7 +383,7 @@ def _no_run_reason(
 ) -> PressResult:
     if value == "back":
         # The worst days are the ones to assess: carry on with the pain question.
-        db.update_checkin(database, checkin["id"], step="pain", no_run=1)
+        checkins_db.update_checkin(database, checkin["id"], step="pain", no_run=1)
         return PressResult(
             edit_text=f"{texts.CHECKIN_NO_RUN_WHY}\n<i>{texts.CHECKIN_NO_RUN_BACK}</i>",
             replies=[
@@ -390,7 +395,7 @@ def _no_run_reason(
         )
     if value != "rest":
         return PressResult(toast=texts.STALE_BUTTON)
-    db.update_checkin(
+    checkins_db.update_checkin(
         database, checkin["id"], status="skipped", step="done", answered_at=int(now.timestamp())
     )
     return PressResult(
@@ -410,7 +415,7 @@ def _where(
         radiation = Radiation(value)
     except ValueError:
         return PressResult(toast=texts.STALE_BUTTON)
-    db.update_checkin(database, checkin["id"], radiation=radiation.value, step="flags")
+    checkins_db.update_checkin(database, checkin["id"], radiation=radiation.value, step="flags")
     checkin.update(radiation=radiation.value, step="flags")
     result = PressResult(edit_text=f"{texts.CHECKIN_WHERE}\n{advice.RADIATION_LABELS[radiation]}")
     _tell_if_urgent(database, checkin, runner, now, result)
@@ -433,7 +438,7 @@ def _unusual(
     if value == "no":
         _finish(database, checkin, runner, now, result)
         return result
-    db.update_checkin(database, checkin["id"], step="flags")
+    checkins_db.update_checkin(database, checkin["id"], step="flags")
     rows = keyboards.flag_rows(int(checkin["delivery_id"]), ())
     result.replies.append(Reply(texts.CHECKIN_FLAGS, rows))
     return result
@@ -461,7 +466,7 @@ def _flag(
         # Never untick: a warning sign once told stays told.
         return PressResult(toast=texts.CHECKIN_FLAG_KEPT)
     flags.append(flag)
-    db.update_checkin(database, checkin["id"], red_flags=[f.value for f in flags])
+    checkins_db.update_checkin(database, checkin["id"], red_flags=[f.value for f in flags])
     checkin["red_flags"] = json.dumps([f.value for f in flags])
     result = PressResult(edit_rows=keyboards.flag_rows(int(checkin["delivery_id"]), flags))
     _tell_if_urgent(database, checkin, runner, now, result)
@@ -495,13 +500,13 @@ def finish_unfinished(database: Database, now: dt.datetime) -> list[tuple[int, b
     Returns (runner id, exercise hold) for each runner whose exercise hold changed."""
     now_ts = int(now.timestamp())
     changed: list[tuple[int, bool]] = []
-    with db.immediate(database):
-        for checkin in db.unfinished_checkins(
+    with store.immediate(database):
+        for checkin in checkins_db.unfinished_checkins(
             database,
             quiet_since=now_ts - int(UNFINISHED_AFTER.total_seconds()),
             asked_since=now_ts - int(delivery.CHECK_IN_EXPIRY.total_seconds()),
         ):
-            runner = db.get_runner_row(database, int(checkin["runner_id"]))
+            runner = runners_db.get_runner_row(database, int(checkin["runner_id"]))
             if runner is None or checkin["pain"] is None:
                 continue
             verdict = _assess(database, checkin, runner)
@@ -532,13 +537,13 @@ def queue_follow_ups(database: Database, now: dt.datetime) -> list[tuple[int, bo
     """Queue every daily follow-up that is due: at most one per runner per day, never dropped
     as late (the outbox row's kind is exempt), repeated until answered for a week."""
     now_ts = int(now.timestamp())
-    with db.immediate(database):
-        for runner in db.due_follow_ups(database, now_ts, limit=1000):
+    with store.immediate(database):
+        for runner in checkins_db.due_follow_ups(database, now_ts, limit=1000):
             runner_id = int(runner["chat_id"])
             hold = hold_of(runner)
             if runner["status"] not in ("active", "paused"):
                 # Stopped or blocked: no messages at all; the hold itself stays stored.
-                db.update_runner(database, runner_id, now=now_ts, follow_up_at=None)
+                runners_db.update_runner(database, runner_id, now=now_ts, follow_up_at=None)
                 continue
             assert hold.follow_up_at is not None
             delivery.queue_now(
@@ -556,7 +561,7 @@ def queue_follow_ups(database: Database, now: dt.datetime) -> list[tuple[int, bo
                 at=hold.follow_up_at,
             )
             after = after_follow_up_sent(hold, now, _zone(runner))
-            db.update_runner(database, runner_id, now=now_ts, **_hold_fields(after))
+            runners_db.update_runner(database, runner_id, now=now_ts, **_hold_fields(after))
     return []
 
 
@@ -583,9 +588,9 @@ def answer_follow_up(
         choice = FollowUpAnswer(answer)
     except ValueError:
         return FollowUpResult(valid=False)
-    with db.immediate(database):
-        sent = db.get_delivery(database, follow_up_id)
-        runner = db.get_runner_row(database, chat_id)
+    with store.immediate(database):
+        sent = outbox_db.get_delivery(database, follow_up_id)
+        runner = runners_db.get_runner_row(database, chat_id)
         if (
             sent is None
             or runner is None
@@ -601,7 +606,9 @@ def answer_follow_up(
             valid=True, outcome=outcome, level=level, country=country_of(runner)
         )
         if after != before:
-            db.update_runner(database, chat_id, now=int(now.timestamp()), **_hold_fields(after))
+            runners_db.update_runner(
+                database, chat_id, now=int(now.timestamp()), **_hold_fields(after)
+            )
             delivery.schedule_runner(database, chat_id, now)
         if after.exercise_hold != before.exercise_hold:
             result.hold_changed, result.exercise_hold = True, after.exercise_hold
@@ -627,7 +634,7 @@ def resume_hold(
     database: Database, *, chat_id: int, cleared: bool, now: dt.datetime
 ) -> ResumeResult:
     """/resume (cleared=False) or the "I've been cleared" button (cleared=True)."""
-    with db.immediate(database):
+    with store.immediate(database):
         return apply_resume_hold(database, chat_id=chat_id, cleared=cleared, now=now)
 
 
@@ -635,7 +642,7 @@ def apply_resume_hold(
     database: Database, *, chat_id: int, cleared: bool, now: dt.datetime
 ) -> ResumeResult:
     """`resume_hold` inside the caller's transaction."""
-    runner = db.get_runner_row(database, chat_id)
+    runner = runners_db.get_runner_row(database, chat_id)
     if runner is None:
         return ResumeResult("not_held")
     before = hold_of(runner)
@@ -644,13 +651,13 @@ def apply_resume_hold(
     after, lifted = resume_with_clearance(before, cleared=cleared)
     if not lifted:
         return ResumeResult("ask_clearance" if not cleared else "still_held")
-    db.update_runner(database, chat_id, now=int(now.timestamp()), **_hold_fields(after))
+    runners_db.update_runner(database, chat_id, now=int(now.timestamp()), **_hold_fields(after))
     delivery.schedule_runner(database, chat_id, now)
     return ResumeResult("lifted", hold_changed=before.exercise_hold)
 
 
 def is_on_exercise_hold(database: Database, chat_id: int) -> bool:
-    return db.on_exercise_hold(database, chat_id)
+    return runners_db.on_exercise_hold(database, chat_id)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -658,7 +665,7 @@ def is_on_exercise_hold(database: Database, chat_id: int) -> bool:
 
 
 def _live_row(database: Database, chat_id: int) -> dict[str, Any] | None:
-    row = db.get_runner_row(database, chat_id)
+    row = runners_db.get_runner_row(database, chat_id)
     if row is None or row["status"] not in (RunnerStatus.ACTIVE.value, RunnerStatus.PAUSED.value):
         return None
     return row
@@ -666,7 +673,7 @@ def _live_row(database: Database, chat_id: int) -> dict[str, Any] | None:
 
 def start_now(database: Database, *, chat_id: int, now: dt.datetime) -> bool:
     """/checkin: queue the first question now, ahead of reminders. False: not subscribed."""
-    with db.immediate(database):
+    with store.immediate(database):
         if _live_row(database, chat_id) is None:
             return False
         delivery.queue_now(
@@ -698,7 +705,7 @@ class RanResult:
 def ran(database: Database, *, chat_id: int, now: dt.datetime, delay: dt.timedelta) -> RanResult:
     """/ran: check in `delay` from now instead of at the planned time; once a local day. The
     check-in is queued and today's planned one skipped in the same transaction."""
-    with db.immediate(database):
+    with store.immediate(database):
         row = _live_row(database, chat_id)
         if row is None:
             return RanResult(RanState.NOT_LIVE)
@@ -707,7 +714,7 @@ def ran(database: Database, *, chat_id: int, now: dt.datetime, delay: dt.timedel
         day_start = dt.datetime.combine(local_today, dt.time(0), zone)
         day_end = dt.datetime.combine(local_today + dt.timedelta(days=1), dt.time(0), zone)
         start, end = int(day_start.timestamp()), int(day_end.timestamp())
-        if db.has_delivery_between(database, chat_id, RAN_SLOT, start, end):
+        if outbox_db.has_delivery_between(database, chat_id, RAN_SLOT, start, end):
             return RanResult(RanState.ALREADY)
         at = now + delay
         delivery.queue_now(
@@ -720,13 +727,13 @@ def ran(database: Database, *, chat_id: int, now: dt.datetime, delay: dt.timedel
             slot_id=RAN_SLOT,
         )
         # This replaces today's planned check-in, if it is still to come.
-        runner = db.runner_from_row(row)
+        runner = runners_db.runner_from_row(row)
         for slot in delivery.plan_slots(database):
             if slot.kind is SlotKind.CHECK_IN:
                 after = day_end - dt.timedelta(microseconds=1)
                 following = next_due(slot, runner, after)
                 new_due = int(following.timestamp()) if following else None
-                db.skip_instant(database, chat_id, slot.id, start, end, new_due)
+                outbox_db.skip_instant(database, chat_id, slot.id, start, end, new_due)
         return RanResult(RanState.QUEUED, at.astimezone(zone))
 
 
@@ -748,6 +755,6 @@ def pain_history(database: Database, *, chat_id: int, now: dt.datetime) -> PainH
     since = (today - dt.timedelta(days=PROGRESS_DAYS - 1)).isoformat()
     points = [
         progress.DayPain(dt.date.fromisoformat(day), pain)
-        for day, pain in db.pain_history(database, chat_id, since)
+        for day, pain in checkins_db.pain_history(database, chat_id, since)
     ]
     return PainHistory(today, points)

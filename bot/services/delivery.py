@@ -38,7 +38,12 @@ from bot.core.models import (
 from bot.core.planner import next_due, next_due_all
 from bot.core.rotation import pick_tip, tips_by_category
 from bot.core.triage import Level
-from bot.storage import db
+from bot.storage import checkins as checkins_db
+from bot.storage import content as content_db
+from bot.storage import outbox as outbox_db
+from bot.storage import runners as runners_db
+from bot.storage import schedule as schedule_db
+from bot.storage import store
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +68,7 @@ WEEKLY_SUMMARY = Slot(
 
 def plan_slots(database: Database) -> list[Slot]:
     """The plan as admins edit it, plus the built-in slots."""
-    return [*db.load_slots(database), WEEKLY_SUMMARY]
+    return [*content_db.load_slots(database), WEEKLY_SUMMARY]
 
 
 @dataclass(frozen=True)
@@ -83,19 +88,19 @@ def _ts(value: dt.datetime | None) -> int | None:
 
 def schedule_runner(database: Database, runner_id: int, now: dt.datetime) -> dict[str, int | None]:
     """Recompute one runner's next due instants from scratch (after a settings change)."""
-    row = db.get_runner_row(database, runner_id)
+    row = runners_db.get_runner_row(database, runner_id)
     if row is None:
         return {}
-    runner = db.runner_from_row(row)
+    runner = runners_db.runner_from_row(row)
     slots = [s for s in plan_slots(database) if s.enabled]
     due = {slot_id: _ts(at) for slot_id, at in next_due_all(slots, runner, now).items()}
-    db.replace_schedule(database, runner_id, due)
+    schedule_db.replace_schedule(database, runner_id, due)
     return due
 
 
 def schedule_missing(database: Database, now: dt.datetime) -> int:
     """At start-up: give runners a schedule row for every enabled slot they lack."""
-    runner_ids = db.runners_missing_schedule(database)
+    runner_ids = schedule_db.runners_missing_schedule(database)
     for runner_id in runner_ids:
         schedule_runner(database, runner_id, now)
     return len(runner_ids)
@@ -113,10 +118,10 @@ def claim_due(
     queued = dropped = advanced = 0
     now_ts = int(now.timestamp())
     slots = {s.id: s for s in plan_slots(database)}
-    library = tips_by_category(db.load_tips(database, active_only=True))
+    library = tips_by_category(content_db.load_tips(database, active_only=True))
     while advanced < max_rows:
-        with db.immediate(database):
-            due_rows = db.due_schedule(database, now_ts, batch_size)
+        with store.immediate(database):
+            due_rows = schedule_db.due_schedule(database, now_ts, batch_size)
             if not due_rows:
                 break
             q, d = _claim_batch(database, due_rows, slots, library, now, grace)
@@ -137,8 +142,8 @@ def _claim_batch(
     now_ts = int(now.timestamp())
     oldest_allowed = now_ts - int(grace.total_seconds())
     runner_ids = [r for r, _, _ in due_rows]
-    rows = db.runner_rows(database, runner_ids)
-    counts = db.rotation_counts(database, runner_ids)
+    rows = runners_db.runner_rows(database, runner_ids)
+    counts = schedule_db.rotation_counts(database, runner_ids)
     before = dict(counts)
     outbox: list[dict[str, Any]] = []
     updates: list[tuple[int, str, int | None]] = []
@@ -149,7 +154,9 @@ def _claim_batch(
         if slot is None or not slot.enabled or row is None:
             updates.append((runner_id, slot_id, None))
             continue
-        runner = runners.get(runner_id) or runners.setdefault(runner_id, db.runner_from_row(row))
+        runner = runners.get(runner_id) or runners.setdefault(
+            runner_id, runners_db.runner_from_row(row)
+        )
         entry: dict[str, Any] = {
             "runner_id": runner_id,
             "slot_id": slot_id,
@@ -173,10 +180,10 @@ def _claim_batch(
         # period: after long downtime the runner gets what is still timely, not a backlog.
         after = dt.datetime.fromtimestamp(max(due, oldest_allowed), dt.UTC)
         updates.append((runner_id, slot_id, _ts(next_due(slot, runner, after))))
-    queued = db.insert_deliveries(database, [e for e in outbox if e["status"] == "pending"])
-    dropped = db.insert_deliveries(database, [e for e in outbox if e["status"] != "pending"])
-    db.advance_schedule(database, updates)
-    db.save_rotation(database, {k: v for k, v in counts.items() if before.get(k) != v})
+    queued = outbox_db.insert_deliveries(database, [e for e in outbox if e["status"] == "pending"])
+    dropped = outbox_db.insert_deliveries(database, [e for e in outbox if e["status"] != "pending"])
+    schedule_db.advance_schedule(database, updates)
+    schedule_db.save_rotation(database, {k: v for k, v in counts.items() if before.get(k) != v})
     return queued, dropped
 
 
@@ -206,23 +213,25 @@ def queue_now(
         "payload": json.dumps(payload) if payload else None,
     }
     with database.atomic():
-        if kind == SlotKind.TIP.value and db.on_exercise_hold(database, runner_id):
+        if kind == SlotKind.TIP.value and runners_db.on_exercise_hold(database, runner_id):
             return None  # the last gate: no exercise content during an exercise hold
         if kind == SlotKind.TIP.value and "tip_id" not in (payload or {}):
-            library = tips_by_category(db.load_tips(database, active_only=True))
-            counts = db.rotation_counts(database, [runner_id])
+            library = tips_by_category(content_db.load_tips(database, active_only=True))
+            counts = schedule_db.rotation_counts(database, [runner_id])
             before = dict(counts)
             tip = pick_tip(runner_id, categories, library, counts, f"slot:{slot_id}")
             if tip is None:
                 return None
             entry["tip_id"] = tip.id
-            db.save_rotation(database, {k: v for k, v in counts.items() if before.get(k) != v})
+            schedule_db.save_rotation(
+                database, {k: v for k, v in counts.items() if before.get(k) != v}
+            )
         elif payload and "tip_id" in payload:
             entry["tip_id"] = payload["tip_id"]
         # Outbox rows are unique per runner, slot and second: a second request within the
         # same second takes the next free second rather than vanishing.
         for _ in range(5):
-            if db.insert_deliveries(database, [entry]) == 1:
+            if outbox_db.insert_deliveries(database, [entry]) == 1:
                 found = database.execute(
                     "SELECT id FROM deliveries WHERE runner_id = ? AND slot_id = ? AND due = ?",
                     [runner_id, slot_id, entry["due"]],
@@ -295,12 +304,12 @@ def follow_up_message(payload: dict[str, Any]) -> str:
 
 def weekly_summary(database: Database, runner_id: int, now: dt.datetime) -> str:
     """The weekly summary's text: the last 28 days of check-ins (db thread)."""
-    runner = db.get_runner(database, runner_id)
+    runner = runners_db.get_runner(database, runner_id)
     zone = ZoneInfo(runner.timezone if runner else "UTC")
     today = now.astimezone(zone).date()
     since = (today - dt.timedelta(days=27)).isoformat()
     points = [
         progress.DayPain(dt.date.fromisoformat(day), pain)
-        for day, pain in db.pain_history(database, runner_id, since)
+        for day, pain in checkins_db.pain_history(database, runner_id, since)
     ]
     return progress.summary_text(progress.summarise(points, today))

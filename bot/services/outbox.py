@@ -15,7 +15,10 @@ from sqlite_utils import Database
 
 from bot.core.models import Tip
 from bot.services.delivery import CHECK_IN_EXPIRY
-from bot.storage import db
+from bot.storage import checkins as checkins_db
+from bot.storage import content as content_db
+from bot.storage import outbox as outbox_db
+from bot.storage import runners as runners_db
 
 Leased = dict[str, Any]
 Outcome = dict[str, Any]  # id, status and, as they apply, reason, not_before, message_id, sent_at
@@ -23,33 +26,33 @@ Outcome = dict[str, Any]  # id, status and, as they apply, reason, not_before, m
 
 def lease(database: Database, now: int, owner: str, limit: int) -> list[Leased]:
     """Take up to `limit` sendable rows, most urgent first, marked as being sent by `owner`."""
-    return db.lease_pending(database, now, owner, limit)
+    return outbox_db.lease_pending(database, now, owner, limit)
 
 
 def release_stale(database: Database, owner: str) -> int:
     """Rows another (dead) process was sending go back to the queue. Returns how many."""
-    return db.release_stale_leases(database, owner)
+    return outbox_db.release_stale_leases(database, owner)
 
 
 def release_own(database: Database, owner: str) -> int:
     """Rows this sender still holds (in flight past the stop timeout) go back to the queue."""
-    return db.release_own_leases(database, owner)
+    return outbox_db.release_own_leases(database, owner)
 
 
 def record(database: Database, outcomes: Sequence[Outcome]) -> None:
     """Write what happened to each leased row, in one transaction."""
-    db.record_outcomes(database, outcomes)
+    outbox_db.record_outcomes(database, outcomes)
 
 
 def runner_blocked(database: Database, runner_id: int, now: int) -> None:
     """Telegram said 403 (or chat not found): stop everything for this runner, keep their data."""
-    db.mark_blocked(database, runner_id, now)
+    runners_db.mark_blocked(database, runner_id, now)
 
 
 def tip(database: Database, tip_id: str) -> Tip | None:
-    return db.get_tip(database, tip_id)
+    return content_db.get_tip(database, tip_id)
 
 
 def expire_checkins(database: Database, now: dt.datetime) -> int:
     """Check-ins asked more than CHECK_IN_EXPIRY ago and never answered are closed."""
-    return db.expire_checkins(database, int((now - CHECK_IN_EXPIRY).timestamp()))
+    return checkins_db.expire_checkins(database, int((now - CHECK_IN_EXPIRY).timestamp()))

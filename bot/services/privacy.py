@@ -7,21 +7,21 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.storage import db
+from bot.storage import runners as runners_db
 
 
 def export_json(database: Database, chat_id: int) -> bytes | None:
     """Everything stored about the runner as indented JSON; None if nothing is stored."""
-    data: dict[str, Any] = db.runner_export(database, chat_id)
+    data: dict[str, Any] = runners_db.runner_export(database, chat_id)
     if data["settings"] is None:
         return None
     return json.dumps(data, indent=2, ensure_ascii=False, default=str).encode()
 
 
 def has_data(database: Database, chat_id: int) -> bool:
-    return db.get_runner_row(database, chat_id) is not None
+    return runners_db.get_runner_row(database, chat_id) is not None
 
 
 def erase(database: Database, chat_id: int) -> int:
     """Delete every row about the runner, in one transaction. Returns the rows removed."""
-    return db.erase_runner(database, chat_id)
+    return runners_db.erase_runner(database, chat_id)

@@ -23,8 +23,9 @@ from sqlite_utils import Database
 
 from bot.core.models import RunnerStatus
 from bot.core.triage import RiskFactor
-from bot.storage import db
-from bot.storage import profile as store
+from bot.storage import profile as profile_db
+from bot.storage import runners as runners_db
+from bot.storage import store
 from bot.storage.profile import Profile
 
 __all__ = ["Profile"]
@@ -81,7 +82,7 @@ GONE = Next(MENU, None)
 
 
 def _after_answer(database: Database, chat_id: int) -> Next:
-    profile = store.get_profile(database, chat_id)
+    profile = profile_db.get_profile(database, chat_id)
     if profile is None:  # erased (/delete) while the conversation was open
         return GONE
     if not profile.onboarding:
@@ -90,14 +91,14 @@ def _after_answer(database: Database, chat_id: int) -> Next:
 
 
 def _answer(database: Database, chat_id: int, now: dt.datetime, **fields: object) -> Next:
-    with db.immediate(database):
-        db.update_runner(database, chat_id, now=_ts(now), **fields)
+    with store.immediate(database):
+        runners_db.update_runner(database, chat_id, now=_ts(now), **fields)
         return _after_answer(database, chat_id)
 
 
 def load(database: Database, chat_id: int) -> Profile | None:
     """The answers so far (to ask a question afresh, or for the emergency number)."""
-    return store.get_profile(database, chat_id)
+    return profile_db.get_profile(database, chat_id)
 
 
 class Opening(enum.StrEnum):
@@ -126,29 +127,29 @@ def start(
 ) -> Start:
     """/start: create the runner, resume their onboarding (at `at`, the open conversation's
     question, or else the next unanswered one), or welcome them back."""
-    with db.immediate(database):
-        profile = store.get_profile(database, chat_id)
+    with store.immediate(database):
+        profile = profile_db.get_profile(database, chat_id)
         if profile is None:
-            db.create_runner(database, chat_id, language=language, now=_ts(now))
-            return Start(Opening.NEW, TZ, store.get_profile(database, chat_id))
+            runners_db.create_runner(database, chat_id, language=language, now=_ts(now))
+            return Start(Opening.NEW, TZ, profile_db.get_profile(database, chat_id))
         status = profile.runner.status
         if status is RunnerStatus.ONBOARDING:
             return Start(Opening.RESUME, at or next_question(profile), profile)
         if status in (RunnerStatus.STOPPED, RunnerStatus.BLOCKED):
-            db.update_runner(
+            runners_db.update_runner(
                 database,
                 chat_id,
                 now=_ts(now),
                 status=RunnerStatus.ACTIVE,
                 paused_until=None,
             )
-            return Start(Opening.WELCOME_BACK, None, store.get_profile(database, chat_id))
+            return Start(Opening.WELCOME_BACK, None, profile_db.get_profile(database, chat_id))
         return Start(Opening.ALREADY, None, profile)
 
 
 def open_settings(database: Database, chat_id: int, *, at: str | None = None) -> Start:
     """/settings: the menu, or the unfinished onboarding's question (as for `start`)."""
-    profile = store.get_profile(database, chat_id)
+    profile = profile_db.get_profile(database, chat_id)
     if profile is None:
         return Start(Opening.UNKNOWN)
     if profile.onboarding:
@@ -166,18 +167,18 @@ def save_country(database: Database, chat_id: int, code: str, *, now: dt.datetim
 
 
 def toggle_day(database: Database, chat_id: int, day: int, *, now: dt.datetime) -> Profile | None:
-    with db.immediate(database):
-        profile = store.get_profile(database, chat_id)
+    with store.immediate(database):
+        profile = profile_db.get_profile(database, chat_id)
         if profile is None:
             return None
         days = frozenset(profile.runner.run_days ^ {day})
-        db.update_runner(database, chat_id, now=_ts(now), run_days=days)
-        return store.get_profile(database, chat_id)
+        runners_db.update_runner(database, chat_id, now=_ts(now), run_days=days)
+        return profile_db.get_profile(database, chat_id)
 
 
 def finish_days(database: Database, chat_id: int, *, now: dt.datetime) -> Next:
-    with db.immediate(database):
-        profile = store.get_profile(database, chat_id)
+    with store.immediate(database):
+        profile = profile_db.get_profile(database, chat_id)
         if profile is None:
             return GONE
         if not profile.runner.run_days:
@@ -204,56 +205,56 @@ def save_summary_day(database: Database, chat_id: int, day: int, *, now: dt.date
 
 def toggle_age(database: Database, chat_id: int, band: str, *, now: dt.datetime) -> Profile | None:
     """Choose the age band, or clear it if it was the one chosen."""
-    with db.immediate(database):
-        profile = store.get_profile(database, chat_id)
+    with store.immediate(database):
+        profile = profile_db.get_profile(database, chat_id)
         if profile is None:
             return None
         chosen = None if profile.age_band == band else band
-        db.update_runner(database, chat_id, now=_ts(now), age_band=chosen)
-        return store.get_profile(database, chat_id)
+        runners_db.update_runner(database, chat_id, now=_ts(now), age_band=chosen)
+        return profile_db.get_profile(database, chat_id)
 
 
 def toggle_risk(
     database: Database, chat_id: int, factor: RiskFactor, *, now: dt.datetime
 ) -> Profile | None:
-    with db.immediate(database):
-        profile = store.get_profile(database, chat_id)
+    with store.immediate(database):
+        profile = profile_db.get_profile(database, chat_id)
         if profile is None:
             return None
         had = {f.value for f in profile.risk_factors or () if f in RISK_TOGGLES}
         stored = json.dumps(sorted(had ^ {factor.value}))
-        db.update_runner(database, chat_id, now=_ts(now), risk_factors=stored)
-        return store.get_profile(database, chat_id)
+        runners_db.update_runner(database, chat_id, now=_ts(now), risk_factors=stored)
+        return profile_db.get_profile(database, chat_id)
 
 
 def decline_risk(database: Database, chat_id: int, *, now: dt.datetime) -> Next:
     """ "Prefer not to say": nothing kept, and not asked again."""
-    with db.immediate(database):
-        if store.get_profile(database, chat_id) is None:
+    with store.immediate(database):
+        if profile_db.get_profile(database, chat_id) is None:
             return GONE
-        db.update_runner(
+        runners_db.update_runner(
             database, chat_id, now=_ts(now), risk_declined=1, risk_factors="[]", age_band=None
         )
         return _after_answer(database, chat_id)
 
 
 def finish_risk(database: Database, chat_id: int, *, now: dt.datetime) -> Next:
-    with db.immediate(database):
-        if store.get_profile(database, chat_id) is None:
+    with store.immediate(database):
+        if profile_db.get_profile(database, chat_id) is None:
             return GONE
-        store.finish_risk(database, chat_id, now=_ts(now))
+        profile_db.finish_risk(database, chat_id, now=_ts(now))
         return _after_answer(database, chat_id)
 
 
 def confirm(database: Database, chat_id: int, *, now: dt.datetime) -> None:
     """The summary confirmed: subscribed (the shell reschedules)."""
-    with db.immediate(database):
-        db.update_runner(database, chat_id, now=_ts(now), status=RunnerStatus.ACTIVE)
+    with store.immediate(database):
+        runners_db.update_runner(database, chat_id, now=_ts(now), status=RunnerStatus.ACTIVE)
 
 
 def close_menu(database: Database, chat_id: int) -> Next | None:
     """The menu's Close: onboarding goes on with the next question; otherwise None (closed)."""
-    profile = store.get_profile(database, chat_id)
+    profile = profile_db.get_profile(database, chat_id)
     if profile is not None and profile.onboarding:
         return Next(next_question(profile), profile)
     return None

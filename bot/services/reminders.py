@@ -15,7 +15,10 @@ from sqlite_utils import Database
 from bot.core.models import REMINDER_PRIORITY, REPLY_PRIORITY, TIP_CATEGORIES, SlotKind
 from bot.services import delivery
 from bot.services.runners import live_runner
-from bot.storage import db
+from bot.storage import content as content_db
+from bot.storage import outbox as outbox_db
+from bot.storage import runners as runners_db
+from bot.storage import store
 
 SNOOZE = dt.timedelta(hours=1)
 LAST_SNOOZE_HOUR = 22  # a snooze may not land at or after 22:00 local time
@@ -30,7 +33,7 @@ class TipRequest(enum.StrEnum):
 
 def request_tip(database: Database, *, chat_id: int, now: dt.datetime) -> TipRequest:
     """/tip: one tip from any category, now."""
-    with db.immediate(database):
+    with store.immediate(database):
         runner = live_runner(database, chat_id)
         if runner is None:
             return TipRequest.NOT_LIVE
@@ -78,21 +81,21 @@ def press(
     """A button under a reminder, checked against the delivery it came with."""
     if delivery_id is None or action not in ("done", "snooze", "more"):
         return ReminderAnswer(Answer.STALE)
-    with db.immediate(database):
-        row = db.get_delivery(database, delivery_id)
+    with store.immediate(database):
+        row = outbox_db.get_delivery(database, delivery_id)
         # A forged or foreign id: the delivery must be one we sent to this very chat.
         # ("sending": the message is out but its outcome is not recorded yet.)
         if row is None or row["runner_id"] != chat_id or row["status"] not in ("sent", "sending"):
             return ReminderAnswer(Answer.STALE)
         runner_id = int(row["runner_id"])
         if action == "done":
-            fresh = db.mark_done(database, row["id"], runner_id, int(now.timestamp()))
+            fresh = outbox_db.mark_done(database, row["id"], runner_id, int(now.timestamp()))
             return ReminderAnswer(Answer.DONE if fresh else Answer.ALREADY_DONE)
         if action == "snooze":
             return _snooze(database, row, runner_id, now)
-        if db.on_exercise_hold(database, runner_id):
+        if runners_db.on_exercise_hold(database, runner_id):
             return ReminderAnswer(Answer.MORE_HELD)
-        tip = db.get_tip(database, row["tip_id"]) if row["tip_id"] else None
+        tip = content_db.get_tip(database, row["tip_id"]) if row["tip_id"] else None
         queued = delivery.queue_now(
             database,
             runner_id,
@@ -108,7 +111,7 @@ def press(
 def _snooze(
     database: Database, row: dict[str, object], runner_id: int, now: dt.datetime
 ) -> ReminderAnswer:
-    runner = db.get_runner(database, runner_id)
+    runner = runners_db.get_runner(database, runner_id)
     if runner is None:
         return ReminderAnswer(Answer.STALE)
     if row["kind"] == SlotKind.TIP.value and runner.exercise_hold:

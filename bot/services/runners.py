@@ -13,7 +13,9 @@ from sqlite_utils import Database
 from bot.core.models import Runner, RunnerStatus
 from bot.services import checkins
 from bot.services.delivery import CHECK_IN_EXPIRY
-from bot.storage import db
+from bot.storage import checkins as checkins_db
+from bot.storage import runners as runners_db
+from bot.storage import store
 
 LIVE_STATUSES = frozenset({RunnerStatus.ACTIVE, RunnerStatus.PAUSED})
 
@@ -32,17 +34,17 @@ def _standing(runner: Runner | None) -> Standing:
 
 def get_runner(database: Database, chat_id: int) -> Runner | None:
     """The runner, whatever their status (None: never seen or erased)."""
-    return db.get_runner(database, chat_id)
+    return runners_db.get_runner(database, chat_id)
 
 
 def live_runner(database: Database, chat_id: int) -> Runner | None:
     """The runner if they are subscribed (active or paused)."""
-    runner = db.get_runner(database, chat_id)
+    runner = runners_db.get_runner(database, chat_id)
     return runner if runner is not None and runner.status in LIVE_STATUSES else None
 
 
 def standing(database: Database, chat_id: int) -> Standing:
-    return _standing(db.get_runner(database, chat_id))
+    return _standing(runners_db.get_runner(database, chat_id))
 
 
 @dataclass(frozen=True)
@@ -55,12 +57,12 @@ def pause(
     database: Database, *, chat_id: int, until: dt.datetime | None, now: dt.datetime
 ) -> PauseResult:
     """/pause's choice: pause a subscribed runner until `until` (None: until /resume)."""
-    with db.immediate(database):
-        runner = db.get_runner(database, chat_id)
+    with store.immediate(database):
+        runner = runners_db.get_runner(database, chat_id)
         state = _standing(runner)
         if state is not Standing.LIVE:
             return PauseResult(state)
-        db.update_runner(
+        runners_db.update_runner(
             database,
             chat_id,
             now=int(now.timestamp()),
@@ -80,14 +82,14 @@ class ResumeOutcome:
 def resume(database: Database, *, chat_id: int, now: dt.datetime) -> ResumeOutcome:
     """/resume: lift a pause, then a running pause after an escalation (an exercise hold only
     asks whether a clinician cleared the runner)."""
-    with db.immediate(database):
-        runner = db.get_runner(database, chat_id)
+    with store.immediate(database):
+        runner = runners_db.get_runner(database, chat_id)
         state = _standing(runner)
         if state is not Standing.LIVE or runner is None:
             return ResumeOutcome(state)
         was_paused = runner.status is RunnerStatus.PAUSED
         if was_paused:
-            db.update_runner(
+            runners_db.update_runner(
                 database,
                 chat_id,
                 now=int(now.timestamp()),
@@ -106,13 +108,13 @@ class StopResult(enum.StrEnum):
 
 def stop(database: Database, *, chat_id: int, now: dt.datetime) -> StopResult:
     """/stop: no more messages; the data stays until /delete."""
-    with db.immediate(database):
-        runner = db.get_runner(database, chat_id)
+    with store.immediate(database):
+        runner = runners_db.get_runner(database, chat_id)
         if runner is None:
             return StopResult.UNKNOWN
         if runner.status is RunnerStatus.STOPPED:
             return StopResult.ALREADY
-        db.update_runner(
+        runners_db.update_runner(
             database,
             chat_id,
             now=int(now.timestamp()),
@@ -132,12 +134,12 @@ class TextContext:
 
 
 def text_context(database: Database, chat_id: int | None, now: dt.datetime) -> TextContext:
-    row = db.get_runner_row(database, chat_id) if chat_id is not None else None
+    row = runners_db.get_runner_row(database, chat_id) if chat_id is not None else None
     if row is None:
         return TextContext(known=False)
     since = int(now.timestamp()) - int(CHECK_IN_EXPIRY.total_seconds())
     return TextContext(
         known=True,
-        open_checkin=db.has_open_checkin(database, int(row["chat_id"]), since),
+        open_checkin=checkins_db.has_open_checkin(database, int(row["chat_id"]), since),
         country=checkins.country_of(row),
     )

@@ -17,8 +17,8 @@ from telegram.ext import CallbackContext
 
 from bot.config import Settings
 from bot.core import content
-from bot.storage import db
-from bot.storage.db import Store as Store
+from bot.storage import content as content_db
+from bot.storage.store import Store as Store
 
 Clock = Callable[[], dt.datetime]
 
@@ -38,7 +38,7 @@ def seed_if_needed(database: Database, settings: Settings, now: int) -> bool:
     Later starts leave the database alone: admins' edits live there, and the files only come
     back in through an explicit re-import.
     """
-    if db.is_seeded(database):
+    if content_db.is_seeded(database):
         return False
     try:
         library = content.load_schedules(settings.schedules_dir)
@@ -46,7 +46,7 @@ def seed_if_needed(database: Database, settings: Settings, now: int) -> bool:
         raise StartupError(
             f"cannot seed from {settings.schedules_dir}: {len(exc.errors)} problem(s):\n{exc}"
         ) from None
-    db.seed_content(database, library.slots, library.tips, now=now)
+    content_db.seed_content(database, library.slots, library.tips, now=now)
     return True
 
 

@@ -1,6 +1,6 @@
 """The runner's profile answers (onboarding and /settings), read as one typed ``Profile``.
 
-The columns live in the ``runners`` table (``db.py`` owns its schema and ``update_runner``);
+The columns live in the ``runners`` table (``schema.py`` owns the schema, ``runners.py`` ``update_runner``);
 this module only decodes what the questions need, and holds the one statement of its own.
 """
 
@@ -13,7 +13,7 @@ from sqlite_utils import Database
 
 from bot.core.models import Runner, RunnerStatus
 from bot.core.triage import RiskFactor
-from bot.storage import db
+from bot.storage import runners as runners_db
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,11 @@ def _factors(stored: str | None) -> frozenset[RiskFactor] | None:
 
 
 def get_profile(database: Database, chat_id: int) -> Profile | None:
-    row = db.get_runner_row(database, chat_id)
+    row = runners_db.get_runner_row(database, chat_id)
     if row is None:
         return None
     return Profile(
-        runner=db.runner_from_row(row),
+        runner=runners_db.runner_from_row(row),
         timezone=row["timezone"] or None,
         country=row.get("country"),
         run_time=row["run_time"] or None,

@@ -14,7 +14,10 @@ from bot.core.models import (
 )
 from bot.services.admin.audit import _audit
 from bot.services.admin.common import AdminError, _ts
-from bot.storage import db
+from bot.storage import admin as admin_db
+from bot.storage import outbox as outbox_db
+from bot.storage import runners as runners_db
+from bot.storage import store
 
 __all__ = [
     "ANNOUNCEMENT_MAX",
@@ -65,7 +68,7 @@ def validate_announcement(text: str) -> list[str]:
 
 
 def announcement_reach(database: Database) -> int:
-    return db.count_active_runners(database)
+    return runners_db.count_active_runners(database)
 
 
 def _announcement_key(number: int) -> str:
@@ -73,7 +76,7 @@ def _announcement_key(number: int) -> str:
 
 
 def _load_announcement(database: Database, number: int) -> Announcement | None:
-    raw = db.get_meta(database, _announcement_key(number))
+    raw = admin_db.get_meta(database, _announcement_key(number))
     if raw is None:
         return None
     data = json.loads(raw)
@@ -96,10 +99,10 @@ def queue_announcement(
     if problems:
         raise AdminError(problems)
     now_ts = _ts(now)
-    with db.immediate(database):
-        number = int(db.get_meta(database, "admin:announcements") or 0) + 1
+    with store.immediate(database):
+        number = int(admin_db.get_meta(database, "admin:announcements") or 0) + 1
         slot_id = ANNOUNCE_SLOT.format(n=number)
-        queued, first, last = db.queue_to_active_runners(
+        queued, first, last = outbox_db.queue_to_active_runners(
             database,
             slot_id=slot_id,
             kind=ANNOUNCE_KIND,
@@ -107,9 +110,9 @@ def queue_announcement(
             payload=json.dumps({"text": text}, ensure_ascii=False),
             now=now_ts,
         )
-        db.set_meta(database, "admin:announcements", str(number))
+        admin_db.set_meta(database, "admin:announcements", str(number))
         record = {"queued": queued, "first": first, "last": last, "at": now_ts}
-        db.set_meta(database, _announcement_key(number), json.dumps(record))
+        admin_db.set_meta(database, _announcement_key(number), json.dumps(record))
         _audit(
             database,
             admin_id,
@@ -126,12 +129,14 @@ def announcement_progress(database: Database, number: int) -> Announcement | Non
     found = _load_announcement(database, number)
     if found is None:
         return None
-    counts = db.delivery_counts_in_range(database, found.slot_id, found.first_id, found.last_id)
+    counts = outbox_db.delivery_counts_in_range(
+        database, found.slot_id, found.first_id, found.last_id
+    )
     return replace(found, counts=counts)
 
 
 def recent_announcements(database: Database, limit: int = 3) -> list[Announcement]:
-    latest = int(db.get_meta(database, "admin:announcements") or 0)
+    latest = int(admin_db.get_meta(database, "admin:announcements") or 0)
     found = []
     for number in range(latest, max(0, latest - limit), -1):
         progress = announcement_progress(database, number)
@@ -144,11 +149,11 @@ def cancel_announcement(
     database: Database, number: int, *, admin_id: int, now: dt.datetime
 ) -> Announcement | None:
     """Stop what has not gone out yet: pending rows are dropped (reason "cancelled")."""
-    with db.immediate(database):
+    with store.immediate(database):
         found = _load_announcement(database, number)
         if found is None:
             return None
-        dropped = db.drop_pending_in_range(
+        dropped = outbox_db.drop_pending_in_range(
             database, found.slot_id, found.first_id, found.last_id, "cancelled"
         )
         if dropped:
@@ -161,5 +166,7 @@ def cancel_announcement(
                 None,
                 {"dropped": dropped},
             )
-        counts = db.delivery_counts_in_range(database, found.slot_id, found.first_id, found.last_id)
+        counts = outbox_db.delivery_counts_in_range(
+            database, found.slot_id, found.first_id, found.last_id
+        )
     return replace(found, counts={**counts, "cancelled": dropped})

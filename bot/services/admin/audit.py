@@ -21,7 +21,7 @@ from bot.core.models import (
     Tip,
 )
 from bot.services.admin.common import _ts
-from bot.storage import db
+from bot.storage import admin as admin_db
 
 __all__ = [
     "AuditEntry",
@@ -90,7 +90,7 @@ def _audit(
     before: Any,
     after: Any,
 ) -> None:
-    db.add_audit(
+    admin_db.add_audit(
         database,
         admin_id=admin_id,
         at=_ts(now),
@@ -151,7 +151,7 @@ def summarise_change(before: Any, after: Any) -> str:
 
 def audit_list(database: Database, limit: int = 20) -> list[AuditEntry]:
     entries = []
-    for row in db.recent_audit(database, limit):
+    for row in admin_db.recent_audit(database, limit):
         before = json.loads(row["before"]) if row["before"] else None
         after = json.loads(row["after"]) if row["after"] else None
         entries.append(

@@ -9,7 +9,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.services.admin.common import _ts
-from bot.storage import db
+from bot.storage import admin as admin_db
 
 __all__ = ["DRAFT_TTL", "clear_draft", "load_draft", "save_draft"]
 
@@ -21,12 +21,12 @@ def _draft_key(admin_id: int) -> str:
 
 
 def save_draft(database: Database, admin_id: int, draft: dict[str, Any], now: dt.datetime) -> None:
-    db.set_meta(database, _draft_key(admin_id), json.dumps({**draft, "at": _ts(now)}))
+    admin_db.set_meta(database, _draft_key(admin_id), json.dumps({**draft, "at": _ts(now)}))
 
 
 def load_draft(database: Database, admin_id: int, now: dt.datetime) -> dict[str, Any] | None:
     """The admin's draft, or None if there is none or it is older than DRAFT_TTL."""
-    raw = db.get_meta(database, _draft_key(admin_id))
+    raw = admin_db.get_meta(database, _draft_key(admin_id))
     if raw is None:
         return None
     draft: dict[str, Any] = json.loads(raw)
@@ -36,4 +36,4 @@ def load_draft(database: Database, admin_id: int, now: dt.datetime) -> dict[str,
 
 
 def clear_draft(database: Database, admin_id: int) -> None:
-    db.set_meta(database, _draft_key(admin_id), None)
+    admin_db.set_meta(database, _draft_key(admin_id), None)

@@ -10,7 +10,7 @@ from bot.core import content
 from bot.core.models import (
     TIP_CATEGORIES,
 )
-from bot.storage import db
+from bot.storage import content as content_db
 
 __all__ = ["export_schedules"]
 
@@ -21,8 +21,8 @@ def export_schedules(database: Database, directory: Path) -> list[Path]:
     directory = Path(directory)
     (directory / content.TIPS_DIR).mkdir(parents=True, exist_ok=True)
     written = [directory / content.PLAN_FILE]
-    written[0].write_text(content.dump_plan(db.load_slots(database)), encoding="utf-8")
-    tips = db.load_tips(database)
+    written[0].write_text(content.dump_plan(content_db.load_slots(database)), encoding="utf-8")
+    tips = content_db.load_tips(database)
     categories = [c for c in TIP_CATEGORIES if any(t.category == c for t in tips)]
     for category in categories:
         path = directory / content.TIPS_DIR / f"{category}.yaml"

@@ -22,7 +22,8 @@ from bot.services.admin.audit import _audit, slot_doc, tip_doc
 from bot.services.admin.common import DEFAULT_GRACE, AdminError, _ts
 from bot.services.admin.slots import _reschedule_slot
 from bot.services.delivery import claim_due
-from bot.storage import db
+from bot.storage import content as content_db
+from bot.storage import store
 
 __all__ = ["ImportDiff", "diff_library", "reimport_apply", "reimport_diff"]
 
@@ -87,7 +88,7 @@ def reimport_diff(database: Database, directory: Path) -> ImportDiff:
     """Load and validate `directory` (raises ``content.ContentError``, changing nothing) and
     compare it with the database."""
     library = content.load_schedules(directory)
-    return diff_library(db.load_slots(database), db.load_tips(database), library)
+    return diff_library(content_db.load_slots(database), content_db.load_tips(database), library)
 
 
 _Item = TypeVar("_Item", Slot, Tip)
@@ -122,35 +123,37 @@ def reimport_apply(
     library = content.load_schedules(directory)
     now_ts = _ts(now)
     claim_due(database, now, grace=grace)
-    with db.immediate(database):
-        slots = db.load_slots(database)
-        tips = db.load_tips(database)
+    with store.immediate(database):
+        slots = content_db.load_slots(database)
+        tips = content_db.load_tips(database)
         diff = diff_library(slots, tips, library)
         if diff.fingerprint != fingerprint:
             raise AdminError("the files or the plan changed since the preview: look again")
         if diff.empty:
             return diff
         # Slots take the files' order; the ones the files no longer have keep their place.
-        positions = db.slot_positions(database)
+        positions = content_db.slot_positions(database)
         order = {s.id: i for i, s in enumerate(library.slots)}
         changed = (*diff.slots_added, *diff.slots_changed)
         disabled = tuple(replace(s, enabled=False) for s in diff.slots_disabled)
-        db.save_slots(
+        content_db.save_slots(
             database,
             [
-                db.slot_to_row(
+                content_db.slot_to_row(
                     s, order.get(s.id, positions.get(s.id, 0)), updated_by=admin_id, now=now_ts
                 )
                 for s in (*changed, *disabled)
             ],
         )
-        versions = db.tip_versions(database)
+        versions = content_db.tip_versions(database)
         tip_rows = [
-            db.tip_to_row(t, version=versions.get(t.id, 0) + 1, updated_by=admin_id, now=now_ts)
+            content_db.tip_to_row(
+                t, version=versions.get(t.id, 0) + 1, updated_by=admin_id, now=now_ts
+            )
             for t in (*diff.tips_added, *diff.tips_changed)
         ]
         tip_rows += [
-            db.tip_to_row(
+            content_db.tip_to_row(
                 replace(t, active=False),
                 version=versions.get(t.id, 1) + 1,
                 updated_by=admin_id,
@@ -158,7 +161,7 @@ def reimport_apply(
             )
             for t in diff.tips_retired
         ]
-        db.save_tips(database, tip_rows)
+        content_db.save_tips(database, tip_rows)
         old_slots = {s.id: s for s in slots}
         old_tips = {t.id: t for t in tips}
         slot_changes = [(old_slots.get(s.id), s) for s in changed]

@@ -36,7 +36,11 @@ from bot.core.planner import next_due, zone
 from bot.services.admin.audit import _audit, slot_doc
 from bot.services.admin.common import DEFAULT_GRACE, AdminError, _ts
 from bot.services.delivery import WEEKLY_SUMMARY, claim_due, plan_slots
-from bot.storage import db
+from bot.storage import content as content_db
+from bot.storage import outbox as outbox_db
+from bot.storage import runners as runners_db
+from bot.storage import schedule as schedule_db
+from bot.storage import store
 
 __all__ = [
     "PREVIEW_RUNNER",
@@ -84,8 +88,8 @@ class SlotChange:
 
 
 def list_slots(database: Database) -> list[SlotView]:
-    reach = db.slot_reach(database)
-    return [SlotView(slot, reach.get(slot.id, 0)) for slot in db.load_slots(database)]
+    reach = schedule_db.slot_reach(database)
+    return [SlotView(slot, reach.get(slot.id, 0)) for slot in content_db.load_slots(database)]
 
 
 def _same_period(first: dt.datetime, second: dt.datetime, tz: ZoneInfo, weekly: bool) -> bool:
@@ -120,12 +124,12 @@ def replan_slot(
 def _reschedule_slot(database: Database, slot: Slot, now: dt.datetime) -> int:
     """Recompute every runner's row for `slot` (inside the caller's transaction)."""
     if not slot.enabled:
-        cleared = db.clear_slot_schedule(database, slot.id)
-        return cleared + db.drop_pending_slot(database, slot.id, "slot_disabled")
+        cleared = schedule_db.clear_slot_schedule(database, slot.id)
+        return cleared + outbox_db.drop_pending_slot(database, slot.id, "slot_disabled")
     now_ts = _ts(now)
-    existing = db.slot_schedule(database, slot.id)
-    runners = [db.runner_from_row(row) for row in db.live_runner_rows(database)]
-    last = db.last_due_by_runner(
+    existing = schedule_db.slot_schedule(database, slot.id)
+    runners = [runners_db.runner_from_row(row) for row in runners_db.live_runner_rows(database)]
+    last = schedule_db.last_due_by_runner(
         database, slot.id, (r.chat_id for r in runners), now_ts - int(_LOOKBACK.total_seconds())
     )
     updates: list[tuple[int, int | None]] = []
@@ -143,7 +147,7 @@ def _reschedule_slot(database: Database, slot: Slot, now: dt.datetime) -> int:
         new = None if due is None else _ts(due)
         if runner.chat_id not in existing or new != current:
             updates.append((runner.chat_id, new))
-    db.upsert_slot_schedule(database, slot.id, updates)
+    schedule_db.upsert_slot_schedule(database, slot.id, updates)
     return len(updates)
 
 
@@ -165,23 +169,23 @@ def _change_slot(
 ) -> SlotChange:
     """Apply `change` to a slot: validate, save, audit and reschedule in one transaction."""
     claim_due(database, now, grace=grace)
-    with db.immediate(database):
-        before = db.get_slot(database, slot_id)
+    with store.immediate(database):
+        before = content_db.get_slot(database, slot_id)
         if before is None:
             raise AdminError(f"there is no slot {slot_id!r} any more")
         after = change(before)
         _check_slot(after)
         if after == before:
-            return SlotChange(before, after, 0, db.slot_reach(database).get(slot_id, 0))
-        position = db.slot_positions(database).get(slot_id, 0)
-        db.save_slots(
-            database, [db.slot_to_row(after, position, updated_by=admin_id, now=_ts(now))]
+            return SlotChange(before, after, 0, schedule_db.slot_reach(database).get(slot_id, 0))
+        position = content_db.slot_positions(database).get(slot_id, 0)
+        content_db.save_slots(
+            database, [content_db.slot_to_row(after, position, updated_by=admin_id, now=_ts(now))]
         )
         _audit(
             database, admin_id, now, action, f"slot {slot_id}", slot_doc(before), slot_doc(after)
         )
         rescheduled = _reschedule_slot(database, after, now)
-        reach = db.slot_reach(database).get(slot_id, 0)
+        reach = schedule_db.slot_reach(database).get(slot_id, 0)
     return SlotChange(before, after, rescheduled, reach)
 
 
@@ -269,9 +273,9 @@ def toggle_slot(
 def new_slot_options(database: Database) -> tuple[list[str], bool]:
     """What a new slot can be: the tip categories that have an active tip, and whether a
     check-in slot can be added (only while the plan has none)."""
-    active = {t.category for t in db.load_tips(database, active_only=True)}
+    active = {t.category for t in content_db.load_tips(database, active_only=True)}
     categories = [c for c in TIP_CATEGORIES if c in active]
-    has_check_in = any(s.kind is SlotKind.CHECK_IN for s in db.load_slots(database))
+    has_check_in = any(s.kind is SlotKind.CHECK_IN for s in content_db.load_slots(database))
     return categories, not has_check_in
 
 
@@ -294,7 +298,7 @@ def add_slot(
 ) -> SlotChange:
     """A new slot, switched off until the admin has set its time and days: a tip slot for one
     category at the tip time on every day, or the post-run check-in two hours after the run."""
-    with db.immediate(database):
+    with store.immediate(database):
         categories, check_in_allowed = new_slot_options(database)
         if kind is SlotKind.TIP:
             if category not in categories:
@@ -314,7 +318,7 @@ def add_slot(
             )
         else:
             raise AdminError(f"slots of kind {kind.value} cannot be added")
-        positions = db.slot_positions(database)
+        positions = content_db.slot_positions(database)
         slot = Slot(
             id=_new_slot_id(base, set(positions)),
             kind=kind,
@@ -326,7 +330,9 @@ def add_slot(
         )
         _check_slot(slot)
         position = max(positions.values(), default=-1) + 1
-        db.save_slots(database, [db.slot_to_row(slot, position, updated_by=admin_id, now=_ts(now))])
+        content_db.save_slots(
+            database, [content_db.slot_to_row(slot, position, updated_by=admin_id, now=_ts(now))]
+        )
         _audit(database, admin_id, now, "slot_add", f"slot {slot.id}", None, slot_doc(slot))
     return SlotChange(None, slot, 0, 0)
 

@@ -11,7 +11,9 @@ from bot.core.models import (
     RunnerStatus,
 )
 from bot.services.admin.common import _ts
-from bot.storage import db
+from bot.storage import checkins as checkins_db
+from bot.storage import outbox as outbox_db
+from bot.storage import runners as runners_db
 
 __all__ = ["Stats", "stats"]
 
@@ -40,14 +42,18 @@ def stats(database: Database, now: dt.datetime) -> Stats:
     day_ts, week_ts = _ts(day), _ts(week)
     # Rows that count this week were written at most a couple of days before it began
     # (grace periods, retries, check-ins answered late), so start reading there.
-    first_delivery = db.first_id_since(database, "deliveries", "created_at", week_ts - 2 * 86400)
-    first_checkin = db.first_id_since(database, "checkins", "asked_at", week_ts - 5 * 86400)
-    counts = db.delivery_stats(
+    first_delivery = outbox_db.first_id_since(
+        database, "deliveries", "created_at", week_ts - 2 * 86400
+    )
+    first_checkin = outbox_db.first_id_since(database, "checkins", "asked_at", week_ts - 5 * 86400)
+    counts = outbox_db.delivery_stats(
         database, first_id=first_delivery, day_start=day_ts, week_start=week_ts
     )
-    answered, escalations = db.checkin_stats(database, first_id=first_checkin, week_start=week_ts)
+    answered, escalations = checkins_db.checkin_stats(
+        database, first_id=first_checkin, week_start=week_ts
+    )
     runners = {status.value: 0 for status in RunnerStatus}
-    runners.update(db.count_runners_by_status(database))
+    runners.update(runners_db.count_runners_by_status(database))
     return Stats(
         runners=runners,
         sent_today=counts["sent_today"],

@@ -17,7 +17,8 @@ from bot.core.models import (
 )
 from bot.services.admin.audit import _audit, tip_doc
 from bot.services.admin.common import AdminError, _ts
-from bot.storage import db
+from bot.storage import content as content_db
+from bot.storage import store
 
 __all__ = [
     "TIPS_PER_PAGE",
@@ -47,7 +48,7 @@ def list_tips(
     database: Database, category: str, page: int, per_page: int = TIPS_PER_PAGE
 ) -> tuple[list[Tip], int, int]:
     """One page of a category's tips (active first, then retired): (tips, page, pages)."""
-    tips = [t for t in db.load_tips(database) if t.category == category]
+    tips = [t for t in content_db.load_tips(database) if t.category == category]
     tips.sort(key=lambda t: (not t.active, t.title.casefold(), t.id))
     pages = max(1, -(-len(tips) // per_page))
     page = min(max(page, 0), pages - 1)
@@ -98,10 +99,10 @@ def _check_tip(tip: Tip) -> None:
 
 def _starved(database: Database, category: str) -> tuple[Slot, ...]:
     """Enabled slots that rotate through `category` and now have no active tip at all."""
-    active = {t.category for t in db.load_tips(database, active_only=True)}
+    active = {t.category for t in content_db.load_tips(database, active_only=True)}
     return tuple(
         s
-        for s in db.load_slots(database)
+        for s in content_db.load_slots(database)
         if s.enabled and category in s.categories and not any(c in active for c in s.categories)
     )
 
@@ -111,15 +112,17 @@ def add_tip(
 ) -> TipChange:
     """A new active tip: validated exactly as a tip in the files; its id is made from the
     category and title. Titles get the category's symbol, like the tips in the files."""
-    with db.immediate(database):
-        existing = db.load_tips(database)
+    with store.immediate(database):
+        existing = content_db.load_tips(database)
         emoji = _category_emoji(existing, category)
         if emoji and not _starts_with_symbol(title):
             title = f"{emoji} {title}"
         tip_id = new_tip_id(category, title, {t.id for t in existing})
         tip = Tip(id=tip_id, category=category, title=title, body=body)
         _check_tip(tip)
-        db.save_tips(database, [db.tip_to_row(tip, version=1, updated_by=admin_id, now=_ts(now))])
+        content_db.save_tips(
+            database, [content_db.tip_to_row(tip, version=1, updated_by=admin_id, now=_ts(now))]
+        )
         _audit(database, admin_id, now, "tip_add", f"tip {tip_id}", None, tip_doc(tip, 1))
     return TipChange(None, tip, 1)
 
@@ -133,17 +136,18 @@ def _change_tip(
     admin_id: int,
     now: dt.datetime,
 ) -> TipChange:
-    with db.immediate(database):
-        before = db.get_tip(database, tip_id)
+    with store.immediate(database):
+        before = content_db.get_tip(database, tip_id)
         if before is None:
             raise AdminError(f"there is no tip {tip_id!r} any more")
-        version = db.tip_versions(database).get(tip_id, 1)
+        version = content_db.tip_versions(database).get(tip_id, 1)
         after = change(before)
         _check_tip(after)
         if after == before:
             return TipChange(before, after, version)
-        db.save_tips(
-            database, [db.tip_to_row(after, version=version + 1, updated_by=admin_id, now=_ts(now))]
+        content_db.save_tips(
+            database,
+            [content_db.tip_to_row(after, version=version + 1, updated_by=admin_id, now=_ts(now))],
         )
         _audit(
             database,

@@ -1,0 +1,127 @@
+"""Queries on post-run check-ins and the escalation follow-ups they lead to."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlite_utils import Database
+
+
+def get_checkin(db: Database, delivery_id: int) -> dict[str, Any] | None:
+    found = list(db.query("SELECT * FROM checkins WHERE delivery_id = ?", [delivery_id]))
+    return found[0] if found else None
+
+
+def open_checkin(
+    db: Database, runner_id: int, delivery_id: int, *, day: str, asked_at: int
+) -> dict[str, Any]:
+    """The check-in for this outbox row, created on the first answer (idempotent)."""
+    db.execute(
+        "INSERT OR IGNORE INTO checkins (runner_id, delivery_id, day, asked_at, step, status, "
+        "red_flags) VALUES (?, ?, ?, ?, 'pain', 'open', '[]')",
+        [runner_id, delivery_id, day, asked_at],
+    )
+    found = get_checkin(db, delivery_id)
+    assert found is not None
+    return found
+
+
+_CHECKIN_FIELDS = {
+    "step",
+    "pain",
+    "radiation",
+    "red_flags",
+    "level",
+    "reasons",
+    "escalated_at",
+    "status",
+    "answered_at",
+    "told_level",
+    "last_press_at",
+    "no_run",
+    "closed_by",
+}
+
+
+def update_checkin(db: Database, checkin_id: int, **fields: Any) -> None:
+    unknown = set(fields) - _CHECKIN_FIELDS
+    if unknown:
+        raise ValueError(f"unknown check-in fields: {sorted(unknown)}")
+    values = {k: json.dumps(v) if isinstance(v, list | tuple) else v for k, v in fields.items()}
+    assignments = ", ".join(f"{key} = :{key}" for key in values)
+    db.execute(f"UPDATE checkins SET {assignments} WHERE id = :id", {**values, "id": checkin_id})
+
+
+def pain_history(db: Database, runner_id: int, since_day: str) -> list[tuple[str, int]]:
+    """(local day, pain) of answered check-ins since `since_day`, oldest first."""
+    cursor = db.execute(
+        "SELECT day, pain FROM checkins WHERE runner_id = ? AND status = 'answered' "
+        "AND day >= ? AND pain IS NOT NULL ORDER BY day, answered_at",
+        [runner_id, since_day],
+    )
+    return [(day, pain) for day, pain in cursor.fetchall()]
+
+
+def expire_checkins(db: Database, sent_before: int) -> int:
+    """Check-ins asked before `sent_before` and never finished are recorded as unanswered."""
+    with db.atomic():
+        opened = db.execute(
+            "UPDATE checkins SET status = 'unanswered' WHERE status = 'open' AND asked_at < ?",
+            [sent_before],
+        ).rowcount
+        never = db.execute(
+            "INSERT OR IGNORE INTO checkins (runner_id, delivery_id, day, asked_at, step, status) "
+            "SELECT runner_id, id, NULL, sent_at, 'pain', 'unanswered' FROM deliveries "
+            "WHERE kind = 'check_in' AND status = 'sent' AND sent_at < ? AND sent_at >= ? "
+            "AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.delivery_id = deliveries.id)",
+            # Only the last few days: older ones were swept by earlier ticks.
+            [sent_before, sent_before - 3 * 86400],
+        ).rowcount
+    return int(opened) + int(never)
+
+
+def unfinished_checkins(
+    db: Database, *, quiet_since: int, asked_since: int
+) -> list[dict[str, Any]]:
+    """Open check-ins asked since `asked_since` whose last press was before `quiet_since`."""
+    return list(
+        db.query(
+            "SELECT * FROM checkins WHERE status = 'open' AND asked_at >= ? "
+            "AND last_press_at IS NOT NULL AND last_press_at <= ? AND pain IS NOT NULL",
+            [asked_since, quiet_since],
+        )
+    )
+
+
+def due_follow_ups(db: Database, now: int, limit: int) -> list[dict[str, Any]]:
+    """Runners whose daily follow-up is due (through the partial index on follow_up_at)."""
+    return list(
+        db.query(
+            "SELECT * FROM runners WHERE follow_up_at IS NOT NULL AND follow_up_at <= ? "
+            "ORDER BY follow_up_at LIMIT ?",
+            [now, limit],
+        )
+    )
+
+
+def has_open_checkin(db: Database, runner_id: int, since: int) -> bool:
+    found = db.execute(
+        "SELECT 1 FROM checkins WHERE runner_id = ? AND status = 'open' AND asked_at >= ? LIMIT 1",
+        [runner_id, since],
+    ).fetchone()
+    return found is not None
+
+
+def checkin_stats(db: Database, *, first_id: int, week_start: int) -> tuple[int, dict[int, int]]:
+    """Check-ins answered this week, and escalations (level 2 and up) this week by level."""
+    answered = db.execute(
+        "SELECT COUNT(*) FROM checkins WHERE id >= ? AND status = 'answered' AND answered_at >= ?",
+        [first_id, week_start],
+    ).fetchone()
+    cursor = db.execute(
+        "SELECT level, COUNT(*) FROM checkins WHERE id >= ? AND level >= 2 "
+        "AND COALESCE(answered_at, escalated_at, asked_at) >= ? GROUP BY level",
+        [first_id, week_start],
+    )
+    return int(answered[0] or 0), {level: n for level, n in cursor.fetchall()}

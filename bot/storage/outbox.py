@@ -1,0 +1,237 @@
+"""Queries on the outbox (``deliveries``): queueing, leasing, outcomes and counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlite_utils import Database
+
+DELIVERY_COLUMNS = (
+    "runner_id",
+    "slot_id",
+    "due",
+    "kind",
+    "priority",
+    "tip_id",
+    "payload",
+    "status",
+    "reason",
+    "not_before",
+    "created_at",
+)
+
+
+def insert_deliveries(db: Database, rows: Sequence[dict[str, Any]]) -> int:
+    """INSERT OR IGNORE: an instant already in the outbox is never queued twice."""
+    before = db.conn.total_changes
+    db.conn.executemany(
+        f"INSERT OR IGNORE INTO deliveries ({', '.join(DELIVERY_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(DELIVERY_COLUMNS))})",
+        [tuple(row.get(c) for c in DELIVERY_COLUMNS) for row in rows],
+    )
+    return db.conn.total_changes - before
+
+
+def lease_pending(db: Database, now: int, owner: str, limit: int) -> list[dict[str, Any]]:
+    """Take up to `limit` sendable outbox rows, most urgent first, and mark them as sending."""
+    if limit <= 0:
+        return []
+    cursor = db.execute(
+        "UPDATE deliveries SET status = 'sending', lease_owner = ?, attempts = attempts + 1 "
+        "WHERE id IN (SELECT id FROM deliveries INDEXED BY idx_deliveries_pending "
+        "WHERE status = 'pending' AND not_before <= ? "
+        "ORDER BY priority, not_before, id LIMIT ?) "
+        "RETURNING id, runner_id, slot_id, due, kind, priority, tip_id, payload, attempts",
+        [owner, now, limit],
+    )
+    keys = [d[0] for d in cursor.description]
+    leased = [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
+    db.commit()
+    leased.sort(key=lambda r: (r["priority"], r["id"]))
+    return leased
+
+
+def release_stale_leases(db: Database, owner: str) -> int:
+    """Rows another (dead) process was sending go back to the queue: at most one duplicate each."""
+    cursor = db.execute(
+        "UPDATE deliveries SET status = 'pending', lease_owner = NULL "
+        "WHERE status = 'sending' AND (lease_owner IS NULL OR lease_owner != ?)",
+        [owner],
+    )
+    return cursor.rowcount
+
+
+def release_own_leases(db: Database, owner: str) -> int:
+    cursor = db.execute(
+        "UPDATE deliveries SET status = 'pending', lease_owner = NULL "
+        "WHERE status = 'sending' AND lease_owner = ?",
+        [owner],
+    )
+    return cursor.rowcount
+
+
+def record_outcomes(db: Database, outcomes: Sequence[dict[str, Any]]) -> None:
+    """Write what happened to each leased row, in one transaction."""
+    with db.atomic():
+        db.conn.executemany(
+            "UPDATE deliveries SET status = :status, message_id = :message_id, "
+            "sent_at = :sent_at, reason = :reason, not_before = :not_before, lease_owner = NULL "
+            "WHERE id = :id",
+            [
+                {
+                    "message_id": None,
+                    "sent_at": None,
+                    "reason": None,
+                    "not_before": 0,
+                    **outcome,
+                }
+                for outcome in outcomes
+            ],
+        )
+
+
+def get_delivery(db: Database, delivery_id: int) -> dict[str, Any] | None:
+    found = list(db.query("SELECT * FROM deliveries WHERE id = ?", [delivery_id]))
+    return found[0] if found else None
+
+
+def mark_done(db: Database, delivery_id: int, runner_id: int, now: int) -> bool:
+    cursor = db.execute(
+        "UPDATE deliveries SET done_at = ? WHERE id = ? AND runner_id = ? AND done_at IS NULL",
+        [now, delivery_id, runner_id],
+    )
+    return cursor.rowcount > 0
+
+
+def drop_held_content(db: Database, runner_id: int) -> int:
+    """An exercise hold began: queued tips and planned (reminder-priority) check-ins for this
+    runner are dropped, including any being sent right now, so none goes out after it."""
+    cursor = db.execute(
+        "UPDATE deliveries SET status = 'dropped', reason = 'exercise_hold' "
+        "WHERE runner_id = ? AND status IN ('pending', 'sending') "
+        "AND (kind = 'tip' OR (kind = 'check_in' AND priority > 0))",
+        [runner_id],
+    )
+    return int(cursor.rowcount)
+
+
+def has_delivery_between(db: Database, runner_id: int, slot_id: str, start: int, end: int) -> bool:
+    found = db.execute(
+        "SELECT 1 FROM deliveries WHERE runner_id = ? AND slot_id = ? AND due >= ? AND due < ? "
+        "LIMIT 1",
+        [runner_id, slot_id, start, end],
+    ).fetchone()
+    return found is not None
+
+
+def skip_instant(
+    db: Database, runner_id: int, slot_id: str, start: int, end: int, new_due: int | None
+) -> bool:
+    """If the slot's next instant falls in [start, end) (e.g. today's check-in after /ran),
+    move it to `new_due`, the instant after that window."""
+    cursor = db.execute(
+        "UPDATE schedule SET next_due = ? WHERE runner_id = ? AND slot_id = ? "
+        "AND next_due >= ? AND next_due < ?",
+        [new_due, runner_id, slot_id, start, end],
+    )
+    return cursor.rowcount > 0
+
+
+def drop_pending_slot(db: Database, slot_id: str, reason: str) -> int:
+    """Outbox rows of a slot that have not started sending are dropped (through the pending
+    index: only pending rows are read)."""
+    cursor = db.execute(
+        "UPDATE deliveries SET status = 'dropped', reason = ? "
+        "WHERE status = 'pending' AND slot_id = ?",
+        [reason, slot_id],
+    )
+    return int(cursor.rowcount)
+
+
+def max_delivery_id(db: Database) -> int:
+    row = db.execute("SELECT MAX(id) FROM deliveries").fetchone()
+    return int(row[0] or 0)
+
+
+def queue_to_active_runners(
+    db: Database, *, slot_id: str, kind: str, priority: int, payload: str, now: int
+) -> tuple[int, int, int]:
+    """One outbox row per active runner, in one INSERT ... SELECT; returns (rows, first id,
+    last id). Rows queued by one call have ids in that range (one writer per transaction)."""
+    before = max_delivery_id(db)
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO deliveries (runner_id, slot_id, due, kind, priority, payload, "
+        "status, not_before, created_at) "
+        "SELECT chat_id, ?, ?, ?, ?, ?, 'pending', ?, ? FROM runners WHERE status = 'active'",
+        [slot_id, now, kind, priority, payload, now, now],
+    )
+    queued = int(cursor.rowcount)
+    row = db.execute(
+        "SELECT MIN(id), MAX(id) FROM deliveries WHERE id > ? AND slot_id = ?", [before, slot_id]
+    ).fetchone()
+    return queued, int(row[0] or 0), int(row[1] or 0)
+
+
+def delivery_counts_in_range(db: Database, slot_id: str, first: int, last: int) -> dict[str, int]:
+    """Outbox rows of one slot by status, within an id range (a primary-key range scan)."""
+    cursor = db.execute(
+        "SELECT status, COUNT(*) FROM deliveries WHERE id BETWEEN ? AND ? AND slot_id = ? "
+        "GROUP BY status",
+        [first, last, slot_id],
+    )
+    return {status: n for status, n in cursor.fetchall()}
+
+
+def drop_pending_in_range(db: Database, slot_id: str, first: int, last: int, reason: str) -> int:
+    cursor = db.execute(
+        "UPDATE deliveries SET status = 'dropped', reason = ? "
+        "WHERE id BETWEEN ? AND ? AND slot_id = ? AND status = 'pending'",
+        [reason, first, last, slot_id],
+    )
+    return int(cursor.rowcount)
+
+
+_ID_SEARCH_COLUMNS = {("deliveries", "created_at"), ("checkins", "asked_at")}
+
+
+def first_id_since(db: Database, table: str, column: str, since: int) -> int:
+    """A row id such that every row inserted at or after `since` (by `column`, which grows with
+    insertion) has an id at least this large: a bisection over the primary key, so counting
+    "this week" reads only this week's rows instead of the whole table."""
+    if (table, column) not in _ID_SEARCH_COLUMNS:
+        raise ValueError(f"no id search on {table}.{column}")
+    bounds = db.execute(f"SELECT MIN(id), MAX(id) FROM {table}").fetchone()
+    if bounds[0] is None:
+        return 0
+    lo, hi = int(bounds[0]), int(bounds[1]) + 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        row = db.execute(
+            f"SELECT {column} FROM {table} WHERE id >= ? ORDER BY id LIMIT 1", [mid]
+        ).fetchone()
+        if row is None or (row[0] is not None and row[0] >= since):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def delivery_stats(
+    db: Database, *, first_id: int, day_start: int, week_start: int
+) -> dict[str, int]:
+    """Counts of outbox rows (announcements apart): sent and dropped today and this week, and
+    tips sent this week with how many were marked Done."""
+    row = db.execute(
+        "SELECT "
+        "SUM(status = 'sent' AND sent_at >= :day AND kind != 'announcement'), "
+        "SUM(status = 'sent' AND sent_at >= :week AND kind != 'announcement'), "
+        "SUM(status = 'dropped' AND created_at >= :day AND kind != 'announcement'), "
+        "SUM(status = 'dropped' AND created_at >= :week AND kind != 'announcement'), "
+        "SUM(status = 'sent' AND sent_at >= :week AND kind = 'tip'), "
+        "SUM(status = 'sent' AND sent_at >= :week AND kind = 'tip' AND done_at IS NOT NULL) "
+        "FROM deliveries WHERE id >= :first",
+        {"day": day_start, "week": week_start, "first": first_id},
+    ).fetchone()
+    keys = ("sent_today", "sent_week", "dropped_today", "dropped_week", "tips_week", "done_week")
+    return {key: int(value or 0) for key, value in zip(keys, row, strict=True)}

@@ -1,0 +1,181 @@
+"""Queries on the runner aggregate: the ``runners`` row, its export and erasure."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.core.models import (
+    Runner,
+    RunnerStatus,
+)
+from bot.storage.store import chunks, fmt_time, from_ts, now_ts, parse_days, parse_time
+
+
+def runner_from_row(row: dict[str, Any]) -> Runner:
+    return Runner(
+        chat_id=row["chat_id"],
+        timezone=row["timezone"] or "UTC",
+        run_days=parse_days(row["run_days"]),
+        run_time=parse_time(row["run_time"], dt.time(7, 0)),
+        tip_time=parse_time(row["tip_time"], dt.time(8, 0)),
+        status=RunnerStatus(row["status"]),
+        paused_until=from_ts(row["paused_until"]),
+        checkin_delay_minutes=row["checkin_delay"],
+        summary_day=row["summary_day"] if row["summary_day"] is not None else 6,
+        running_paused=bool(row["running_paused"]),
+        exercise_hold=bool(row.get("exercise_hold")),
+        language=row["language"] or "en",
+    )
+
+
+def get_runner_row(db: Database, chat_id: int) -> dict[str, Any] | None:
+    rows = list(db.query("SELECT * FROM runners WHERE chat_id = ?", [chat_id]))
+    return rows[0] if rows else None
+
+
+def get_runner(db: Database, chat_id: int) -> Runner | None:
+    row = get_runner_row(db, chat_id)
+    return runner_from_row(row) if row else None
+
+
+def create_runner(db: Database, chat_id: int, *, language: str = "en", now: int) -> None:
+    """Insert a runner in onboarding; does nothing if the runner exists already."""
+    db.execute(
+        "INSERT OR IGNORE INTO runners (chat_id, status, language, created_at, updated_at) "
+        "VALUES (?, 'onboarding', ?, ?, ?)",
+        [chat_id, language, now, now],
+    )
+
+
+_RUNNER_FIELDS = {
+    "timezone",
+    "run_days",
+    "run_time",
+    "tip_time",
+    "status",
+    "paused_until",
+    "checkin_delay",
+    "summary_day",
+    "running_paused",
+    "language",
+    "onboarding_step",
+    "country",
+    "age_band",
+    "risk_factors",
+    "risk_declined",
+    "hold_level",
+    "exercise_hold",
+    "follow_up_at",
+    "follow_ups_sent",
+}
+
+
+def update_runner(db: Database, chat_id: int, *, now: int, **fields: Any) -> None:
+    """Update named columns of one runner (times, day sets and datetimes are converted)."""
+    unknown = set(fields) - _RUNNER_FIELDS
+    if unknown:
+        raise ValueError(f"unknown runner fields: {sorted(unknown)}")
+    values: dict[str, Any] = {}
+    for key, value in fields.items():
+        if isinstance(value, dt.time):
+            value = fmt_time(value)
+        elif isinstance(value, frozenset | set):
+            value = ",".join(str(d) for d in sorted(value))
+        elif isinstance(value, dt.datetime):
+            value = now_ts(value)
+        elif isinstance(value, RunnerStatus):
+            value = value.value
+        values[key] = value
+    values["updated_at"] = now
+    assignments = ", ".join(f"{key} = :{key}" for key in values)
+    db.execute(
+        f"UPDATE runners SET {assignments} WHERE chat_id = :chat_id", {**values, "chat_id": chat_id}
+    )
+
+
+def count_runners_by_status(db: Database) -> dict[str, int]:
+    return {
+        row["status"]: row["n"]
+        for row in db.query("SELECT status, COUNT(*) AS n FROM runners GROUP BY status")
+    }
+
+
+def runner_rows(db: Database, runner_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for part in chunks(sorted(set(runner_ids))):
+        marks = ",".join("?" * len(part))
+        cursor = db.execute(f"SELECT * FROM runners WHERE chat_id IN ({marks})", list(part))
+        keys = [d[0] for d in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(keys, values, strict=True))
+            found[row["chat_id"]] = row
+    return found
+
+
+def mark_blocked(db: Database, runner_id: int, now: int) -> None:
+    """Telegram said 403: stop everything for this runner, keep their data."""
+    with db.atomic():
+        db.execute(
+            "UPDATE runners SET status = 'blocked', updated_at = ? WHERE chat_id = ?",
+            [now, runner_id],
+        )
+        db.execute("DELETE FROM schedule WHERE runner_id = ?", [runner_id])
+        db.execute(
+            "UPDATE deliveries SET status = 'dropped', reason = 'blocked', lease_owner = NULL "
+            "WHERE runner_id = ? AND status IN ('pending', 'sending')",
+            [runner_id],
+        )
+
+
+RUNNER_TABLES = ("schedule", "deliveries", "rotation", "checkins")
+
+
+def runner_export(db: Database, chat_id: int) -> dict[str, Any]:
+    """Everything stored about one runner, as plain data (settings, deliveries, check-ins)."""
+    runner = get_runner_row(db, chat_id)
+    out: dict[str, Any] = {"settings": runner}
+    for table in RUNNER_TABLES:
+        out[table] = list(
+            db.query(f"SELECT * FROM {table} WHERE runner_id = ? ORDER BY rowid", [chat_id])
+        )
+    return out
+
+
+def erase_runner(db: Database, chat_id: int) -> int:
+    """Delete every row about this runner, in one transaction. Returns the rows removed."""
+    removed = 0
+    with db.atomic():
+        for table in RUNNER_TABLES:
+            removed += db.execute(f"DELETE FROM {table} WHERE runner_id = ?", [chat_id]).rowcount
+        # Conversation keys are JSON [chat id, user id]; private chats have both equal.
+        removed += db.execute(
+            "DELETE FROM conversations WHERE key LIKE ?", [f"[{chat_id},%"]
+        ).rowcount
+        removed += db.execute("DELETE FROM runners WHERE chat_id = ?", [chat_id]).rowcount
+    return removed
+
+
+def on_exercise_hold(db: Database, runner_id: int) -> bool:
+    found = db.execute(
+        "SELECT exercise_hold FROM runners WHERE chat_id = ?", [runner_id]
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def live_runner_rows(db: Database) -> list[dict[str, Any]]:
+    """Runners who can have planned instants: active, or paused until a known time."""
+    return list(
+        db.query(
+            "SELECT * FROM runners WHERE status = 'active' "
+            "OR (status = 'paused' AND paused_until IS NOT NULL)"
+        )
+    )
+
+
+def count_active_runners(db: Database) -> int:
+    row = db.execute("SELECT COUNT(*) FROM runners WHERE status = 'active'").fetchone()
+    return int(row[0])

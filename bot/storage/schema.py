@@ -1,0 +1,207 @@
+"""The schema as frozen migration history, and opening a database fully migrated.
+
+A released migration never changes: every schema change is a new ``mNNN_`` function below
+(tests/test_migrations.py upgrades a database built by each earlier schema).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("backstride")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.table("runners").create(
+        {
+            "chat_id": int,
+            "timezone": str,
+            "run_days": str,  # comma-separated weekdays, 0 = Monday
+            "run_time": str,  # HH:MM local
+            "tip_time": str,  # HH:MM local
+            "status": str,
+            "paused_until": int,
+            "checkin_delay": int,  # minutes after the run; NULL = the plan's default
+            "summary_day": int,  # weekday of the weekly summary, 0 = Monday
+            "running_paused": int,
+            "language": str,
+            "onboarding_step": str,  # the question an unfinished onboarding is waiting on
+            "created_at": int,
+            "updated_at": int,
+        },
+        pk="chat_id",
+        not_null={"status", "created_at", "updated_at"},
+        defaults={
+            "status": "onboarding",
+            "summary_day": 6,
+            "running_paused": 0,
+            "language": "en",
+            "run_days": "",
+        },
+    )
+    db.table("runners").create_index(["status"])
+    db.table("slots").create(
+        {
+            "id": str,
+            "title": str,
+            "kind": str,
+            "categories": str,  # JSON list
+            "anchor_kind": str,
+            "anchor_offset": int,
+            "anchor_time": str,
+            "days_kind": str,
+            "weekdays": str,  # comma-separated, for days_kind = weekdays
+            "weekly": int,
+            "enabled": int,
+            "position": int,
+            "updated_by": int,  # admin user id, NULL when it came from the files
+            "updated_at": int,
+        },
+        pk="id",
+    )
+    db.table("tips").create(
+        {
+            "id": str,
+            "category": str,
+            "title": str,
+            "body": str,
+            "why": str,
+            "source": str,
+            "active": int,
+            "version": int,
+            "updated_by": int,
+            "updated_at": int,
+        },
+        pk="id",
+    )
+    db.table("tips").create_index(["category", "active"])
+    # One row per runner and slot; next_due is NULL while the slot never fires for the runner
+    # (e.g. a rest-day slot for someone who runs every day), so "no row" means "never planned".
+    db.table("schedule").create(
+        {"runner_id": int, "slot_id": str, "next_due": int},
+        pk=("runner_id", "slot_id"),
+    )
+    db.table("schedule").create_index(["next_due"])
+    db.table("schedule").create_index(["slot_id"])
+    db.table("deliveries").create(
+        {
+            "id": int,
+            "runner_id": int,
+            "slot_id": str,
+            "due": int,
+            "kind": str,  # tip / check_in / announcement / escalation
+            "priority": int,  # lower goes first: 0 escalation, 5 reminder, 8 announcement
+            "tip_id": str,
+            "payload": str,  # JSON for kinds without a tip
+            "status": str,  # pending / sending / sent / failed / dropped
+            "attempts": int,
+            "not_before": int,
+            "message_id": int,
+            "reason": str,
+            "lease_owner": str,  # the process sending it right now (status = sending)
+            "created_at": int,
+            "sent_at": int,
+            "done_at": int,  # the runner tapped "Done"
+        },
+        pk="id",
+        not_null={"runner_id", "slot_id", "due", "status"},
+        defaults={"status": "pending", "attempts": 0, "priority": 5, "not_before": 0},
+    )
+    # A slot can never be sent twice for the same instant: claiming is an INSERT OR IGNORE.
+    db.table("deliveries").create_index(["runner_id", "slot_id", "due"], unique=True)
+    db.execute(
+        "CREATE INDEX idx_deliveries_pending ON deliveries (priority, not_before, id) "
+        "WHERE status = 'pending'"
+    )
+    db.table("rotation").create(
+        {"runner_id": int, "key": str, "n": int}, pk=("runner_id", "key"), not_null={"n"}
+    )
+    db.table("checkins").create(
+        {
+            "id": int,
+            "runner_id": int,
+            "delivery_id": int,  # the outbox row that asked (its buttons carry this id)
+            "day": str,  # the runner's local date of the question, YYYY-MM-DD
+            "asked_at": int,
+            "answered_at": int,
+            "step": str,  # pain / where / unusual / flags / done
+            "pain": int,
+            "radiation": str,
+            "red_flags": str,  # JSON list of RedFlag values
+            "level": int,
+            "reasons": str,  # JSON list
+            "escalated_at": int,  # when an emergency message went out mid-checklist
+            "status": str,  # open / answered / skipped / unanswered
+        },
+        pk="id",
+    )
+    db.table("checkins").create_index(["delivery_id"], unique=True)
+    db.table("checkins").create_index(["runner_id", "day"])
+    # The tick's expiry sweep looks only at open check-ins and recently sent questions.
+    db.execute("CREATE INDEX idx_checkins_open ON checkins (asked_at) WHERE status = 'open'")
+    db.execute(
+        "CREATE INDEX idx_deliveries_checkin_sent ON deliveries (sent_at) "
+        "WHERE kind = 'check_in' AND status = 'sent'"
+    )
+    db.table("audit").create(
+        {
+            "id": int,
+            "admin_id": int,
+            "at": int,
+            "action": str,
+            "target": str,
+            "before": str,  # JSON
+            "after": str,  # JSON
+        },
+        pk="id",
+    )
+    db.table("audit").create_index(["at"])
+    db.table("conversations").create(
+        {"name": str, "key": str, "state": str}, pk=("name", "key"), not_null={"state"}
+    )
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m002_clinical_safety(db: Database) -> None:
+    """The clinical safety issue: the country (for the number to call), the risk profile, the
+    escalation hold with its daily follow-up, and what a check-in already told the runner."""
+    runners = db.table("runners")
+    runners.add_column("country", str)  # ISO 3166 alpha-2; "" = asked, not given; NULL = not asked
+    runners.add_column("age_band", str)  # under_20 / 20_50 / over_50; NULL = not given
+    runners.add_column("risk_factors", str)  # JSON list of RiskFactor values; NULL = not asked
+    runners.add_column("risk_declined", int, not_null_default=0)  # "prefer not to say"
+    runners.add_column("hold_level", int, not_null_default=0)  # triage Level of the hold
+    runners.add_column("exercise_hold", int, not_null_default=0)  # after URGENT / EMERGENCY
+    runners.add_column("follow_up_at", int)  # next daily follow-up; NULL = none
+    runners.add_column("follow_ups_sent", int, not_null_default=0)
+    db.execute(
+        "CREATE INDEX idx_runners_follow_up ON runners (follow_up_at) "
+        "WHERE follow_up_at IS NOT NULL"
+    )
+    checkins = db.table("checkins")
+    checkins.add_column("told_level", int)  # the most urgent verdict already sent for it
+    checkins.add_column("last_press_at", int)
+    checkins.add_column("no_run", int, not_null_default=0)  # "didn't run": the back was why
+    checkins.add_column("closed_by", str)  # runner / sweep (verdict sent for an unfinished one)
+
+
+def connect(path: Path | str) -> Database:
+    """Open (creating if needed) the database at `path`, in WAL mode, fully migrated."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30)
+    db = Database(conn)
+    if str(path) != ":memory:":
+        db.enable_wal()
+    # NORMAL is durable across application crashes in WAL mode (only an OS crash can lose the
+    # last transactions) and much faster than FULL.
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA busy_timeout=30000")
+    migrations.apply(db)
+    return db
