@@ -268,6 +268,71 @@ async def test_tips_already_queued_when_the_alarm_comes_are_dropped(
     assert [r["status"] for r in snoozed] == ["dropped"]
 
 
+async def test_a_tip_asked_for_just_before_the_alarm_is_answered(
+    api: FakeBotApi, start_bot: BotFactory, clock: FakeClock, tmp_path: Path
+) -> None:
+    """/tip and the answer that brings the hold in one batch: the hold drops the queued tip,
+    and the runner is told it won't come instead of hearing nothing."""
+    path = tmp_path / "bot.db"
+    add_runners(api, path, [RUNNER], clock())
+    async with start_bot():
+        await start_checkin(api)
+        where = await press_and_read(api, "6")
+        with api.one_batch():
+            api.send_command(RUNNER, "/tip")
+            api.press(RUNNER, "Down both legs", message_id=where.message_id)
+        await wait_for_text(api, "Call 112")
+        notice = await wait_for_text(api, "until a clinician")
+        await api.wait_for(lambda: not deliveries(path, runner_id=RUNNER, status="pending"))
+    tips = deliveries(path, runner_id=RUNNER, kind="tip")
+    assert len(tips) == 1
+    if tips[0]["status"] == "sent":  # the tip went out before the answer came in
+        assert "won't come" not in notice.text
+    else:
+        assert tips[0]["reason"] == "exercise_hold"
+        assert "The tip you asked for a moment ago won't come" in notice.text
+
+
+async def test_a_burst_of_tip_commands_gets_one_tip_and_an_answer_each(
+    api: FakeBotApi, start_bot: BotFactory, clock: FakeClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "bot.db"
+    add_runners(api, path, [RUNNER], clock())
+    async with start_bot():
+        with api.one_batch():  # all seven arrive together, within one second
+            for _ in range(7):
+                api.send_command(RUNNER, "/tip")
+        await api.wait_for(lambda: len(api.messages_to(RUNNER)) >= 7, message="7 answers")
+        await api.wait_for(lambda: not deliveries(path, runner_id=RUNNER, status="pending"))
+    answers = texts_to(api)
+    tips = deliveries(path, runner_id=RUNNER, kind="tip", status="sent")
+    assert len(answers) == 7
+    assert not any("no tips to send" in t for t in answers), answers
+    assert len(tips) == 7 - sum("on its way" in t for t in answers) >= 1
+
+
+async def test_a_runner_who_erased_their_data_during_a_hold_starts_clean(
+    api: FakeBotApi, start_bot: BotFactory, clock: FakeClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "bot.db"
+    add_runners(api, path, [RUNNER], clock())
+    async with start_bot():
+        await start_checkin(api)
+        await press_and_read(api, "6")
+        await press_and_read(api, "Down both legs")
+        await wait_for_text(api, "until a clinician")
+        api.send_command(RUNNER, "/delete")
+        ask = await wait_for_text(api, "Erase everything")
+        api.press_data(RUNNER, ask.message_id, "del:yes")
+        await wait_for_text(api, "everything about you is erased")
+        add_runners(api, path, [RUNNER], clock())  # they sign up again
+        api.mark_read(RUNNER)
+        api.send_command(RUNNER, "/tip")
+        tip = await api.next_message(RUNNER)
+    assert "Another tip" in " ".join(tip.button_texts())
+    assert [t["status"] for t in deliveries(path, runner_id=RUNNER, kind="tip")] == ["sent"]
+
+
 async def _first_tip(api: FakeBotApi) -> BotMessage:
     api.send_command(RUNNER, "/tip")
     return await api.next_message(RUNNER)

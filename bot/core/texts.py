@@ -219,6 +219,8 @@ TIP_ALREADY_DONE = "Already marked as done 👍"
 TIP_SNOOZED = "⏰ I'll remind you again at {time}."
 TIP_SNOOZE_TOO_LATE = "It's too late in the day to snooze this one. It'll come round again."
 NO_TIPS = "I have no tips to send right now. Please try again later."
+REQUESTED_TIP_WITHDRAWN = "The tip you asked for a moment ago won't come, for the same reason."
+TIP_ON_ITS_WAY = "Your tip is on its way: one at a time."
 TIP_HELD = "Exercise tips are paused until a clinician has checked you and cleared you."
 CHECKIN_PROMPT = (
     "🏃 <b>How's your back after today's run?</b>\n"

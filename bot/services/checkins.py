@@ -166,9 +166,16 @@ def _assess(database: Database, checkin: dict[str, Any], runner: dict[str, Any])
 # Escalation: one place that stores what a verdict changes
 
 
+@dataclass(frozen=True)
+class Escalation:
+    before: Hold
+    after: Hold
+    withdrawn_tips: int = 0  # tips the runner had asked for, dropped by the new hold
+
+
 def escalate(
     database: Database, runner: dict[str, Any], level: Level, now: dt.datetime
-) -> tuple[Hold, Hold]:
+) -> Escalation:
     """Store the hold after a verdict at ``level`` (inside the caller's transaction).
 
     When the runner is newly on an exercise hold, tips and planned check-ins already in the
@@ -176,25 +183,32 @@ def escalate(
     after it."""
     before = hold_of(runner)
     after = after_verdict(before, level, now, _zone(runner))
+    withdrawn = 0
     if after != before:
         runner_id = int(runner["chat_id"])
         runners_db.update_runner(
             database, runner_id, now=int(now.timestamp()), **_hold_fields(after)
         )
         if after.exercise_hold and not before.exercise_hold:
-            dropped = outbox_db.drop_held_content(database, runner_id)
+            dropped, withdrawn = outbox_db.drop_held_content(database, runner_id)
             if dropped:
                 log.info("exercise hold: %d queued message(s) dropped", dropped)
         runner.update(_hold_fields(after))
         delivery.schedule_runner(database, runner_id, now)
-    return before, after
+    return Escalation(before, after, withdrawn)
 
 
-def _hold_notice(before: Hold, after: Hold) -> list[Reply]:
+def _hold_notice(escalation: Escalation) -> list[Reply]:
+    before, after = escalation.before, escalation.after
     newly = (after.exercise_hold and not before.exercise_hold) or (
         after.running_paused and not before.running_paused
     )
-    return [Reply(advice.hold_notice(after.level))] if newly else []
+    if not newly:
+        return []
+    text = advice.hold_notice(after.level)
+    if escalation.withdrawn_tips:
+        text += "\n\n" + texts.REQUESTED_TIP_WITHDRAWN
+    return [Reply(text)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,9 +247,9 @@ def _tell_if_urgent(
     )
     checkin["told_level"] = int(verdict.level)
     result.replies.append(Reply(_verdict_text(verdict, checkin, runner)))
-    before, after = escalate(database, runner, verdict.level, now)
-    result.replies.extend(_hold_notice(before, after))
-    _note_hold(result, before, after)
+    escalation = escalate(database, runner, verdict.level, now)
+    result.replies.extend(_hold_notice(escalation))
+    _note_hold(result, escalation.before, escalation.after)
     log.warning("check-in escalated at once: level %s", verdict.level.name)
 
 
@@ -277,9 +291,9 @@ def _finish(
         return
     result.replies.append(Reply(_verdict_text(verdict, checkin, runner, level)))
     if level >= Level.SEE_CLINICIAN:
-        before, after = escalate(database, runner, level, now)
-        result.replies.extend(_hold_notice(before, after))
-        _note_hold(result, before, after)
+        escalation = escalate(database, runner, level, now)
+        result.replies.extend(_hold_notice(escalation))
+        _note_hold(result, escalation.before, escalation.after)
     if level >= Level.URGENT:
         log.warning("check-in escalated: level %s", level.name)
 

@@ -228,18 +228,7 @@ def queue_now(
             )
         elif payload and "tip_id" in payload:
             entry["tip_id"] = payload["tip_id"]
-        # Outbox rows are unique per runner, slot and second: a second request within the
-        # same second takes the next free second rather than vanishing.
-        for _ in range(5):
-            if outbox_db.insert_deliveries(database, [entry]) == 1:
-                found = database.execute(
-                    "SELECT id FROM deliveries WHERE runner_id = ? AND slot_id = ? AND due = ?",
-                    [runner_id, slot_id, entry["due"]],
-                ).fetchone()
-                return int(found[0])
-            entry["due"] += 1
-            entry["not_before"] = entry["due"]
-    return None
+        return outbox_db.insert_now(database, entry)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,7 +28,11 @@ class TipRequest(enum.StrEnum):
     NOT_LIVE = "not_live"
     HELD = "held"  # an exercise hold: no tips
     NO_TIPS = "no_tips"  # nothing to send
+    ON_ITS_WAY = "on_its_way"  # the tip asked for a moment ago has not gone out yet
     QUEUED = "queued"
+
+
+TIP_SLOT = "cmd_tip"
 
 
 def request_tip(database: Database, *, chat_id: int, now: dt.datetime) -> TipRequest:
@@ -39,6 +43,8 @@ def request_tip(database: Database, *, chat_id: int, now: dt.datetime) -> TipReq
             return TipRequest.NOT_LIVE
         if runner.exercise_hold:
             return TipRequest.HELD
+        if outbox_db.waiting(database, chat_id, TIP_SLOT):
+            return TipRequest.ON_ITS_WAY  # one at a time: a burst of /tip gets one tip
         queued = delivery.queue_now(
             database,
             chat_id,
@@ -46,7 +52,7 @@ def request_tip(database: Database, *, chat_id: int, now: dt.datetime) -> TipReq
             now=now,
             priority=REPLY_PRIORITY,
             categories=TIP_CATEGORIES,
-            slot_id="cmd_tip",
+            slot_id=TIP_SLOT,
         )
         return TipRequest.QUEUED if queued is not None else TipRequest.NO_TIPS
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot.core.models import REPLY_PRIORITY
+
 DELIVERY_COLUMNS = (
     "runner_id",
     "slot_id",
@@ -104,16 +106,53 @@ def mark_done(db: Database, delivery_id: int, runner_id: int, now: int) -> bool:
     return cursor.rowcount > 0
 
 
-def drop_held_content(db: Database, runner_id: int) -> int:
+def drop_held_content(db: Database, runner_id: int) -> tuple[int, int]:
     """An exercise hold began: queued tips and planned (reminder-priority) check-ins for this
-    runner are dropped, including any being sent right now, so none goes out after it."""
-    cursor = db.execute(
-        "UPDATE deliveries SET status = 'dropped', reason = 'exercise_hold' "
+    runner are dropped, including any being sent right now, so none goes out after it.
+
+    Returns (dropped, requested): ``requested`` counts the tips the runner asked for
+    themselves (/tip, "Another tip"), which the hold notice must say will not come."""
+    held = (
         "WHERE runner_id = ? AND status IN ('pending', 'sending') "
-        "AND (kind = 'tip' OR (kind = 'check_in' AND priority > 0))",
-        [runner_id],
+        "AND (kind = 'tip' OR (kind = 'check_in' AND priority > 0))"
     )
-    return int(cursor.rowcount)
+    requested = db.execute(
+        f"SELECT COUNT(*) FROM deliveries {held} AND kind = 'tip' AND priority = ?",
+        [runner_id, REPLY_PRIORITY],
+    ).fetchone()[0]
+    cursor = db.execute(
+        f"UPDATE deliveries SET status = 'dropped', reason = 'exercise_hold' {held}", [runner_id]
+    )
+    return int(cursor.rowcount), int(requested)
+
+
+def insert_now(db: Database, entry: dict[str, Any], *, spread: int = 5) -> int | None:
+    """Insert one on-demand outbox row and return its id.
+
+    Rows are unique per runner, slot and second: a second request within the same second takes
+    the next free second (up to ``spread`` of them) rather than vanishing."""
+    entry = dict(entry)
+    for _ in range(spread):
+        if insert_deliveries(db, [entry]) == 1:
+            found = db.execute(
+                "SELECT id FROM deliveries WHERE runner_id = ? AND slot_id = ? AND due = ?",
+                [entry["runner_id"], entry["slot_id"], entry["due"]],
+            ).fetchone()
+            return int(found[0])
+        entry["due"] += 1
+        entry["not_before"] = entry["due"]
+    return None
+
+
+def waiting(db: Database, runner_id: int, slot_id: str) -> bool:
+    """Whether a row for this runner and slot still waits in the outbox (not yet leased: a
+    leased row may already be on the runner's screen, its outcome not yet written)."""
+    found = db.execute(
+        "SELECT 1 FROM deliveries WHERE runner_id = ? AND slot_id = ? "
+        "AND status = 'pending' LIMIT 1",
+        [runner_id, slot_id],
+    ).fetchone()
+    return found is not None
 
 
 def has_delivery_between(db: Database, runner_id: int, slot_id: str, start: int, end: int) -> bool:

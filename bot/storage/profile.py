@@ -1,7 +1,8 @@
 """The runner's profile answers (onboarding and /settings), read as one typed ``Profile``.
 
-The columns live in the ``runners`` table (``schema.py`` owns the schema, ``runners.py`` ``update_runner``);
-this module only decodes what the questions need, and holds the one statement of its own.
+The columns live in the ``runners`` table (``schema.py`` owns the schema, ``runners.py``
+``update_runner``); this module only decodes what the questions need, and holds the one
+statement of its own.
 """
 
 from __future__ import annotations

@@ -65,6 +65,7 @@ async def delete_choice(update: Update, context: Context) -> None:
         await say(update, texts.DELETE_KEPT)
         return
     removed = await svc.store.run(privacy_service.erase, chat_id)
+    svc.set_held(chat_id, False)  # a hold is part of what was erased: a new start starts clean
     log.info("a runner erased their data (%d rows)", removed)
     await say(update, texts.DELETED)
 

@@ -40,6 +40,8 @@ async def tip_now(update: Update, context: Context) -> None:
         return
     if result is reminders.TipRequest.NO_TIPS:
         await say(update, texts.NO_TIPS)
+    if result is reminders.TipRequest.ON_ITS_WAY:
+        await say(update, texts.TIP_ON_ITS_WAY)
     svc.wake_sender()
 
 

@@ -7,6 +7,7 @@ helpers (``runner.py``) all work on one ``BotApiState``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -289,6 +290,7 @@ class BotApiState:
         self.hang_seconds = 30.0
         self.strict_html = True
         self.blocked: set[ChatId] = set()
+        self.updates_held = False  # hold_updates(): updates queue up and arrive in one batch
         # what the server knows
         self.calls: list[Call] = []
         self.commands: list[dict[str, Any]] | None = None  # last setMyCommands list
@@ -420,8 +422,21 @@ class BotApiState:
         if len(self._updates) != before:
             self._notify()
 
+    @contextlib.contextmanager
+    def one_batch(self) -> Iterator[None]:
+        """Updates sent inside the block reach the bot together, in one getUpdates answer (as
+        after a network blip), so a test can order them without racing the bot's poll."""
+        self.updates_held = True
+        try:
+            yield
+        finally:
+            self.updates_held = False
+            self._notify()
+
     def _deliverable(self, allowed: list[str] | None, limit: int) -> list[dict[str, Any]]:
         """The oldest ``limit`` pending updates of allowed types (others are discarded)."""
+        if self.updates_held:
+            return []
         wanted = set(allowed) if allowed else None
         if wanted is not None or any(_update_type(u) in DEFAULT_EXCLUDED for u in self._updates):
             keep = [
