@@ -186,8 +186,8 @@ def test_stale_leases_go_back_to_the_queue(tmp_path: Path) -> None:
     assert outbox_db.lease_pending(database, now=2_000_000_000, owner="me", limit=10) == []
     assert outbox_db.release_stale_leases(database, owner="me") == 1
     again = outbox_db.lease_pending(database, now=2_000_000_000, owner="me", limit=10)
-    assert [r["id"] for r in again] == [leased[0]["id"]]
-    assert again[0]["attempts"] == 2
+    assert [r.id for r in again] == [leased[0].id]
+    assert again[0].attempts == 2
 
 
 def test_start_up_does_not_replan_runners_whose_slots_never_fire(tmp_path: Path) -> None:

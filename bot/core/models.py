@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 # Outbox and reply priorities, lower goes first through every gate from the outbox to the wire:
 # replies to a person and escalations, then reminders, then announcements.
@@ -125,3 +127,36 @@ class Runner:
     exercise_hold: bool = False
     language: str = "en"
     extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One outbox row, as the services and the sender read it (times are Unix seconds)."""
+
+    id: int
+    runner_id: int
+    slot_id: str
+    due: int
+    kind: str
+    priority: int
+    tip_id: str | None = None
+    payload: str | None = None  # JSON: what a follow-up, an announcement or a snooze carries
+    attempts: int = 0
+    status: str = "pending"
+    sent_at: int | None = None
+
+    def payload_data(self) -> dict[str, Any]:
+        data = json.loads(self.payload or "{}")
+        return data if isinstance(data, dict) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one leased outbox row; the sender hands these to storage in batches."""
+
+    id: int
+    status: str  # sent / pending (retry at not_before) / failed / dropped
+    reason: str | None = None
+    message_id: int | None = None
+    sent_at: int | None = None
+    not_before: int = 0

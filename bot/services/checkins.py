@@ -320,7 +320,7 @@ def _press(
     database: Database, chat_id: int, delivery_id: int, step: str, value: str, now: dt.datetime
 ) -> PressResult:
     sent = outbox_db.get_delivery(database, delivery_id)
-    if sent is None or sent["runner_id"] != chat_id or sent["kind"] != SlotKind.CHECK_IN.value:
+    if sent is None or sent.runner_id != chat_id or sent.kind != SlotKind.CHECK_IN.value:
         return PressResult(toast=texts.STALE_BUTTON)
     runner = runners_db.get_runner_row(database, chat_id)
     if runner is None:
@@ -328,7 +328,7 @@ def _press(
     checkin = checkins_db.get_checkin(database, delivery_id)
     now_ts = int(now.timestamp())
     if checkin is None:
-        asked_at = sent["sent_at"] or sent["due"]
+        asked_at = sent.sent_at or sent.due
         if now_ts - asked_at > delivery.CHECK_IN_EXPIRY.total_seconds():
             return PressResult(toast=texts.CHECKIN_CLOSED, alert=True, drop_buttons=True)
         day = dt.datetime.fromtimestamp(asked_at, dt.UTC).astimezone(_zone(runner)).date()
@@ -608,11 +608,11 @@ def answer_follow_up(
         if (
             sent is None
             or runner is None
-            or sent["runner_id"] != chat_id
-            or sent["kind"] != delivery.FOLLOW_UP
+            or sent.runner_id != chat_id
+            or sent.kind != delivery.FOLLOW_UP
         ):
             return FollowUpResult(valid=False)
-        payload = json.loads(sent["payload"] or "{}")
+        payload = sent.payload_data()
         level = Level(int(payload.get("level") or runner.get("hold_level") or 2))
         before = hold_of(runner)
         after, outcome = after_follow_up_answer(before, choice)

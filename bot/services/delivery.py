@@ -30,6 +30,7 @@ from bot.core.models import (
     AnchorKind,
     Days,
     DaysKind,
+    Delivery,
     Runner,
     Slot,
     SlotKind,
@@ -258,25 +259,23 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> Keyboard:
 
 
 def render(
-    row: dict[str, Any], tip: Tip | None, summary: str | None = None
+    row: Delivery, tip: Tip | None, summary: str | None = None
 ) -> tuple[str, Keyboard | None]:
     """Text and buttons for an outbox row."""
-    kind = row["kind"]
+    kind = row.kind
     if kind == SlotKind.TIP.value:
         if tip is None:
             raise LookupError("tip is gone")
-        return render_tip(tip), keyboard(keyboards.tip_rows(row["id"]))
+        return render_tip(tip), keyboard(keyboards.tip_rows(row.id))
     if kind == SlotKind.CHECK_IN.value:
-        return texts.CHECKIN_PROMPT, keyboard(keyboards.pain_rows(row["id"]))
+        return texts.CHECKIN_PROMPT, keyboard(keyboards.pain_rows(row.id))
     if kind == SlotKind.SUMMARY.value:
         if summary is None:
             raise LookupError("no summary")
         return summary + texts.SUMMARY_FOOTER, None
     if kind == FOLLOW_UP:
-        return follow_up_message(json.loads(row["payload"] or "{}")), keyboard(
-            keyboards.follow_up_rows(row["id"])
-        )
-    payload = json.loads(row["payload"] or "{}")
+        return follow_up_message(row.payload_data()), keyboard(keyboards.follow_up_rows(row.id))
+    payload = row.payload_data()
     buttons = payload.get("buttons")
     return str(payload.get("text", "")), keyboard(buttons) if buttons else None
 

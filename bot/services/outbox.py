@@ -1,30 +1,25 @@
 """The sender's side of the outbox: leasing sendable rows, recording what happened to them,
 handing leases back, a runner who blocked the bot, and the check-ins that expired unanswered.
 
-Leased rows stay plain dicts (id, runner_id, slot_id, due, kind, priority, tip_id, payload,
-attempts): the sender moves thousands a second and ``delivery.render`` reads them as they are.
+Leased rows are ``Delivery`` records and outcomes ``Outcome`` records (``bot.core.models``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from sqlite_utils import Database
 
-from bot.core.models import Tip
+from bot.core.models import Delivery, Outcome, Tip
 from bot.services.delivery import CHECK_IN_EXPIRY
 from bot.storage import checkins as checkins_db
 from bot.storage import content as content_db
 from bot.storage import outbox as outbox_db
 from bot.storage import runners as runners_db
 
-Leased = dict[str, Any]
-Outcome = dict[str, Any]  # id, status and, as they apply, reason, not_before, message_id, sent_at
 
-
-def lease(database: Database, now: int, owner: str, limit: int) -> list[Leased]:
+def lease(database: Database, now: int, owner: str, limit: int) -> list[Delivery]:
     """Take up to `limit` sendable rows, most urgent first, marked as being sent by `owner`."""
     return outbox_db.lease_pending(database, now, owner, limit)
 

@@ -12,7 +12,13 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from bot.core.models import REMINDER_PRIORITY, REPLY_PRIORITY, TIP_CATEGORIES, SlotKind
+from bot.core.models import (
+    REMINDER_PRIORITY,
+    REPLY_PRIORITY,
+    TIP_CATEGORIES,
+    Delivery,
+    SlotKind,
+)
 from bot.services import delivery
 from bot.services.runners import live_runner
 from bot.storage import content as content_db
@@ -91,17 +97,17 @@ def press(
         row = outbox_db.get_delivery(database, delivery_id)
         # A forged or foreign id: the delivery must be one we sent to this very chat.
         # ("sending": the message is out but its outcome is not recorded yet.)
-        if row is None or row["runner_id"] != chat_id or row["status"] not in ("sent", "sending"):
+        if row is None or row.runner_id != chat_id or row.status not in ("sent", "sending"):
             return ReminderAnswer(Answer.STALE)
-        runner_id = int(row["runner_id"])
+        runner_id = int(row.runner_id)
         if action == "done":
-            fresh = outbox_db.mark_done(database, row["id"], runner_id, int(now.timestamp()))
+            fresh = outbox_db.mark_done(database, row.id, runner_id, int(now.timestamp()))
             return ReminderAnswer(Answer.DONE if fresh else Answer.ALREADY_DONE)
         if action == "snooze":
             return _snooze(database, row, runner_id, now)
         if runners_db.on_exercise_hold(database, runner_id):
             return ReminderAnswer(Answer.MORE_HELD)
-        tip = content_db.get_tip(database, row["tip_id"]) if row["tip_id"] else None
+        tip = content_db.get_tip(database, row.tip_id) if row.tip_id else None
         queued = delivery.queue_now(
             database,
             runner_id,
@@ -109,18 +115,16 @@ def press(
             now=now,
             priority=REPLY_PRIORITY,
             categories=(tip.category,) if tip else TIP_CATEGORIES,
-            slot_id=f"more:{row['slot_id']}"[:64],
+            slot_id=f"more:{row.slot_id}"[:64],
         )
         return ReminderAnswer(Answer.MORE, queued=queued is not None, wake=True)
 
 
-def _snooze(
-    database: Database, row: dict[str, object], runner_id: int, now: dt.datetime
-) -> ReminderAnswer:
+def _snooze(database: Database, row: Delivery, runner_id: int, now: dt.datetime) -> ReminderAnswer:
     runner = runners_db.get_runner(database, runner_id)
     if runner is None:
         return ReminderAnswer(Answer.STALE)
-    if row["kind"] == SlotKind.TIP.value and runner.exercise_hold:
+    if row.kind == SlotKind.TIP.value and runner.exercise_hold:
         return ReminderAnswer(Answer.HELD)
     at = now + SNOOZE
     zone = ZoneInfo(runner.timezone)
@@ -130,11 +134,11 @@ def _snooze(
     queued = delivery.queue_now(
         database,
         runner_id,
-        kind=str(row["kind"]),
+        kind=row.kind,
         now=now,
         at=at,
         priority=REMINDER_PRIORITY,
-        payload={"tip_id": row["tip_id"]} if row["tip_id"] else None,
-        slot_id=f"snooze:{row['slot_id']}"[:64],
+        payload={"tip_id": row.tip_id} if row.tip_id else None,
+        slot_id=f"snooze:{row.slot_id}"[:64],
     )
     return ReminderAnswer(Answer.SNOOZED, local_time=local, queued=queued is not None)

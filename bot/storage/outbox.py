@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.core.models import REPLY_PRIORITY
+from bot.core.models import REPLY_PRIORITY, Delivery, Outcome
 
 DELIVERY_COLUMNS = (
     "runner_id",
@@ -35,7 +35,16 @@ def insert_deliveries(db: Database, rows: Sequence[dict[str, Any]]) -> int:
     return db.conn.total_changes - before
 
 
-def lease_pending(db: Database, now: int, owner: str, limit: int) -> list[dict[str, Any]]:
+_DELIVERY_FIELDS = (
+    "id, runner_id, slot_id, due, kind, priority, tip_id, payload, attempts, status, sent_at"
+)
+
+
+def _delivery(row: Sequence[Any]) -> Delivery:
+    return Delivery(*row)
+
+
+def lease_pending(db: Database, now: int, owner: str, limit: int) -> list[Delivery]:
     """Take up to `limit` sendable outbox rows, most urgent first, and mark them as sending."""
     if limit <= 0:
         return []
@@ -44,13 +53,12 @@ def lease_pending(db: Database, now: int, owner: str, limit: int) -> list[dict[s
         "WHERE id IN (SELECT id FROM deliveries INDEXED BY idx_deliveries_pending "
         "WHERE status = 'pending' AND not_before <= ? "
         "ORDER BY priority, not_before, id LIMIT ?) "
-        "RETURNING id, runner_id, slot_id, due, kind, priority, tip_id, payload, attempts",
+        f"RETURNING {_DELIVERY_FIELDS}",
         [owner, now, limit],
     )
-    keys = [d[0] for d in cursor.description]
-    leased = [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
+    leased = [_delivery(row) for row in cursor.fetchall()]
     db.commit()
-    leased.sort(key=lambda r: (r["priority"], r["id"]))
+    leased.sort(key=lambda d: (d.priority, d.id))
     return leased
 
 
@@ -73,29 +81,21 @@ def release_own_leases(db: Database, owner: str) -> int:
     return cursor.rowcount
 
 
-def record_outcomes(db: Database, outcomes: Sequence[dict[str, Any]]) -> None:
+def record_outcomes(db: Database, outcomes: Sequence[Outcome]) -> None:
     """Write what happened to each leased row, in one transaction."""
     with db.atomic():
         db.conn.executemany(
-            "UPDATE deliveries SET status = :status, message_id = :message_id, "
-            "sent_at = :sent_at, reason = :reason, not_before = :not_before, lease_owner = NULL "
-            "WHERE id = :id",
-            [
-                {
-                    "message_id": None,
-                    "sent_at": None,
-                    "reason": None,
-                    "not_before": 0,
-                    **outcome,
-                }
-                for outcome in outcomes
-            ],
+            "UPDATE deliveries SET status = ?, message_id = ?, sent_at = ?, reason = ?, "
+            "not_before = ?, lease_owner = NULL WHERE id = ?",
+            [(o.status, o.message_id, o.sent_at, o.reason, o.not_before, o.id) for o in outcomes],
         )
 
 
-def get_delivery(db: Database, delivery_id: int) -> dict[str, Any] | None:
-    found = list(db.query("SELECT * FROM deliveries WHERE id = ?", [delivery_id]))
-    return found[0] if found else None
+def get_delivery(db: Database, delivery_id: int) -> Delivery | None:
+    found = db.execute(
+        f"SELECT {_DELIVERY_FIELDS} FROM deliveries WHERE id = ?", [delivery_id]
+    ).fetchone()
+    return _delivery(found) if found else None
 
 
 def mark_done(db: Database, delivery_id: int, runner_id: int, now: int) -> bool:

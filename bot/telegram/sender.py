@@ -24,7 +24,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
-from bot.core.models import SlotKind, Tip
+from bot.core.models import Delivery, Outcome, SlotKind, Tip
 from bot.services import outbox
 from bot.services.delivery import (
     MAX_ATTEMPTS,
@@ -73,10 +73,10 @@ class Sender:
         self.workers = workers
         self.idle_poll = idle_poll
         self.flush_every = flush_every
-        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
-        self._outcomes: list[dict[str, Any]] = []
+        self._outcomes: list[Outcome] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._in_flight = 0
         self._stopping = False
@@ -121,7 +121,7 @@ class Sender:
         self._tasks = []
         while not self._queue.empty():
             row = self._queue.get_nowait()
-            self._outcomes.append({"id": row["id"], "status": "pending", "reason": "shutdown"})
+            self._outcomes.append(Outcome(row.id, "pending", "shutdown"))
         await self._flush()
         # Anything still marked as ours was in flight past the timeout: queue it again.
         await self.store.run(outbox.release_own, self.owner)
@@ -172,32 +172,30 @@ class Sender:
             self._in_flight -= 1
             self._room.set()
 
-    def _retry(
-        self, row: dict[str, Any], reason: str, delay: float | None = None
-    ) -> dict[str, Any]:
-        if row["attempts"] >= MAX_ATTEMPTS:
-            return {"id": row["id"], "status": "failed", "reason": reason}
-        backoff = delay if delay is not None else min(300.0, 0.5 * 2.0 ** (row["attempts"] - 1))
+    def _retry(self, row: Delivery, reason: str, delay: float | None = None) -> Outcome:
+        if row.attempts >= MAX_ATTEMPTS:
+            return Outcome(row.id, "failed", reason)
+        backoff = delay if delay is not None else min(300.0, 0.5 * 2.0 ** (row.attempts - 1))
         not_before = int(self.clock().timestamp() + backoff + 0.999)
-        return {"id": row["id"], "status": "pending", "reason": reason, "not_before": not_before}
+        return Outcome(row.id, "pending", reason, not_before=not_before)
 
-    async def _send(self, row: dict[str, Any]) -> dict[str, Any]:
+    async def _send(self, row: Delivery) -> Outcome:
         now = self.clock()
-        late = row["due"] < now.timestamp() - self.grace.total_seconds()
-        if late and row["priority"] > 0 and row["kind"] not in NEVER_LATE_KINDS:
-            return {"id": row["id"], "status": "dropped", "reason": "late"}
-        if row["kind"] == SlotKind.TIP.value and row["runner_id"] in self.held:
+        late = row.due < now.timestamp() - self.grace.total_seconds()
+        if late and row.priority > 0 and row.kind not in NEVER_LATE_KINDS:
+            return Outcome(row.id, "dropped", "late")
+        if row.kind == SlotKind.TIP.value and row.runner_id in self.held:
             # Put on an exercise hold after this row was leased: it must not go out.
-            return {"id": row["id"], "status": "dropped", "reason": "exercise_hold"}
+            return Outcome(row.id, "dropped", "exercise_hold")
         try:
             summary = None
-            if row["kind"] == SlotKind.SUMMARY.value:
-                summary = await self.store.run(weekly_summary, row["runner_id"], now)
-            text, markup = render(row, await self._tip(row["tip_id"]), summary)
+            if row.kind == SlotKind.SUMMARY.value:
+                summary = await self.store.run(weekly_summary, row.runner_id, now)
+            text, markup = render(row, await self._tip(row.tip_id), summary)
         except (LookupError, ValueError):
-            return {"id": row["id"], "status": "failed", "reason": "unrenderable"}
+            return Outcome(row.id, "failed", "unrenderable")
         parameters: dict[str, Any] = {
-            "chat_id": row["runner_id"],
+            "chat_id": row.runner_id,
             "text": text,
             "parse_mode": ParseMode.HTML.value,
             "link_preview_options": {"is_disabled": True},
@@ -210,39 +208,35 @@ class Sender:
             result = await self.bot.do_api_request(
                 "sendMessage",
                 api_kwargs=parameters,
-                rate_limit_args={"priority": row["priority"], "bulk": True},
+                rate_limit_args={"priority": row.priority, "bulk": True},
             )
         except RetryAfter as exc:
             return self._retry(row, "flood", _retry_seconds(exc))
         except Forbidden:
-            await self.store.run(outbox.runner_blocked, row["runner_id"], int(now.timestamp()))
+            await self.store.run(outbox.runner_blocked, row.runner_id, int(now.timestamp()))
             log.info("a runner blocked the bot; their reminders are stopped")
-            return {"id": row["id"], "status": "failed", "reason": "blocked"}
+            return Outcome(row.id, "failed", "blocked")
         except BadRequest as exc:
             if "chat not found" in exc.message.lower():
-                await self.store.run(outbox.runner_blocked, row["runner_id"], int(now.timestamp()))
-                return {"id": row["id"], "status": "failed", "reason": "chat_not_found"}
+                await self.store.run(outbox.runner_blocked, row.runner_id, int(now.timestamp()))
+                return Outcome(row.id, "failed", "chat_not_found")
             log.warning("Telegram refused a message: %s", exc.message)
-            return {"id": row["id"], "status": "failed", "reason": "bad_request"}
+            return Outcome(row.id, "failed", "bad_request")
         except NetworkError:  # includes TimedOut; the server may or may not have it
             return self._retry(row, "network")
         except TelegramError as exc:
             log.warning("Telegram error while sending: %s", type(exc).__name__)
             return self._retry(row, "telegram")
         self.sent += 1
-        return {
-            "id": row["id"],
-            "status": "sent",
-            "message_id": result["message_id"] if isinstance(result, dict) else None,
-            "sent_at": int(self.clock().timestamp()),
-        }
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        return Outcome(row.id, "sent", message_id=message_id, sent_at=int(self.clock().timestamp()))
 
     async def _flush_loop(self) -> None:
         while True:
             await asyncio.sleep(self.flush_every)
             if self._outcomes:
                 await self._flush()
-                if any(o["status"] == "pending" for o in self._outcomes):
+                if any(o.status == "pending" for o in self._outcomes):
                     self._wake.set()
 
     async def _flush(self) -> None:
