@@ -106,28 +106,18 @@ class RiskFactor(enum.Enum):
     LOW_ENERGY = "low_energy"  # missed periods, under-fuelling, past stress fractures
 
 
-# Signs that mean "call emergency services now", and signs that mean "see a doctor today".
-EMERGENCY_FLAGS: frozenset[RedFlag] = frozenset(
-    {
-        RedFlag.SADDLE_NUMBNESS,
-        RedFlag.BLADDER_BOWEL,
-        RedFlag.BOTH_LEGS_WEAKNESS,
-        RedFlag.SEXUAL_DYSFUNCTION,
-        RedFlag.CHEST_PAIN,
-        RedFlag.SERIOUS_ACCIDENT,
-    }
-)
-URGENT_FLAGS: frozenset[RedFlag] = frozenset(set(RedFlag) - EMERGENCY_FLAGS)
-
-# The order a runner reads the checklist in: the emergency signs first (cauda equina signs,
-# then chest pain and a serious accident), then the urgent ones (nerve signs first).
-CHECKLIST_ORDER: tuple[RedFlag, ...] = (
+# Signs that mean "call emergency services now", in the order a runner reads them (cauda
+# equina signs, then chest pain and a serious accident) ...
+_EMERGENCY_ORDER: tuple[RedFlag, ...] = (
     RedFlag.SADDLE_NUMBNESS,
     RedFlag.BLADDER_BOWEL,
     RedFlag.BOTH_LEGS_WEAKNESS,
     RedFlag.SEXUAL_DYSFUNCTION,
     RedFlag.CHEST_PAIN,
     RedFlag.SERIOUS_ACCIDENT,
+)
+# ... and signs that mean "see a doctor today" (nerve signs first).
+_URGENT_ORDER: tuple[RedFlag, ...] = (
     RedFlag.ONE_LEG_WEAKER,
     RedFlag.FEVER,
     RedFlag.TRAUMA,
@@ -136,6 +126,10 @@ CHECKLIST_ORDER: tuple[RedFlag, ...] = (
     RedFlag.UPPER_BACK,
     RedFlag.LUMP_OR_SHAPE,
 )
+EMERGENCY_FLAGS: frozenset[RedFlag] = frozenset(_EMERGENCY_ORDER)
+URGENT_FLAGS: frozenset[RedFlag] = frozenset(set(RedFlag) - EMERGENCY_FLAGS)
+# The order a runner reads the checklist in: the emergency signs first.
+CHECKLIST_ORDER: tuple[RedFlag, ...] = _EMERGENCY_ORDER + _URGENT_ORDER
 
 
 @dataclass(frozen=True)

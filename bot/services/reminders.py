@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -51,16 +52,23 @@ def request_tip(database: Database, *, chat_id: int, now: dt.datetime) -> TipReq
             return TipRequest.HELD
         if outbox_db.waiting(database, chat_id, TIP_SLOT):
             return TipRequest.ON_ITS_WAY  # one at a time: a burst of /tip gets one tip
-        queued = delivery.queue_now(
-            database,
-            chat_id,
-            kind=SlotKind.TIP.value,
-            now=now,
-            priority=REPLY_PRIORITY,
-            categories=TIP_CATEGORIES,
-            slot_id=TIP_SLOT,
-        )
+        queued = _queue_tip(database, chat_id, now, TIP_CATEGORIES, TIP_SLOT)
         return TipRequest.QUEUED if queued is not None else TipRequest.NO_TIPS
+
+
+def _queue_tip(
+    database: Database, runner_id: int, now: dt.datetime, categories: Sequence[str], slot_id: str
+) -> int | None:
+    """A tip the runner asked for (/tip, "Another tip"): at reply priority, now."""
+    return delivery.queue_now(
+        database,
+        runner_id,
+        kind=SlotKind.TIP.value,
+        now=now,
+        priority=REPLY_PRIORITY,
+        categories=categories,
+        slot_id=slot_id,
+    )
 
 
 class Answer(enum.StrEnum):
@@ -108,15 +116,8 @@ def press(
         if runners_db.on_exercise_hold(database, runner_id):
             return ReminderAnswer(Answer.MORE_HELD)
         tip = content_db.get_tip(database, row.tip_id) if row.tip_id else None
-        queued = delivery.queue_now(
-            database,
-            runner_id,
-            kind=SlotKind.TIP.value,
-            now=now,
-            priority=REPLY_PRIORITY,
-            categories=(tip.category,) if tip else TIP_CATEGORIES,
-            slot_id=f"more:{row.slot_id}"[:64],
-        )
+        categories = (tip.category,) if tip else TIP_CATEGORIES
+        queued = _queue_tip(database, runner_id, now, categories, f"more:{row.slot_id}"[:64])
         return ReminderAnswer(Answer.MORE, queued=queued is not None, wake=True)
 
 

@@ -64,18 +64,18 @@ def lease_pending(db: Database, now: int, owner: str, limit: int) -> list[Delive
 
 def release_stale_leases(db: Database, owner: str) -> int:
     """Rows another (dead) process was sending go back to the queue: at most one duplicate each."""
-    cursor = db.execute(
-        "UPDATE deliveries SET status = 'pending', lease_owner = NULL "
-        "WHERE status = 'sending' AND (lease_owner IS NULL OR lease_owner != ?)",
-        [owner],
-    )
-    return cursor.rowcount
+    return _release(db, "lease_owner IS NULL OR lease_owner != ?", owner)
 
 
 def release_own_leases(db: Database, owner: str) -> int:
+    """Rows this process still holds (in flight past its stop timeout) go back to the queue."""
+    return _release(db, "lease_owner = ?", owner)
+
+
+def _release(db: Database, whose: str, owner: str) -> int:
     cursor = db.execute(
         "UPDATE deliveries SET status = 'pending', lease_owner = NULL "
-        "WHERE status = 'sending' AND lease_owner = ?",
+        f"WHERE status = 'sending' AND ({whose})",
         [owner],
     )
     return cursor.rowcount

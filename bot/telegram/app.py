@@ -142,11 +142,9 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Bot
     application.bot_data["services"] = svc
     application.add_handler(onboarding.build())
     admin_handlers.register(application)  # before the catch-alls, which take any button
-    settings_handlers.register(application)
-    reminders.register(application)
-    checkin.register(application)
-    privacy.register(application)
-    settings_handlers.register_catch_alls(application)
+    for module in (settings_handlers, reminders, checkin, privacy):
+        application.add_handlers(module.handlers())
+    application.add_handlers(settings_handlers.catch_alls())
     application.add_error_handler(_on_error)
     return application
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler
 
 from bot.core import advice, progress, texts
 from bot.core.escalation import Outcome
@@ -27,10 +26,12 @@ from bot.services.runtime import Services, services
 from bot.telegram import chart
 from bot.telegram.handlers.common import (
     Context,
+    Handlers,
     answer_query,
     keyboard,
     parse_id,
     private_chat_id,
+    private_commands,
     say,
 )
 
@@ -213,15 +214,10 @@ async def progress_command(update: Update, context: Context) -> None:
     await chat.send_photo(png, caption=text, parse_mode=ParseMode.HTML)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handlers(
-        [
-            CommandHandler("checkin", checkin_now, filters=private),
-            CommandHandler("ran", ran, filters=private),
-            CommandHandler("progress", progress_command, filters=private),
-            CallbackQueryHandler(checkin_button, pattern=r"^ci:"),
-            CallbackQueryHandler(follow_up_button, pattern=r"^fu:"),
-            CallbackQueryHandler(start_now_button, pattern=r"^cinow$"),
-        ]
-    )
+def handlers() -> Handlers:
+    return [
+        *private_commands(checkin=checkin_now, ran=ran, progress=progress_command),
+        CallbackQueryHandler(checkin_button, pattern=r"^ci:"),
+        CallbackQueryHandler(follow_up_button, pattern=r"^fu:"),
+        CallbackQueryHandler(start_now_button, pattern=r"^cinow$"),
+    ]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.core import texts
 from bot.core.models import Runner, RunnerStatus
@@ -22,6 +22,18 @@ from bot.services.runtime import services
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
+Handlers = list[BaseHandler[Update, Context, Any]]
+Callback = Callable[[Update, Context], Coroutine[Any, Any, Any]]
+
+
+def private_commands(**callbacks: Callback) -> Handlers:
+    """``/name`` commands answered in private chats only (the bot talks about health there)."""
+    return [
+        CommandHandler(name, callback, filters=filters.ChatType.PRIVATE)
+        for name, callback in callbacks.items()
+    ]
+
+
 Buttons = Sequence[Sequence[tuple[str, str]]]
 
 

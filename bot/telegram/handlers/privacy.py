@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram import InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler
 
 from bot.core import texts
 from bot.services import privacy as privacy_service
 from bot.services.runtime import services
 from bot.telegram.handlers.common import (
     Context,
+    Handlers,
     answer_query,
     drop_buttons,
     keyboard,
     private_chat_id,
+    private_commands,
     say,
 )
 
@@ -70,13 +71,8 @@ async def delete_choice(update: Update, context: Context) -> None:
     await say(update, texts.DELETED)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handlers(
-        [
-            CommandHandler("privacy", privacy, filters=private),
-            CommandHandler("mydata", my_data, filters=private),
-            CommandHandler("delete", delete, filters=private),
-            CallbackQueryHandler(delete_choice, pattern=r"^del:(yes|no)$"),
-        ]
-    )
+def handlers() -> Handlers:
+    return [
+        *private_commands(privacy=privacy, mydata=my_data, delete=delete),
+        CallbackQueryHandler(delete_choice, pattern=r"^del:(yes|no)$"),
+    ]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler
 
 from bot.core import advice, texts
 from bot.services import reminders
@@ -14,10 +13,12 @@ from bot.services.reminders import Answer
 from bot.services.runtime import services
 from bot.telegram.handlers.common import (
     Context,
+    Handlers,
     answer_query,
     drop_buttons,
     parse_id,
     private_chat_id,
+    private_commands,
     say,
 )
 
@@ -89,10 +90,8 @@ async def reminder_button(update: Update, context: Context) -> None:
         svc.wake_sender()
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    application.add_handlers(
-        [
-            CommandHandler("tip", tip_now, filters=filters.ChatType.PRIVATE),
-            CallbackQueryHandler(reminder_button, pattern=r"^r:(done|snooze|more):"),
-        ]
-    )
+def handlers() -> Handlers:
+    return [
+        *private_commands(tip=tip_now),
+        CallbackQueryHandler(reminder_button, pattern=r"^r:(done|snooze|more):"),
+    ]

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
     MessageHandler,
     filters,
@@ -26,10 +23,12 @@ from bot.services import checkins, runners
 from bot.services.runtime import services
 from bot.telegram.handlers.common import (
     Context,
+    Handlers,
     answer_query,
     drop_buttons,
     keyboard,
     private_chat_id,
+    private_commands,
     say,
 )
 
@@ -197,28 +196,21 @@ async def not_private(update: Update, context: Context) -> None:
         await message.reply_text(texts.PRIVATE_ONLY)
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handlers(
-        [
-            CommandHandler("pause", pause, filters=private),
-            CommandHandler("resume", resume, filters=private),
-            CommandHandler("stop", stop, filters=private),
-            CommandHandler("help", help_command, filters=private),
-            CallbackQueryHandler(pause_choice, pattern=r"^pause:"),
-            CallbackQueryHandler(hold_choice, pattern=r"^hold:"),
-        ]
-    )
+def handlers() -> Handlers:
+    return [
+        *private_commands(pause=pause, resume=resume, stop=stop, help=help_command),
+        CallbackQueryHandler(pause_choice, pattern=r"^pause:"),
+        CallbackQueryHandler(hold_choice, pattern=r"^hold:"),
+    ]
 
 
-def register_catch_alls(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def catch_alls() -> Handlers:
+    """Last: any button, command or message no other handler took gets a clear answer."""
     private = filters.ChatType.PRIVATE
-    application.add_handlers(
-        [
-            CallbackQueryHandler(stale_button),
-            MessageHandler(private & filters.COMMAND, unknown_command),
-            MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, unknown_text),
-            MessageHandler(private & filters.UpdateType.MESSAGE, not_text),
-            MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, not_private),
-        ]
-    )
+    return [
+        CallbackQueryHandler(stale_button),
+        MessageHandler(private & filters.COMMAND, unknown_command),
+        MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, unknown_text),
+        MessageHandler(private & filters.UpdateType.MESSAGE, not_text),
+        MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, not_private),
+    ]

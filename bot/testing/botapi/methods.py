@@ -348,22 +348,25 @@ class BotMethods:
         hook.max_connections = int(params.get("max_connections") or 40)
         if params.get("allowed_updates") is not None:
             hook.allowed_updates = list(params["allowed_updates"])
-        if params.get("drop_pending_updates"):
-            self.state._updates.clear()
-        self.state._notify()
-        self.on_webhook_change()
-        return Reply(True, "Webhook is already set" if already else "Webhook was set")
+        return self._webhook_changed(
+            params, "Webhook is already set" if already else "Webhook was set"
+        )
 
     async def m_deleteWebhook(self, params: Params) -> Any:
         hook = self.state.webhook
         had = bool(hook.url)
         hook.url = ""
         hook.secret_token = None
+        return self._webhook_changed(
+            params, "Webhook was deleted" if had else "Webhook is already deleted"
+        )
+
+    def _webhook_changed(self, params: Params, description: str) -> Reply:
         if params.get("drop_pending_updates"):
             self.state._updates.clear()
         self.state._notify()
         self.on_webhook_change()
-        return Reply(True, "Webhook was deleted" if had else "Webhook is already deleted")
+        return Reply(True, description)
 
     async def m_getWebhookInfo(self, params: Params) -> Any:
         hook = self.state.webhook

@@ -129,32 +129,16 @@ class FakeBotApi(RunnerActions):
 
     # ------------------------------------------------------------------ switches
 
-    def fail_next(
-        self,
-        n: int,
-        kind: str,
-        *,
-        method: str | Collection[str] | None = None,
-        chat_id: int | str | None = None,
-        retry_after: int = 1,
-        description: str | None = None,
-        delay: float = 2.0,
-    ) -> None:
+    def fail_next(self, n: int, kind: str, **match: Any) -> None:
         """The next ``n`` matching calls fail with ``kind``: "429", "500", "502", "403", "400",
         "timeout" (held ``hang_seconds``, then dropped), "drop" (closed without an answer),
         "drop_after_send" (delivered, then dropped) or "slow" (answered after ``delay`` s).
 
         ``method=None`` matches the message-sending methods (sendMessage, sendPhoto,
-        sendDocument); give a name, several names, or "*" for every method."""
-        self.faults.add(
-            n,
-            kind,
-            method=method,
-            chat_id=chat_id,
-            retry_after=retry_after,
-            description=description,
-            delay=delay,
-        )
+        sendDocument); give a name, several names, or "*" for every method.
+        The keywords are ``FaultInjector.add``'s: ``method``, ``chat_id``, ``retry_after``,
+        ``description`` and ``delay``."""
+        self.faults.add(n, kind, **match)
 
     def chaos(
         self,
