@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
@@ -33,8 +35,37 @@ def add_audit(
     return int(cursor.lastrowid or 0)
 
 
-def recent_audit(db: Database, limit: int) -> list[dict[str, Any]]:
-    return list(db.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", [limit]))
+@dataclass(frozen=True)
+class AuditRow:
+    """One audit row, its JSON states decoded."""
+
+    id: int
+    admin_id: int | None
+    at: dt.datetime
+    action: str
+    target: str
+    before: Any
+    after: Any
+
+
+def recent_audit(db: Database, limit: int) -> list[AuditRow]:
+    rows = db.execute(
+        "SELECT id, admin_id, at, action, target, before, after FROM audit "
+        "ORDER BY id DESC LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [
+        AuditRow(
+            id=row_id,
+            admin_id=admin_id,
+            at=dt.datetime.fromtimestamp(at, dt.UTC),
+            action=action,
+            target=target or "",
+            before=json.loads(before) if before else None,
+            after=json.loads(after) if after else None,
+        )
+        for row_id, admin_id, at, action, target, before, after in rows
+    ]
 
 
 def get_meta(db: Database, key: str) -> str | None:

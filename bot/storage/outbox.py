@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
@@ -256,9 +257,19 @@ def first_id_since(db: Database, table: str, column: str, since: int) -> int:
     return lo
 
 
+@dataclass(frozen=True)
+class DeliveryCounts:
+    sent_today: int
+    sent_week: int
+    dropped_today: int
+    dropped_week: int
+    tips_week: int
+    done_week: int  # tips sent this week and marked Done
+
+
 def delivery_stats(
     db: Database, *, first_id: int, day_start: int, week_start: int
-) -> dict[str, int]:
+) -> DeliveryCounts:
     """Counts of outbox rows (announcements apart): sent and dropped today and this week, and
     tips sent this week with how many were marked Done."""
     row = db.execute(
@@ -272,5 +283,4 @@ def delivery_stats(
         "FROM deliveries WHERE id >= :first",
         {"day": day_start, "week": week_start, "first": first_id},
     ).fetchone()
-    keys = ("sent_today", "sent_week", "dropped_today", "dropped_week", "tips_week", "done_week")
-    return {key: int(value or 0) for key, value in zip(keys, row, strict=True)}
+    return DeliveryCounts(*(int(value or 0) for value in row))

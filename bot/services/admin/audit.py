@@ -5,7 +5,6 @@ every change writes, and the admin's list of recent changes.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,18 +149,14 @@ def summarise_change(before: Any, after: Any) -> str:
 
 
 def audit_list(database: Database, limit: int = 20) -> list[AuditEntry]:
-    entries = []
-    for row in admin_db.recent_audit(database, limit):
-        before = json.loads(row["before"]) if row["before"] else None
-        after = json.loads(row["after"]) if row["after"] else None
-        entries.append(
-            AuditEntry(
-                id=row["id"],
-                admin_id=row["admin_id"],
-                at=dt.datetime.fromtimestamp(row["at"], dt.UTC),
-                action=row["action"],
-                target=row["target"] or "",
-                summary=summarise_change(before, after),
-            )
+    return [
+        AuditEntry(
+            id=row.id,
+            admin_id=row.admin_id,
+            at=row.at,
+            action=row.action,
+            target=row.target,
+            summary=summarise_change(row.before, row.after),
         )
-    return entries
+        for row in admin_db.recent_audit(database, limit)
+    ]

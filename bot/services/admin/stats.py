@@ -56,12 +56,12 @@ def stats(database: Database, now: dt.datetime) -> Stats:
     runners.update(runners_db.count_runners_by_status(database))
     return Stats(
         runners=runners,
-        sent_today=counts["sent_today"],
-        sent_week=counts["sent_week"],
-        dropped_today=counts["dropped_today"],
-        dropped_week=counts["dropped_week"],
+        sent_today=counts.sent_today,
+        sent_week=counts.sent_week,
+        dropped_today=counts.dropped_today,
+        dropped_week=counts.dropped_week,
         checkins_week=answered,
         escalations_week=escalations,
-        tips_week=counts["tips_week"],
-        done_week=counts["done_week"],
+        tips_week=counts.tips_week,
+        done_week=counts.done_week,
     )
