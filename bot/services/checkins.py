@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
 from bot.core import advice, keyboards, progress, texts
+from bot.core.care import CheckIn, CheckInStatus, RunnerCare
 from bot.core.escalation import (
     FollowUpAnswer,
     Hold,
@@ -39,7 +38,7 @@ from bot.core.escalation import (
     resume_with_clearance,
 )
 from bot.core.keyboards import Rows
-from bot.core.models import REMINDER_PRIORITY, REPLY_PRIORITY, RunnerStatus, SlotKind
+from bot.core.models import REMINDER_PRIORITY, REPLY_PRIORITY, Runner, RunnerStatus, SlotKind
 from bot.core.planner import next_due
 from bot.core.triage import (
     Answers,
@@ -47,7 +46,6 @@ from bot.core.triage import (
     PastCheckIn,
     Radiation,
     RedFlag,
-    RiskFactor,
     Verdict,
     assess,
 )
@@ -87,77 +85,20 @@ class PressResult:
     reschedule: bool = False
 
 
-# ---------------------------------------------------------------------------------------------
-# Reading rows (storage shapes into core types)
-
-
-def hold_of(row: dict[str, Any]) -> Hold:
-    follow_up_at = row.get("follow_up_at")
-    return Hold(
-        level=Level(int(row.get("hold_level") or 0)),
-        running_paused=bool(row.get("running_paused")),
-        exercise_hold=bool(row.get("exercise_hold")),
-        follow_up_at=dt.datetime.fromtimestamp(follow_up_at, dt.UTC) if follow_up_at else None,
-        follow_ups_sent=int(row.get("follow_ups_sent") or 0),
-    )
-
-
-def _hold_fields(hold: Hold) -> dict[str, Any]:
-    return {
-        "hold_level": int(hold.level),
-        "running_paused": int(hold.running_paused),
-        "exercise_hold": int(hold.exercise_hold),
-        "follow_up_at": int(hold.follow_up_at.timestamp()) if hold.follow_up_at else None,
-        "follow_ups_sent": hold.follow_ups_sent,
-    }
-
-
-def risk_factors_of(row: dict[str, Any]) -> frozenset[RiskFactor]:
-    found: set[RiskFactor] = set()
-    for value in json.loads(row.get("risk_factors") or "[]"):
-        try:
-            found.add(RiskFactor(value))
-        except ValueError:
-            continue  # a code from a newer or older release: ignore rather than fail a check-in
-    band = row.get("age_band")
-    if band == "under_20":
-        found.add(RiskFactor.AGE_UNDER_20)
-    elif band == "over_50":
-        found.add(RiskFactor.AGE_OVER_50)
-    return frozenset(found)
-
-
-def country_of(row: dict[str, Any] | None) -> str | None:
-    return ((row or {}).get("country") or None) if row else None
-
-
-def _zone(row: dict[str, Any] | None) -> ZoneInfo:
-    return ZoneInfo((row or {}).get("timezone") or "UTC")
-
-
-def _flags(checkin: dict[str, Any]) -> list[RedFlag]:
-    flags: list[RedFlag] = []
-    for value in json.loads(checkin.get("red_flags") or "[]"):
-        try:
-            flags.append(RedFlag(value))
-        except ValueError:
-            continue
-    return flags
-
-
-def _assess(database: Database, checkin: dict[str, Any], runner: dict[str, Any]) -> Verdict:
+def _assess(database: Database, checkin: CheckIn, runner: RunnerCare) -> Verdict:
     """Triage the answers given so far (an unanswered "where" counts as back only)."""
-    today = dt.date.fromisoformat(checkin["day"])
+    today, pain = checkin.day, checkin.pain
+    assert today is not None and pain is not None  # an open check-in with a pain answer
     since = (today - dt.timedelta(days=HISTORY_DAYS)).isoformat()
     history = [
-        PastCheckIn(dt.date.fromisoformat(day), pain)
-        for day, pain in checkins_db.pain_history(database, int(checkin["runner_id"]), since)
+        PastCheckIn(dt.date.fromisoformat(day), past)
+        for day, past in checkins_db.pain_history(database, checkin.runner_id, since)
     ]
     answers = Answers(
-        pain=int(checkin["pain"]),
-        radiation=Radiation(checkin["radiation"] or Radiation.NONE.value),
-        red_flags=frozenset(_flags(checkin)),
-        risk_factors=risk_factors_of(runner),
+        pain=pain,
+        radiation=checkin.radiation or Radiation.NONE,
+        red_flags=frozenset(checkin.red_flags),
+        risk_factors=runner.risk_factors,
     )
     return assess(answers, history, today)
 
@@ -173,27 +114,23 @@ class Escalation:
     withdrawn_tips: int = 0  # tips the runner had asked for, dropped by the new hold
 
 
-def escalate(
-    database: Database, runner: dict[str, Any], level: Level, now: dt.datetime
-) -> Escalation:
+def escalate(database: Database, runner: RunnerCare, level: Level, now: dt.datetime) -> Escalation:
     """Store the hold after a verdict at ``level`` (inside the caller's transaction).
 
     When the runner is newly on an exercise hold, tips and planned check-ins already in the
     outbox are dropped in the same transaction, so nothing queued before the verdict goes out
     after it."""
-    before = hold_of(runner)
-    after = after_verdict(before, level, now, _zone(runner))
+    before = runner.hold
+    after = after_verdict(before, level, now, runner.zone)
     withdrawn = 0
     if after != before:
-        runner_id = int(runner["chat_id"])
-        runners_db.update_runner(
-            database, runner_id, now=int(now.timestamp()), **_hold_fields(after)
-        )
+        runner_id = runner.chat_id
+        runners_db.save_hold(database, runner_id, after, now=int(now.timestamp()))
         if after.exercise_hold and not before.exercise_hold:
             dropped, withdrawn = outbox_db.drop_held_content(database, runner_id)
             if dropped:
                 log.info("exercise hold: %d queued message(s) dropped", dropped)
-        runner.update(_hold_fields(after))
+        runner.hold = after
         delivery.schedule_runner(database, runner_id, now)
     return Escalation(before, after, withdrawn)
 
@@ -216,36 +153,35 @@ def _hold_notice(escalation: Escalation) -> list[Reply]:
 
 
 def _verdict_text(
-    verdict: Verdict, checkin: dict[str, Any], runner: dict[str, Any], level: Level | None = None
+    verdict: Verdict, checkin: CheckIn, runner: RunnerCare, level: Level | None = None
 ) -> str:
     shown = verdict if level is None or level == verdict.level else Verdict(level, verdict.reasons)
+    assert checkin.pain is not None  # a verdict needs the pain answer
     return advice.verdict_message(
         shown,
-        pain=int(checkin["pain"]),
-        country=country_of(runner),
-        exercise_on_hold=bool(runner.get("exercise_hold")) and shown.level < Level.URGENT,
+        pain=checkin.pain,
+        country=runner.country,
+        exercise_on_hold=runner.hold.exercise_hold and shown.level < Level.URGENT,
     )
 
 
 def _tell_if_urgent(
     database: Database,
-    checkin: dict[str, Any],
-    runner: dict[str, Any],
+    checkin: CheckIn,
+    runner: RunnerCare,
     now: dt.datetime,
     result: PressResult,
 ) -> None:
     """Answer an URGENT or EMERGENCY answer at once, before the next question."""
     verdict = _assess(database, checkin, runner)
-    told = Level(int(checkin.get("told_level") or 0))
+    told = checkin.told_level
     if verdict.level < Level.URGENT or verdict.level <= told:
         return
+    escalated_at = checkin.escalated_at or int(now.timestamp())
     checkins_db.update_checkin(
-        database,
-        checkin["id"],
-        told_level=int(verdict.level),
-        escalated_at=checkin.get("escalated_at") or int(now.timestamp()),
+        database, checkin.id, told_level=int(verdict.level), escalated_at=escalated_at
     )
-    checkin["told_level"] = int(verdict.level)
+    checkin.told_level, checkin.escalated_at = verdict.level, escalated_at
     result.replies.append(Reply(_verdict_text(verdict, checkin, runner)))
     escalation = escalate(database, runner, verdict.level, now)
     result.replies.extend(_hold_notice(escalation))
@@ -263,19 +199,19 @@ def _note_hold(result: PressResult, before: Hold, after: Hold) -> None:
 
 def _finish(
     database: Database,
-    checkin: dict[str, Any],
-    runner: dict[str, Any],
+    checkin: CheckIn,
+    runner: RunnerCare,
     now: dt.datetime,
     result: PressResult,
     *,
     closed_by: str = "runner",
 ) -> None:
     verdict = _assess(database, checkin, runner)
-    told = Level(int(checkin.get("told_level") or 0))
+    told = checkin.told_level
     level = max(verdict.level, told)  # a later answer never lowers what the runner was told
     checkins_db.update_checkin(
         database,
-        checkin["id"],
+        checkin.id,
         level=int(level),
         reasons=list(verdict.reasons),
         status="answered",
@@ -322,7 +258,7 @@ def _press(
     sent = outbox_db.get_delivery(database, delivery_id)
     if sent is None or sent.runner_id != chat_id or sent.kind != SlotKind.CHECK_IN.value:
         return PressResult(toast=texts.STALE_BUTTON)
-    runner = runners_db.get_runner_row(database, chat_id)
+    runner = runners_db.get_care(database, chat_id)
     if runner is None:
         return PressResult(toast=texts.NOT_SUBSCRIBED)
     checkin = checkins_db.get_checkin(database, delivery_id)
@@ -331,42 +267,44 @@ def _press(
         asked_at = sent.sent_at or sent.due
         if now_ts - asked_at > delivery.CHECK_IN_EXPIRY.total_seconds():
             return PressResult(toast=texts.CHECKIN_CLOSED, alert=True, drop_buttons=True)
-        day = dt.datetime.fromtimestamp(asked_at, dt.UTC).astimezone(_zone(runner)).date()
+        day = dt.datetime.fromtimestamp(asked_at, dt.UTC).astimezone(runner.zone).date()
         checkin = checkins_db.open_checkin(
-            database, chat_id, delivery_id, day=day.isoformat(), asked_at=asked_at
+            database, chat_id, delivery_id, day=day, asked_at=asked_at
         )
-    if checkin["status"] in ("answered", "skipped"):
+    if checkin.status in (CheckInStatus.ANSWERED, CheckInStatus.SKIPPED):
         return PressResult(toast=texts.CHECKIN_ALREADY_DONE, drop_buttons=True)
-    if checkin["status"] == "unanswered":
+    if checkin.status is CheckInStatus.UNANSWERED:
         return PressResult(toast=texts.CHECKIN_CLOSED, alert=True, drop_buttons=True)
-    handler = _STEPS.get((step, checkin["step"]))
+    handler = _STEPS.get((step, checkin.step))
     if handler is None:
         return PressResult(toast=texts.STALE_BUTTON)
-    checkins_db.update_checkin(database, checkin["id"], last_press_at=now_ts)
+    checkins_db.update_checkin(database, checkin.id, last_press_at=now_ts)
+    checkin.last_press_at = now_ts
     return handler(database, checkin, runner, value, now)
 
 
 def _pain(
     database: Database,
-    checkin: dict[str, Any],
-    runner: dict[str, Any],
+    checkin: CheckIn,
+    runner: RunnerCare,
     value: str,
     now: dt.datetime,
 ) -> PressResult:
     pain = int(value) if value.isascii() and value.isdigit() and len(value) <= 2 else -1
     if not 0 <= pain <= 10:
         return PressResult(toast=texts.STALE_BUTTON)
-    delivery_id = int(checkin["delivery_id"])
-    question = texts.CHECKIN_NO_RUN_PAIN if checkin.get("no_run") else texts.CHECKIN_PROMPT
+    delivery_id = checkin.delivery_id
+    question = texts.CHECKIN_NO_RUN_PAIN if checkin.no_run else texts.CHECKIN_PROMPT
     result = PressResult(edit_text=f"{question}\n\n{texts.CHECKIN_PAIN_SET.format(pain=pain)}")
     if pain == 0:
         checkins_db.update_checkin(
-            database, checkin["id"], pain=0, radiation=Radiation.NONE.value, step="unusual"
+            database, checkin.id, pain=0, radiation=Radiation.NONE.value, step="unusual"
         )
+        checkin.pain, checkin.radiation, checkin.step = 0, Radiation.NONE, "unusual"
         result.replies.append(Reply(texts.CHECKIN_UNUSUAL, keyboards.unusual_rows(delivery_id)))
         return result
-    checkins_db.update_checkin(database, checkin["id"], pain=pain, step="where")
-    checkin.update(pain=pain, step="where")
+    checkins_db.update_checkin(database, checkin.id, pain=pain, step="where")
+    checkin.pain, checkin.step = pain, "where"
     _tell_if_urgent(database, checkin, runner, now, result)
     result.replies.append(Reply(texts.CHECKIN_WHERE, keyboards.radiation_rows(delivery_id)))
     return result
@@ -374,43 +312,41 @@ def _pain(
 
 def _no_run(
     database: Database,
-    checkin: dict[str, Any],
-    runner: dict[str, Any],
+    checkin: CheckIn,
+    runner: RunnerCare,
     value: str,
     now: dt.datetime,
 ) -> PressResult:
-    checkins_db.update_checkin(database, checkin["id"], step="norun")
+    checkins_db.update_checkin(database, checkin.id, step="norun")
     return PressResult(
         edit_text=f"{texts.CHECKIN_PROMPT}\n\n<i>{texts.CHECKIN_NO_RUN}</i>",
-        replies=[
-            Reply(texts.CHECKIN_NO_RUN_WHY, keyboards.no_run_rows(int(checkin["delivery_id"])))
-        ],
+        replies=[Reply(texts.CHECKIN_NO_RUN_WHY, keyboards.no_run_rows(checkin.delivery_id))],
     )
 
 
 def _no_run_reason(
     database: Database,
-    checkin: dict[str, Any],
-    runner: dict[str, Any],
+    checkin: CheckIn,
+    runner: RunnerCare,
     value: str,
     now: dt.datetime,
 ) -> PressResult:
     if value == "back":
         # The worst days are the ones to assess: carry on with the pain question.
-        checkins_db.update_checkin(database, checkin["id"], step="pain", no_run=1)
+        checkins_db.update_checkin(database, checkin.id, step="pain", no_run=1)
         return PressResult(
             edit_text=f"{texts.CHECKIN_NO_RUN_WHY}\n<i>{texts.CHECKIN_NO_RUN_BACK}</i>",
             replies=[
                 Reply(
                     texts.CHECKIN_NO_RUN_PAIN,
-                    keyboards.pain_rows(int(checkin["delivery_id"]), offer_no_run=False),
+                    keyboards.pain_rows(checkin.delivery_id, offer_no_run=False),
                 )
             ],
         )
     if value != "rest":
         return PressResult(toast=texts.STALE_BUTTON)
     checkins_db.update_checkin(
-        database, checkin["id"], status="skipped", step="done", answered_at=int(now.timestamp())
+        database, checkin.id, status="skipped", step="done", answered_at=int(now.timestamp())
     )
     return PressResult(
         edit_text=f"{texts.CHECKIN_NO_RUN_WHY}\n<i>{texts.CHECKIN_NO_RUN_REST}</i>",
@@ -420,8 +356,8 @@ def _no_run_reason(
 
 def _where(
     database: Database,
-    checkin: dict[str, Any],
-    runner: dict[str, Any],
+    checkin: CheckIn,
+    runner: RunnerCare,
     value: str,
     now: dt.datetime,
 ) -> PressResult:
@@ -429,19 +365,19 @@ def _where(
         radiation = Radiation(value)
     except ValueError:
         return PressResult(toast=texts.STALE_BUTTON)
-    checkins_db.update_checkin(database, checkin["id"], radiation=radiation.value, step="flags")
-    checkin.update(radiation=radiation.value, step="flags")
+    checkins_db.update_checkin(database, checkin.id, radiation=radiation.value, step="flags")
+    checkin.radiation, checkin.step = radiation, "flags"
     result = PressResult(edit_text=f"{texts.CHECKIN_WHERE}\n{advice.RADIATION_LABELS[radiation]}")
     _tell_if_urgent(database, checkin, runner, now, result)
-    rows = keyboards.flag_rows(int(checkin["delivery_id"]), ())
+    rows = keyboards.flag_rows(checkin.delivery_id, ())
     result.replies.append(Reply(texts.CHECKIN_FLAGS, rows))
     return result
 
 
 def _unusual(
     database: Database,
-    checkin: dict[str, Any],
-    runner: dict[str, Any],
+    checkin: CheckIn,
+    runner: RunnerCare,
     value: str,
     now: dt.datetime,
 ) -> PressResult:
@@ -452,20 +388,21 @@ def _unusual(
     if value == "no":
         _finish(database, checkin, runner, now, result)
         return result
-    checkins_db.update_checkin(database, checkin["id"], step="flags")
-    rows = keyboards.flag_rows(int(checkin["delivery_id"]), ())
+    checkins_db.update_checkin(database, checkin.id, step="flags")
+    checkin.step = "flags"
+    rows = keyboards.flag_rows(checkin.delivery_id, ())
     result.replies.append(Reply(texts.CHECKIN_FLAGS, rows))
     return result
 
 
 def _flag(
     database: Database,
-    checkin: dict[str, Any],
-    runner: dict[str, Any],
+    checkin: CheckIn,
+    runner: RunnerCare,
     value: str,
     now: dt.datetime,
 ) -> PressResult:
-    flags = _flags(checkin)
+    flags = checkin.red_flags
     if value in ("none", "done"):
         # "None of these" is only offered while nothing is ticked; a stale one pressed after a
         # tick still finishes with every tick kept.
@@ -479,10 +416,10 @@ def _flag(
     if flag in flags:
         # Never untick: a warning sign once told stays told.
         return PressResult(toast=texts.CHECKIN_FLAG_KEPT)
-    flags.append(flag)
-    checkins_db.update_checkin(database, checkin["id"], red_flags=[f.value for f in flags])
-    checkin["red_flags"] = json.dumps([f.value for f in flags])
-    result = PressResult(edit_rows=keyboards.flag_rows(int(checkin["delivery_id"]), flags))
+    flags = (*flags, flag)
+    checkins_db.update_checkin(database, checkin.id, red_flags=[f.value for f in flags])
+    checkin.red_flags = flags
+    result = PressResult(edit_rows=keyboards.flag_rows(checkin.delivery_id, flags))
     _tell_if_urgent(database, checkin, runner, now, result)
     return result
 
@@ -520,13 +457,11 @@ def finish_unfinished(database: Database, now: dt.datetime) -> list[tuple[int, b
             quiet_since=now_ts - int(UNFINISHED_AFTER.total_seconds()),
             asked_since=now_ts - int(delivery.CHECK_IN_EXPIRY.total_seconds()),
         ):
-            runner = runners_db.get_runner_row(database, int(checkin["runner_id"]))
-            if runner is None or checkin["pain"] is None:
+            runner = runners_db.get_care(database, checkin.runner_id)
+            if runner is None or checkin.pain is None:
                 continue
             verdict = _assess(database, checkin, runner)
-            if max(verdict.level, Level(int(checkin.get("told_level") or 0))) < (
-                Level.SEE_CLINICIAN
-            ):
+            if max(verdict.level, checkin.told_level) < Level.SEE_CLINICIAN:
                 continue  # nothing worrying yet: the 12 h expiry records it as unanswered
             result = PressResult()
             _finish(database, checkin, runner, now, result, closed_by="sweep")
@@ -535,15 +470,15 @@ def finish_unfinished(database: Database, now: dt.datetime) -> list[tuple[int, b
                     continue  # the runner already has the verdict; nothing more to say
                 delivery.queue_now(
                     database,
-                    int(checkin["runner_id"]),
+                    checkin.runner_id,
                     kind=delivery.VERDICT,
                     now=now,
                     priority=REPLY_PRIORITY,
                     payload={"text": reply.text},
-                    slot_id=f"verdict:{checkin['id']}",
+                    slot_id=f"verdict:{checkin.id}",
                 )
             if result.hold_changed:
-                changed.append((int(checkin["runner_id"]), result.exercise_hold))
+                changed.append((checkin.runner_id, result.exercise_hold))
     return changed
 
 
@@ -552,10 +487,10 @@ def queue_follow_ups(database: Database, now: dt.datetime) -> list[tuple[int, bo
     as late (the outbox row's kind is exempt), repeated until answered for a week."""
     now_ts = int(now.timestamp())
     with store.immediate(database):
-        for runner in checkins_db.due_follow_ups(database, now_ts, limit=1000):
-            runner_id = int(runner["chat_id"])
-            hold = hold_of(runner)
-            if runner["status"] not in ("active", "paused"):
+        for runner in runners_db.due_follow_ups(database, now_ts, limit=1000):
+            runner_id = runner.chat_id
+            hold = runner.hold
+            if not runner.live:
                 # Stopped or blocked: no messages at all; the hold itself stays stored.
                 runners_db.update_runner(database, runner_id, now=now_ts, follow_up_at=None)
                 continue
@@ -569,13 +504,13 @@ def queue_follow_ups(database: Database, now: dt.datetime) -> list[tuple[int, bo
                 payload={
                     "level": int(hold.level),
                     "day": hold.follow_ups_sent + 1,
-                    "country": country_of(runner),
+                    "country": runner.country,
                 },
                 slot_id=FOLLOW_UP_SLOT,
                 at=hold.follow_up_at,
             )
-            after = after_follow_up_sent(hold, now, _zone(runner))
-            runners_db.update_runner(database, runner_id, now=now_ts, **_hold_fields(after))
+            after = after_follow_up_sent(hold, now, runner.zone)
+            runners_db.save_hold(database, runner_id, after, now=now_ts)
     return []
 
 
@@ -604,7 +539,7 @@ def answer_follow_up(
         return FollowUpResult(valid=False)
     with store.immediate(database):
         sent = outbox_db.get_delivery(database, follow_up_id)
-        runner = runners_db.get_runner_row(database, chat_id)
+        runner = runners_db.get_care(database, chat_id)
         if (
             sent is None
             or runner is None
@@ -613,16 +548,12 @@ def answer_follow_up(
         ):
             return FollowUpResult(valid=False)
         payload = sent.payload_data()
-        level = Level(int(payload.get("level") or runner.get("hold_level") or 2))
-        before = hold_of(runner)
+        before = runner.hold
+        level = Level(int(payload.get("level") or before.level or 2))
         after, outcome = after_follow_up_answer(before, choice)
-        result = FollowUpResult(
-            valid=True, outcome=outcome, level=level, country=country_of(runner)
-        )
+        result = FollowUpResult(valid=True, outcome=outcome, level=level, country=runner.country)
         if after != before:
-            runners_db.update_runner(
-                database, chat_id, now=int(now.timestamp()), **_hold_fields(after)
-            )
+            runners_db.save_hold(database, chat_id, after, now=int(now.timestamp()))
             delivery.schedule_runner(database, chat_id, now)
         if after.exercise_hold != before.exercise_hold:
             result.hold_changed, result.exercise_hold = True, after.exercise_hold
@@ -656,16 +587,16 @@ def apply_resume_hold(
     database: Database, *, chat_id: int, cleared: bool, now: dt.datetime
 ) -> ResumeResult:
     """`resume_hold` inside the caller's transaction."""
-    runner = runners_db.get_runner_row(database, chat_id)
+    runner = runners_db.get_care(database, chat_id)
     if runner is None:
         return ResumeResult("not_held")
-    before = hold_of(runner)
+    before = runner.hold
     if not before.active:
         return ResumeResult("not_held")
     after, lifted = resume_with_clearance(before, cleared=cleared)
     if not lifted:
         return ResumeResult("ask_clearance" if not cleared else "still_held")
-    runners_db.update_runner(database, chat_id, now=int(now.timestamp()), **_hold_fields(after))
+    runners_db.save_hold(database, chat_id, after, now=int(now.timestamp()))
     delivery.schedule_runner(database, chat_id, now)
     return ResumeResult("lifted", hold_changed=before.exercise_hold)
 
@@ -678,17 +609,17 @@ def is_on_exercise_hold(database: Database, chat_id: int) -> bool:
 # /checkin, /ran, /progress (one transaction each; None or a refusal if not subscribed)
 
 
-def _live_row(database: Database, chat_id: int) -> dict[str, Any] | None:
-    row = runners_db.get_runner_row(database, chat_id)
-    if row is None or row["status"] not in (RunnerStatus.ACTIVE.value, RunnerStatus.PAUSED.value):
+def _live_runner(database: Database, chat_id: int) -> Runner | None:
+    runner = runners_db.get_runner(database, chat_id)
+    if runner is None or runner.status not in (RunnerStatus.ACTIVE, RunnerStatus.PAUSED):
         return None
-    return row
+    return runner
 
 
 def start_now(database: Database, *, chat_id: int, now: dt.datetime) -> bool:
     """/checkin: queue the first question now, ahead of reminders. False: not subscribed."""
     with store.immediate(database):
-        if _live_row(database, chat_id) is None:
+        if _live_runner(database, chat_id) is None:
             return False
         delivery.queue_now(
             database,
@@ -720,10 +651,10 @@ def ran(database: Database, *, chat_id: int, now: dt.datetime, delay: dt.timedel
     """/ran: check in `delay` from now instead of at the planned time; once a local day. The
     check-in is queued and today's planned one skipped in the same transaction."""
     with store.immediate(database):
-        row = _live_row(database, chat_id)
-        if row is None:
+        runner = _live_runner(database, chat_id)
+        if runner is None:
             return RanResult(RanState.NOT_LIVE)
-        zone = _zone(row)
+        zone = ZoneInfo(runner.timezone)
         local_today = now.astimezone(zone).date()
         day_start = dt.datetime.combine(local_today, dt.time(0), zone)
         day_end = dt.datetime.combine(local_today + dt.timedelta(days=1), dt.time(0), zone)
@@ -741,7 +672,6 @@ def ran(database: Database, *, chat_id: int, now: dt.datetime, delay: dt.timedel
             slot_id=RAN_SLOT,
         )
         # This replaces today's planned check-in, if it is still to come.
-        runner = runners_db.runner_from_row(row)
         for slot in delivery.plan_slots(database):
             if slot.kind is SlotKind.CHECK_IN:
                 after = day_end - dt.timedelta(microseconds=1)
@@ -762,10 +692,10 @@ class PainHistory:
 
 def pain_history(database: Database, *, chat_id: int, now: dt.datetime) -> PainHistory | None:
     """/progress: the last four weeks' pain by local day; None if not subscribed."""
-    row = _live_row(database, chat_id)
-    if row is None:
+    runner = _live_runner(database, chat_id)
+    if runner is None:
         return None
-    today = now.astimezone(_zone(row)).date()
+    today = now.astimezone(ZoneInfo(runner.timezone)).date()
     since = (today - dt.timedelta(days=PROGRESS_DAYS - 1)).isoformat()
     points = [
         progress.DayPain(dt.date.fromisoformat(day), pain)

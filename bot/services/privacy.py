@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from sqlite_utils import Database
 
@@ -12,14 +11,14 @@ from bot.storage import runners as runners_db
 
 def export_json(database: Database, chat_id: int) -> bytes | None:
     """Everything stored about the runner as indented JSON; None if nothing is stored."""
-    data: dict[str, Any] = runners_db.runner_export(database, chat_id)
-    if data["settings"] is None:
+    data = runners_db.runner_export(database, chat_id)
+    if data is None:
         return None
     return json.dumps(data, indent=2, ensure_ascii=False, default=str).encode()
 
 
 def has_data(database: Database, chat_id: int) -> bool:
-    return runners_db.get_runner_row(database, chat_id) is not None
+    return runners_db.runner_exists(database, chat_id)
 
 
 def erase(database: Database, chat_id: int) -> int:

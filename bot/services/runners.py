@@ -134,12 +134,12 @@ class TextContext:
 
 
 def text_context(database: Database, chat_id: int | None, now: dt.datetime) -> TextContext:
-    row = runners_db.get_runner_row(database, chat_id) if chat_id is not None else None
-    if row is None:
+    care = runners_db.get_care(database, chat_id) if chat_id is not None else None
+    if care is None:
         return TextContext(known=False)
     since = int(now.timestamp()) - int(CHECK_IN_EXPIRY.total_seconds())
     return TextContext(
         known=True,
-        open_checkin=checkins_db.has_open_checkin(database, int(row["chat_id"]), since),
-        country=checkins.country_of(row),
+        open_checkin=checkins_db.has_open_checkin(database, care.chat_id, since),
+        country=care.country,
     )

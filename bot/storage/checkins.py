@@ -2,25 +2,71 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from sqlite_utils import Database
 
+from bot.core.care import CheckIn, CheckInStatus, red_flags_of
+from bot.core.triage import Level, Radiation
 
-def get_checkin(db: Database, delivery_id: int) -> dict[str, Any] | None:
-    found = list(db.query("SELECT * FROM checkins WHERE delivery_id = ?", [delivery_id]))
-    return found[0] if found else None
+_CHECKIN_COLUMNS = (
+    "id, runner_id, delivery_id, day, status, step, asked_at, pain, radiation, red_flags, "
+    "told_level, escalated_at, last_press_at, no_run"
+)
+
+
+def _checkin(values: tuple[Any, ...]) -> CheckIn:
+    (
+        checkin_id,
+        runner_id,
+        delivery_id,
+        day,
+        status,
+        step,
+        asked_at,
+        pain,
+        radiation,
+        red_flags,
+        told_level,
+        escalated_at,
+        last_press_at,
+        no_run,
+    ) = values
+    return CheckIn(
+        id=checkin_id,
+        runner_id=runner_id,
+        delivery_id=delivery_id,
+        day=dt.date.fromisoformat(day) if day else None,
+        status=CheckInStatus(status),
+        step=step,
+        asked_at=asked_at,
+        pain=pain,
+        radiation=Radiation(radiation) if radiation else None,
+        red_flags=red_flags_of(json.loads(red_flags or "[]")),
+        told_level=Level(int(told_level or 0)),
+        escalated_at=escalated_at,
+        last_press_at=last_press_at,
+        no_run=bool(no_run),
+    )
+
+
+def get_checkin(db: Database, delivery_id: int) -> CheckIn | None:
+    found = db.execute(
+        f"SELECT {_CHECKIN_COLUMNS} FROM checkins WHERE delivery_id = ?", [delivery_id]
+    ).fetchone()
+    return _checkin(found) if found else None
 
 
 def open_checkin(
-    db: Database, runner_id: int, delivery_id: int, *, day: str, asked_at: int
-) -> dict[str, Any]:
+    db: Database, runner_id: int, delivery_id: int, *, day: dt.date, asked_at: int
+) -> CheckIn:
     """The check-in for this outbox row, created on the first answer (idempotent)."""
     db.execute(
         "INSERT OR IGNORE INTO checkins (runner_id, delivery_id, day, asked_at, step, status, "
         "red_flags) VALUES (?, ?, ?, ?, 'pain', 'open', '[]')",
-        [runner_id, delivery_id, day, asked_at],
+        [runner_id, delivery_id, day.isoformat(), asked_at],
     )
     found = get_checkin(db, delivery_id)
     assert found is not None
@@ -81,28 +127,14 @@ def expire_checkins(db: Database, sent_before: int) -> int:
     return int(opened) + int(never)
 
 
-def unfinished_checkins(
-    db: Database, *, quiet_since: int, asked_since: int
-) -> list[dict[str, Any]]:
+def unfinished_checkins(db: Database, *, quiet_since: int, asked_since: int) -> list[CheckIn]:
     """Open check-ins asked since `asked_since` whose last press was before `quiet_since`."""
-    return list(
-        db.query(
-            "SELECT * FROM checkins WHERE status = 'open' AND asked_at >= ? "
-            "AND last_press_at IS NOT NULL AND last_press_at <= ? AND pain IS NOT NULL",
-            [asked_since, quiet_since],
-        )
+    cursor = db.execute(
+        f"SELECT {_CHECKIN_COLUMNS} FROM checkins WHERE status = 'open' AND asked_at >= ? "
+        "AND last_press_at IS NOT NULL AND last_press_at <= ? AND pain IS NOT NULL",
+        [asked_since, quiet_since],
     )
-
-
-def due_follow_ups(db: Database, now: int, limit: int) -> list[dict[str, Any]]:
-    """Runners whose daily follow-up is due (through the partial index on follow_up_at)."""
-    return list(
-        db.query(
-            "SELECT * FROM runners WHERE follow_up_at IS NOT NULL AND follow_up_at <= ? "
-            "ORDER BY follow_up_at LIMIT ?",
-            [now, limit],
-        )
-    )
+    return [_checkin(values) for values in cursor.fetchall()]
 
 
 def has_open_checkin(db: Database, runner_id: int, since: int) -> bool:

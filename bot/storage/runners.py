@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from sqlite_utils import Database
 
+from bot.core.care import RunnerCare, risk_factors_of
+from bot.core.escalation import Hold
 from bot.core.models import (
     Runner,
     RunnerStatus,
 )
+from bot.core.triage import Level
 from bot.storage.store import chunks, fmt_time, from_ts, now_ts, parse_days, parse_time
 
 
@@ -40,6 +44,80 @@ def get_runner_row(db: Database, chat_id: int) -> dict[str, Any] | None:
 def get_runner(db: Database, chat_id: int) -> Runner | None:
     row = get_runner_row(db, chat_id)
     return runner_from_row(row) if row else None
+
+
+# The clinical record (check-ins, escalation holds, follow-ups): only the columns it needs.
+_CARE_COLUMNS = (
+    "chat_id, status, timezone, country, age_band, risk_factors, "
+    "hold_level, running_paused, exercise_hold, follow_up_at, follow_ups_sent"
+)
+
+
+def _care(values: tuple[Any, ...]) -> RunnerCare:
+    (
+        chat_id,
+        status,
+        timezone,
+        country,
+        age_band,
+        risk_factors,
+        hold_level,
+        running_paused,
+        exercise_hold,
+        follow_up_at,
+        follow_ups_sent,
+    ) = values
+    return RunnerCare(
+        chat_id=chat_id,
+        status=RunnerStatus(status),
+        timezone=timezone or "UTC",
+        country=country or None,  # "" = asked, not given
+        risk_factors=risk_factors_of(json.loads(risk_factors or "[]"), age_band),
+        hold=Hold(
+            level=Level(int(hold_level or 0)),
+            running_paused=bool(running_paused),
+            exercise_hold=bool(exercise_hold),
+            follow_up_at=dt.datetime.fromtimestamp(follow_up_at, dt.UTC) if follow_up_at else None,
+            follow_ups_sent=int(follow_ups_sent or 0),
+        ),
+    )
+
+
+def get_care(db: Database, chat_id: int) -> RunnerCare | None:
+    """The runner's clinical record, whatever their status (None: no such runner)."""
+    found = db.execute(
+        f"SELECT {_CARE_COLUMNS} FROM runners WHERE chat_id = ?", [chat_id]
+    ).fetchone()
+    return _care(found) if found else None
+
+
+def due_follow_ups(db: Database, now: int, limit: int) -> list[RunnerCare]:
+    """Runners whose daily follow-up is due (through the partial index on follow_up_at)."""
+    cursor = db.execute(
+        f"SELECT {_CARE_COLUMNS} FROM runners WHERE follow_up_at IS NOT NULL "
+        "AND follow_up_at <= ? ORDER BY follow_up_at LIMIT ?",
+        [now, limit],
+    )
+    return [_care(values) for values in cursor.fetchall()]
+
+
+def save_hold(db: Database, chat_id: int, hold: Hold, *, now: int) -> None:
+    """Store a runner's escalation hold in its columns."""
+    update_runner(
+        db,
+        chat_id,
+        now=now,
+        hold_level=int(hold.level),
+        running_paused=int(hold.running_paused),
+        exercise_hold=int(hold.exercise_hold),
+        follow_up_at=int(hold.follow_up_at.timestamp()) if hold.follow_up_at else None,
+        follow_ups_sent=hold.follow_ups_sent,
+    )
+
+
+def runner_exists(db: Database, chat_id: int) -> bool:
+    found = db.execute("SELECT 1 FROM runners WHERE chat_id = ?", [chat_id]).fetchone()
+    return found is not None
 
 
 def create_runner(db: Database, chat_id: int, *, language: str = "en", now: int) -> None:
@@ -134,9 +212,12 @@ def mark_blocked(db: Database, runner_id: int, now: int) -> None:
 RUNNER_TABLES = ("schedule", "deliveries", "rotation", "checkins")
 
 
-def runner_export(db: Database, chat_id: int) -> dict[str, Any]:
-    """Everything stored about one runner, as plain data (settings, deliveries, check-ins)."""
+def runner_export(db: Database, chat_id: int) -> dict[str, Any] | None:
+    """Everything stored about one runner, as plain data (settings, deliveries, check-ins);
+    None if no runner is stored."""
     runner = get_runner_row(db, chat_id)
+    if runner is None:
+        return None
     out: dict[str, Any] = {"settings": runner}
     for table in RUNNER_TABLES:
         out[table] = list(
