@@ -31,7 +31,6 @@ from bot.core.models import (
     Days,
     DaysKind,
     Delivery,
-    Runner,
     Slot,
     SlotKind,
     Tip,
@@ -89,10 +88,9 @@ def _ts(value: dt.datetime | None) -> int | None:
 
 def schedule_runner(database: Database, runner_id: int, now: dt.datetime) -> dict[str, int | None]:
     """Recompute one runner's next due instants from scratch (after a settings change)."""
-    row = runners_db.get_runner_row(database, runner_id)
-    if row is None:
+    runner = runners_db.get_runner(database, runner_id)
+    if runner is None:
         return {}
-    runner = runners_db.runner_from_row(row)
     slots = [s for s in plan_slots(database) if s.enabled]
     due = {slot_id: _ts(at) for slot_id, at in next_due_all(slots, runner, now).items()}
     schedule_db.replace_schedule(database, runner_id, due)
@@ -143,46 +141,35 @@ def _claim_batch(
     now_ts = int(now.timestamp())
     oldest_allowed = now_ts - int(grace.total_seconds())
     runner_ids = [r for r, _, _ in due_rows]
-    rows = runners_db.runner_rows(database, runner_ids)
+    found = runners_db.runners_by_id(database, runner_ids)
     counts = schedule_db.rotation_counts(database, runner_ids)
     before = dict(counts)
-    outbox: list[dict[str, Any]] = []
+    outbox: list[outbox_db.NewDelivery] = []
     updates: list[tuple[int, str, int | None]] = []
-    runners: dict[int, Runner] = {}
     for runner_id, slot_id, due in due_rows:
         slot = slots.get(slot_id)
-        row = rows.get(runner_id)
-        if slot is None or not slot.enabled or row is None:
+        runner = found.get(runner_id)
+        if slot is None or not slot.enabled or runner is None:
             updates.append((runner_id, slot_id, None))
             continue
-        runner = runners.get(runner_id) or runners.setdefault(
-            runner_id, runners_db.runner_from_row(row)
+        entry = outbox_db.NewDelivery(
+            runner_id, slot_id, due, slot.kind.value, REMINDER_PRIORITY, created_at=now_ts
         )
-        entry: dict[str, Any] = {
-            "runner_id": runner_id,
-            "slot_id": slot_id,
-            "due": due,
-            "kind": slot.kind.value,
-            "priority": REMINDER_PRIORITY,
-            "status": "pending",
-            "not_before": 0,
-            "created_at": now_ts,
-        }
         if due < oldest_allowed:
-            entry.update(status="dropped", reason="late")
+            entry.status, entry.reason = "dropped", "late"
         elif slot.kind is SlotKind.TIP:
             tip = pick_tip(runner_id, slot.categories, library, counts, f"slot:{slot.id}")
             if tip is None:
-                entry.update(status="dropped", reason="no_tip")
+                entry.status, entry.reason = "dropped", "no_tip"
             else:
-                entry["tip_id"] = tip.id
+                entry.tip_id = tip.id
         outbox.append(entry)
         # Advance from the due instant, but never to an instant already beyond the grace
         # period: after long downtime the runner gets what is still timely, not a backlog.
         after = dt.datetime.fromtimestamp(max(due, oldest_allowed), dt.UTC)
         updates.append((runner_id, slot_id, _ts(next_due(slot, runner, after))))
-    queued = outbox_db.insert_deliveries(database, [e for e in outbox if e["status"] == "pending"])
-    dropped = outbox_db.insert_deliveries(database, [e for e in outbox if e["status"] != "pending"])
+    queued = outbox_db.insert_deliveries(database, [e for e in outbox if e.status == "pending"])
+    dropped = outbox_db.insert_deliveries(database, [e for e in outbox if e.status != "pending"])
     schedule_db.advance_schedule(database, updates)
     schedule_db.save_rotation(database, {k: v for k, v in counts.items() if before.get(k) != v})
     return queued, dropped
@@ -201,18 +188,17 @@ def queue_now(
     at: dt.datetime | None = None,
 ) -> int | None:
     """Queue one message for now, or for `at` (/tip, "Another tip", a snooze). Returns its id."""
-    now_ts = int((at or now).timestamp())
-    entry: dict[str, Any] = {
-        "runner_id": runner_id,
-        "slot_id": slot_id,
-        "due": now_ts,
-        "kind": kind,
-        "priority": priority,
-        "status": "pending",
-        "not_before": now_ts,
-        "created_at": int(now.timestamp()),
-        "payload": json.dumps(payload) if payload else None,
-    }
+    due = int((at or now).timestamp())
+    entry = outbox_db.NewDelivery(
+        runner_id,
+        slot_id,
+        due,
+        kind,
+        priority,
+        created_at=int(now.timestamp()),
+        payload=json.dumps(payload) if payload else None,
+        not_before=due,
+    )
     with database.atomic():
         if kind == SlotKind.TIP.value and runners_db.on_exercise_hold(database, runner_id):
             return None  # the last gate: no exercise content during an exercise hold
@@ -223,12 +209,12 @@ def queue_now(
             tip = pick_tip(runner_id, categories, library, counts, f"slot:{slot_id}")
             if tip is None:
                 return None
-            entry["tip_id"] = tip.id
+            entry.tip_id = tip.id
             schedule_db.save_rotation(
                 database, {k: v for k, v in counts.items() if before.get(k) != v}
             )
         elif payload and "tip_id" in payload:
-            entry["tip_id"] = payload["tip_id"]
+            entry.tip_id = str(payload["tip_id"])
         return outbox_db.insert_now(database, entry)
 
 

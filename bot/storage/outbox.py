@@ -10,28 +10,51 @@ from sqlite_utils import Database
 
 from bot.core.models import REPLY_PRIORITY, Delivery, Outcome
 
-DELIVERY_COLUMNS = (
-    "runner_id",
-    "slot_id",
-    "due",
-    "kind",
-    "priority",
-    "tip_id",
-    "payload",
-    "status",
-    "reason",
-    "not_before",
-    "created_at",
+
+@dataclass(slots=True)
+class NewDelivery:
+    """An outbox row about to be written (planned by the tick, or asked for now)."""
+
+    runner_id: int
+    slot_id: str
+    due: int
+    kind: str
+    priority: int
+    created_at: int
+    tip_id: str | None = None
+    payload: str | None = None  # JSON
+    status: str = "pending"  # or "dropped" with a reason: kept so the stats can count it
+    reason: str | None = None
+    not_before: int = 0
+
+
+_INSERT = (
+    "INSERT OR IGNORE INTO deliveries (runner_id, slot_id, due, kind, priority, tip_id, "
+    "payload, status, reason, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
-def insert_deliveries(db: Database, rows: Sequence[dict[str, Any]]) -> int:
+def insert_deliveries(db: Database, rows: Sequence[NewDelivery]) -> int:
     """INSERT OR IGNORE: an instant already in the outbox is never queued twice."""
     before = db.conn.total_changes
     db.conn.executemany(
-        f"INSERT OR IGNORE INTO deliveries ({', '.join(DELIVERY_COLUMNS)}) "
-        f"VALUES ({', '.join('?' * len(DELIVERY_COLUMNS))})",
-        [tuple(row.get(c) for c in DELIVERY_COLUMNS) for row in rows],
+        _INSERT,
+        [
+            (
+                r.runner_id,
+                r.slot_id,
+                r.due,
+                r.kind,
+                r.priority,
+                r.tip_id,
+                r.payload,
+                r.status,
+                r.reason,
+                r.not_before,
+                r.created_at,
+            )
+            for r in rows
+        ],
     )
     return db.conn.total_changes - before
 
@@ -127,21 +150,20 @@ def drop_held_content(db: Database, runner_id: int) -> tuple[int, int]:
     return int(cursor.rowcount), int(requested)
 
 
-def insert_now(db: Database, entry: dict[str, Any], *, spread: int = 5) -> int | None:
+def insert_now(db: Database, entry: NewDelivery, *, spread: int = 5) -> int | None:
     """Insert one on-demand outbox row and return its id.
 
     Rows are unique per runner, slot and second: a second request within the same second takes
     the next free second (up to ``spread`` of them) rather than vanishing."""
-    entry = dict(entry)
     for _ in range(spread):
         if insert_deliveries(db, [entry]) == 1:
             found = db.execute(
                 "SELECT id FROM deliveries WHERE runner_id = ? AND slot_id = ? AND due = ?",
-                [entry["runner_id"], entry["slot_id"], entry["due"]],
+                [entry.runner_id, entry.slot_id, entry.due],
             ).fetchone()
             return int(found[0])
-        entry["due"] += 1
-        entry["not_before"] = entry["due"]
+        entry.due += 1
+        entry.not_before = entry.due
     return None
 
 

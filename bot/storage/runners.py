@@ -182,15 +182,15 @@ def count_runners_by_status(db: Database) -> dict[str, int]:
     }
 
 
-def runner_rows(db: Database, runner_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    found: dict[int, dict[str, Any]] = {}
+def runners_by_id(db: Database, runner_ids: Iterable[int]) -> dict[int, Runner]:
+    found: dict[int, Runner] = {}
     for part in chunks(sorted(set(runner_ids))):
         marks = ",".join("?" * len(part))
         cursor = db.execute(f"SELECT * FROM runners WHERE chat_id IN ({marks})", list(part))
         keys = [d[0] for d in cursor.description]
         for values in cursor.fetchall():
-            row = dict(zip(keys, values, strict=True))
-            found[row["chat_id"]] = row
+            runner = runner_from_row(dict(zip(keys, values, strict=True)))
+            found[runner.chat_id] = runner
     return found
 
 
@@ -247,14 +247,13 @@ def on_exercise_hold(db: Database, runner_id: int) -> bool:
     return bool(found and found[0])
 
 
-def live_runner_rows(db: Database) -> list[dict[str, Any]]:
+def live_runners(db: Database) -> list[Runner]:
     """Runners who can have planned instants: active, or paused until a known time."""
-    return list(
-        db.query(
-            "SELECT * FROM runners WHERE status = 'active' "
-            "OR (status = 'paused' AND paused_until IS NOT NULL)"
-        )
+    rows = db.query(
+        "SELECT * FROM runners WHERE status = 'active' "
+        "OR (status = 'paused' AND paused_until IS NOT NULL)"
     )
+    return [runner_from_row(row) for row in rows]
 
 
 def count_active_runners(db: Database) -> int:

@@ -128,7 +128,7 @@ def _reschedule_slot(database: Database, slot: Slot, now: dt.datetime) -> int:
         return cleared + outbox_db.drop_pending_slot(database, slot.id, "slot_disabled")
     now_ts = _ts(now)
     existing = schedule_db.slot_schedule(database, slot.id)
-    runners = [runners_db.runner_from_row(row) for row in runners_db.live_runner_rows(database)]
+    runners = runners_db.live_runners(database)
     last = schedule_db.last_due_by_runner(
         database, slot.id, (r.chat_id for r in runners), now_ts - int(_LOOKBACK.total_seconds())
     )
