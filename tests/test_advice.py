@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 import pytest
 
-from bot.core import texts
+from bot.core import texts, triage
 from bot.core.advice import (
     NOT_A_DIAGNOSIS,
     RADIATION_LABELS,
@@ -28,17 +28,7 @@ from bot.core.advice import (
     verdict_message,
 )
 from bot.core.content import telegram_html_problem
-from bot.core.triage import (
-    REASON_LEVEL,
-    Answers,
-    Level,
-    PastCheckIn,
-    Radiation,
-    RedFlag,
-    RiskFactor,
-    Verdict,
-    assess,
-)
+from bot.core.triage import REASON_LEVEL, Level, Radiation, RedFlag, RiskFactor, Verdict
 
 TODAY = datetime.date(2024, 6, 15)
 NEUTRAL = reason_phrase("not_a_reason_code")
@@ -78,11 +68,13 @@ class Case(NamedTuple):
     def verdict(self) -> Verdict:
         n = len(self.past_pains)
         history = [
-            PastCheckIn(day=TODAY - datetime.timedelta(days=(n - i) * self.past_every), pain=p)
+            triage.PastCheckIn(
+                day=TODAY - datetime.timedelta(days=(n - i) * self.past_every), pain=p
+            )
             for i, p in enumerate(self.past_pains)
         ]
-        answers = Answers(self.pain, self.radiation, self.flags, self.risks)
-        return assess(answers, history, TODAY)
+        answers = triage.Answers(self.pain, self.radiation, self.flags, self.risks)
+        return triage.assess(answers, history, TODAY)
 
 
 def flags(*items: RedFlag) -> frozenset[RedFlag]:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
@@ -38,19 +40,29 @@ def test_the_package_keeps_its_layers(tmp_path: Path) -> None:
     assert "BROKEN" not in result.stdout and "KEPT" in result.stdout
 
 
-def test_an_upward_import_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("module", "deliberate", "refusal"),
+    [
+        pytest.param(
+            "planner.py",
+            "import bot.storage.runners",
+            "bot.core.planner -> bot.storage.runners",
+            id="upward-import",
+        ),
+        pytest.param(
+            "triage.py",
+            "import telegram",
+            "bot.core is not allowed to import telegram",
+            id="core-imports-telegram",
+        ),
+    ],
+)
+def test_a_forbidden_import_is_refused(
+    tmp_path: Path, module: str, deliberate: str, refusal: str
+) -> None:
     root = _copy(tmp_path)
-    planner = root / "bot" / "core" / "planner.py"
-    planner.write_text(planner.read_text() + "\nimport bot.storage.runners  # deliberate\n")
+    source = root / "bot" / "core" / module
+    source.write_text(source.read_text() + f"\n{deliberate}  # deliberate\n")
     result = _lint(root)
     assert result.returncode != 0
-    assert "bot.core.planner -> bot.storage.runners" in result.stdout, result.stdout
-
-
-def test_the_core_may_not_import_telegram(tmp_path: Path) -> None:
-    root = _copy(tmp_path)
-    triage = root / "bot" / "core" / "triage.py"
-    triage.write_text(triage.read_text() + "\nimport telegram  # deliberate\n")
-    result = _lint(root)
-    assert result.returncode != 0
-    assert "bot.core is not allowed to import telegram" in result.stdout, result.stdout
+    assert refusal in result.stdout, result.stdout

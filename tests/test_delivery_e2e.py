@@ -24,11 +24,24 @@ from tests.conftest import (
     outbox_idle,
     ticks,
 )
+from tests.helpers import command
 
 UTC = dt.UTC
 RUNNER = 2001
 WARM_UP_MONDAY = dt.datetime(2026, 6, 1, 4, 30, tzinfo=UTC)  # 06:30 Berlin, 30 min before 07:00
 DAILY_TIP_MONDAY = dt.datetime(2026, 6, 1, 6, 0, tzinfo=UTC)  # 08:00 Berlin
+
+
+# A runner who finished onboarding: Berlin, runs Mon/Wed/Fri at 07:00, tips at 08:00.
+SUBSCRIBED: dict[str, Any] = {
+    "timezone": "Europe/Berlin",
+    "country": "DE",
+    "risk_factors": "[]",
+    "run_days": frozenset({0, 2, 4}),
+    "run_time": dt.time(7, 0),
+    "tip_time": dt.time(8, 0),
+    "status": "active",
+}
 
 
 def add_runners(api: FakeBotApi, path: Path, chat_ids: range | list[int], now: dt.datetime) -> None:
@@ -39,18 +52,7 @@ def add_runners(api: FakeBotApi, path: Path, chat_ids: range | list[int], now: d
     for chat_id in chat_ids:
         api.add_chat(chat_id)
         runners_db.create_runner(database, chat_id, now=0)
-        runners_db.update_runner(
-            database,
-            chat_id,
-            now=0,
-            timezone="Europe/Berlin",
-            country="DE",
-            risk_factors="[]",
-            run_days=frozenset({0, 2, 4}),
-            run_time=dt.time(7, 0),
-            tip_time=dt.time(8, 0),
-            status="active",
-        )
+        runners_db.update_runner(database, chat_id, now=0, **SUBSCRIBED)
         schedule_runner(database, chat_id, now)
     database.conn.close()
 
@@ -253,8 +255,7 @@ async def test_stopped_runner_gets_nothing(
 ) -> None:
     async with start_bot() as app:
         await onboard(api, RUNNER)
-        api.send_command(RUNNER, "/stop")
-        await api.next_message(RUNNER)
+        await command(api, RUNNER, "/stop")
         for hours in (0.6, 2, 4, 30, 50):
             clock.set(dt.datetime(2026, 6, 1, 4, 0, tzinfo=UTC) + dt.timedelta(hours=hours))
             claims = await ticks(api, app, 2)

@@ -20,7 +20,6 @@ import random
 import re
 import signal
 import sqlite3
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -36,7 +35,8 @@ from telegram.ext import ContextTypes, TypeHandler
 from bot.core import texts
 from bot.core.models import REPLY_PRIORITY
 from bot.testing.botapi import BotMessage, Call, FakeBotApi, NoMessageError
-from tests.conftest import LIFTED_PACING, REPO, TOKEN, BotFactory, FakeClock, onboard
+from tests.conftest import TOKEN, BotFactory, FakeClock, onboard
+from tests.helpers import spawn_bot
 from tests.test_checkin_e2e import toggle
 from tests.test_delivery_e2e import WARM_UP_MONDAY, add_runners, skip_back_offs
 
@@ -129,25 +129,7 @@ async def start_process(
     """`python -m bot` as a host runs it; stderr goes to a file, so a chatty log can never fill
     a pipe and stall the bot."""
     with log_path.open("ab") as log_file:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            cwd=tmp_path,
-            env={
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "PYTHONPATH": str(REPO),
-                "BOT_TOKEN": TOKEN,
-                "BOT_API_URL": api.url,
-                "SCHEDULES_DIR": str(REPO / "schedules"),
-                "LOG_LEVEL": "INFO",
-                **LIFTED_PACING,
-                **env,
-            },
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=log_file,
-        )
+        return await spawn_bot(api, tmp_path, log_file, **env)
 
 
 @contextlib.asynccontextmanager

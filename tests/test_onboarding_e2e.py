@@ -6,8 +6,9 @@ import asyncio
 import datetime as dt
 from functools import partial
 
-from bot.testing.botapi import FakeBotApi
+from bot.testing.botapi import BotMessage, FakeBotApi
 from tests.conftest import BotFactory, FakeClock, onboard, runner_row
+from tests.helpers import command
 
 RUNNER = 1001
 
@@ -16,10 +17,29 @@ def ticked(api: FakeBotApi, message_id: int, label: str) -> bool:
     return f"✅ {label}" in api.message(RUNNER, message_id).button_texts()
 
 
+async def country_question(api: FakeBotApi, place: str) -> BotMessage:
+    """/start, then `place` for the time zone: the country question that follows."""
+    api.send_command(RUNNER, "/start")
+    for _ in range(2):
+        await api.next_message(RUNNER)
+    api.send_text(RUNNER, place)
+    await api.next_message(RUNNER)  # zone set
+    country = await api.next_message(RUNNER)
+    assert "Which country" in country.text
+    return country
+
+
+async def days_question(api: FakeBotApi, country: BotMessage, button: str) -> BotMessage:
+    """Press `button` on the country question: the running days question that follows."""
+    api.press(RUNNER, button, message_id=country.message_id)
+    days = await api.next_message(RUNNER)
+    assert "running days" in days.text.lower()
+    return days
+
+
 async def test_new_runner_completes_onboarding(api: FakeBotApi, start_bot: BotFactory) -> None:
     async with start_bot() as app:
-        api.send_command(RUNNER, "/start")
-        welcome = await api.next_message(RUNNER)
+        welcome = await command(api, RUNNER, "/start")
         assert "not a diagnosis" in welcome.text
         assert "emergency" in welcome.text
         assert welcome.reply_markup and "keyboard" in welcome.reply_markup  # location button
@@ -98,16 +118,8 @@ async def test_location_sets_the_time_zone(api: FakeBotApi, start_bot: BotFactor
 
 async def test_restart_in_the_middle_resumes(api: FakeBotApi, start_bot: BotFactory) -> None:
     async with start_bot():
-        api.send_command(RUNNER, "/start")
-        for _ in range(2):
-            await api.next_message(RUNNER)
-        api.send_text(RUNNER, "Europe/Berlin")
-        await api.next_message(RUNNER)  # zone set
-        country = await api.next_message(RUNNER)
-        assert "Which country" in country.text
-        api.press(RUNNER, "✅ Germany", message_id=country.message_id)
-        days = await api.next_message(RUNNER)
-        assert "running days" in days.text.lower()
+        country = await country_question(api, "Europe/Berlin")
+        days = await days_question(api, country, "✅ Germany")
         api.press(RUNNER, "Mon")
         await api.wait_for(lambda: "✅ Mon" in api.message(RUNNER, days.message_id).button_texts())
         await asyncio.sleep(1.2)  # let the persistence interval pass, as in real life
@@ -129,19 +141,11 @@ async def test_start_after_a_crash_before_persistence_resumes_too(
 ) -> None:
     """Even if the conversation state was not flushed, /start picks up at the stored question."""
     async with start_bot():
-        api.send_command(RUNNER, "/start")
-        for _ in range(2):
-            await api.next_message(RUNNER)
-        api.send_text(RUNNER, "Madrid")
-        await api.next_message(RUNNER)  # zone set
-        country = await api.next_message(RUNNER)
-        assert "Which country" in country.text and "Spain" in country.text
-        api.press(RUNNER, "✅ Spain", message_id=country.message_id)
-        days = await api.next_message(RUNNER)  # days question
-        assert "running days" in days.text.lower()
+        country = await country_question(api, "Madrid")
+        assert "Spain" in country.text
+        await days_question(api, country, "✅ Spain")
     async with start_bot() as app:
-        api.send_command(RUNNER, "/start")
-        resumed = await api.next_message(RUNNER)
+        resumed = await command(api, RUNNER, "/start")
         assert "pick up" in resumed.text
         days = await api.next_message(RUNNER)
         assert "running days" in days.text.lower()
@@ -235,15 +239,8 @@ async def test_done_with_no_days_is_refused_with_an_alert(
     api: FakeBotApi, start_bot: BotFactory
 ) -> None:
     async with start_bot():
-        api.send_command(RUNNER, "/start")
-        for _ in range(2):
-            await api.next_message(RUNNER)
-        api.send_text(RUNNER, "Tokyo")
-        await api.next_message(RUNNER)  # zone set
-        country = await api.next_message(RUNNER)
-        api.press(RUNNER, "✅ Japan", message_id=country.message_id)
-        days = await api.next_message(RUNNER)
-        assert "running days" in days.text.lower()
+        country = await country_question(api, "Tokyo")
+        days = await days_question(api, country, "✅ Japan")
         query_id = api.press(RUNNER, "Done ✔️", message_id=days.message_id)
         await api.wait_for(lambda: api.callback_answer(query_id) is not None)
         answer = api.callback_answer(query_id)
@@ -254,8 +251,7 @@ async def test_second_start_keeps_settings(api: FakeBotApi, start_bot: BotFactor
     async with start_bot() as app:
         await onboard(api, RUNNER)
         before = runner_row(app, RUNNER)
-        api.send_command(RUNNER, "/start")
-        again = await api.next_message(RUNNER)
+        again = await command(api, RUNNER, "/start")
         assert "already subscribed" in again.text
         assert "Europe/Berlin" in again.text and "Mon, Wed, Fri" in again.text
         after = runner_row(app, RUNNER)
@@ -268,8 +264,7 @@ async def test_second_start_keeps_settings(api: FakeBotApi, start_bot: BotFactor
 async def test_settings_changes_one_answer(api: FakeBotApi, start_bot: BotFactory) -> None:
     async with start_bot() as app:
         await onboard(api, RUNNER)
-        api.send_command(RUNNER, "/settings")
-        menu = await api.next_message(RUNNER)
+        menu = await command(api, RUNNER, "/settings")
         assert "Europe/Berlin" in menu.text and "What would you like to change?" in menu.text
         api.press(RUNNER, "⏰ Run time")
         await api.next_message(RUNNER)
@@ -301,8 +296,7 @@ async def test_unknown_command_text_and_media_get_answers(
         api.send_text(RUNNER, "hello?")
         assert "/start" in (await api.next_message(RUNNER)).text
         await onboard(api, RUNNER)
-        api.send_command(RUNNER, "/frobnicate")
-        assert "don't know that command" in (await api.next_message(RUNNER)).text
+        assert "don't know that command" in (await command(api, RUNNER, "/frobnicate")).text
         api.send_text(RUNNER, "what's the weather like?")
         assert "/help" in (await api.next_message(RUNNER)).text
         # Text that mentions symptoms gets the emergency signs first, and a way to a check-in.
@@ -312,8 +306,7 @@ async def test_unknown_command_text_and_media_get_answers(
         assert safety.button_texts() == ["🩺 Start a check-in now"]
         api.send_sticker(RUNNER)
         assert "only read text" in (await api.next_message(RUNNER)).text
-        api.send_command(RUNNER, "/help")
-        assert "not a diagnosis" in (await api.next_message(RUNNER)).text
+        assert "not a diagnosis" in (await command(api, RUNNER, "/help")).text
 
 
 async def test_pause_resume_and_stop(
@@ -321,8 +314,7 @@ async def test_pause_resume_and_stop(
 ) -> None:
     async with start_bot() as app:
         await onboard(api, RUNNER)
-        api.send_command(RUNNER, "/pause")
-        await api.next_message(RUNNER)
+        await command(api, RUNNER, "/pause")
         api.press(RUNNER, "1 week")
         paused = await api.next_message(RUNNER)
         assert "Paused until" in paused.text
@@ -330,17 +322,12 @@ async def test_pause_resume_and_stop(
         assert row is not None and row["status"] == "paused"
         a_week_from_now = (clock() + dt.timedelta(weeks=1)).timestamp()
         assert abs(row["paused_until"] - a_week_from_now) < 5
-        api.send_command(RUNNER, "/resume")
-        assert "on again" in (await api.next_message(RUNNER)).text
-        api.send_command(RUNNER, "/resume")
-        assert "already on" in (await api.next_message(RUNNER)).text
-        api.send_command(RUNNER, "/stop")
-        assert "won't send you any more" in (await api.next_message(RUNNER)).text
+        assert "on again" in (await command(api, RUNNER, "/resume")).text
+        assert "already on" in (await command(api, RUNNER, "/resume")).text
+        assert "won't send you any more" in (await command(api, RUNNER, "/stop")).text
         assert runner_row(app, RUNNER)["status"] == "stopped"  # type: ignore[index]
-        api.send_command(RUNNER, "/pause")
-        assert "unsubscribed" in (await api.next_message(RUNNER)).text
-        api.send_command(RUNNER, "/start")
-        assert "Welcome back" in (await api.next_message(RUNNER)).text
+        assert "unsubscribed" in (await command(api, RUNNER, "/pause")).text
+        assert "Welcome back" in (await command(api, RUNNER, "/start")).text
         assert runner_row(app, RUNNER)["status"] == "active"  # type: ignore[index]
 
 
@@ -360,10 +347,8 @@ async def test_old_settings_buttons_after_delete_get_an_answer_not_an_error(
     """/settings, /delete, then a press on the old menu: found by the update fuzzer."""
     async with start_bot():
         await onboard(api, 1001)
-        api.send_command(1001, "/settings")
-        menu = await api.next_message(1001)
-        api.send_command(1001, "/delete")
-        await api.next_message(1001)
+        menu = await command(api, 1001, "/settings")
+        await command(api, 1001, "/delete")
         api.press(1001, "Yes, erase it all")
         await api.next_message(1001)
         api.press_data(1001, menu.message_id, "p:menu:risk")  # the old menu's button

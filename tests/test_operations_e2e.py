@@ -22,6 +22,7 @@ from bot.telegram import sandbox
 from bot.telegram.sandbox import run_sandbox
 from bot.testing.botapi import FakeBotApi
 from tests.conftest import LIFTED_PACING, REPO, BotFactory, FakeClock, onboard
+from tests.helpers import command
 from tests.test_delivery_e2e import add_runners
 
 RUNNER = 8001
@@ -59,8 +60,7 @@ async def test_mydata_sends_everything_as_json(
 ) -> None:
     async with start_bot():
         await onboard(api, RUNNER)
-        api.send_command(RUNNER, "/tip")
-        await api.next_message(RUNNER)
+        await command(api, RUNNER, "/tip")
         api.send_command(RUNNER, "/mydata")
         document = await api.next_message(RUNNER, timeout=5)
         assert document.kind == "document" and document.filename == "backstride-my-data.json"
@@ -78,15 +78,12 @@ async def test_delete_erases_every_row_after_confirming(
     path = tmp_path / "bot.db"
     add_runners(api, path, [RUNNER, RUNNER + 1], clock())
     async with start_bot():
-        api.send_command(RUNNER, "/tip")
-        await api.next_message(RUNNER)
-        api.send_command(RUNNER, "/delete")
-        confirm = await api.next_message(RUNNER)
+        await command(api, RUNNER, "/tip")
+        confirm = await command(api, RUNNER, "/delete")
         assert "can't be undone" in confirm.text
         api.press(RUNNER, "No, keep it")
         assert "nothing was deleted" in (await api.next_message(RUNNER)).text
-        api.send_command(RUNNER, "/delete")
-        await api.next_message(RUNNER)
+        await command(api, RUNNER, "/delete")
         api.press(RUNNER, "Yes, erase it all")
         assert "everything about you is erased" in (await api.next_message(RUNNER)).text
     database = schema.connect(path)

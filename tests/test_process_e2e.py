@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
 from bot.testing.botapi import FakeBotApi
-from tests.conftest import LIFTED_PACING, REPO, TOKEN
+from tests.conftest import TOKEN
+from tests.helpers import spawn_bot
 
 
 async def start_process(api: FakeBotApi, tmp_path: Path, **env: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=tmp_path,
-        env={
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "PYTHONPATH": str(REPO),
-            "BOT_TOKEN": TOKEN,
-            "BOT_API_URL": api.url,
-            "SCHEDULES_DIR": str(REPO / "schedules"),
-            "LOG_LEVEL": "DEBUG",
-            **LIFTED_PACING,
-            **env,
-        },
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await spawn_bot(api, tmp_path, asyncio.subprocess.PIPE, log_level="DEBUG", **env)
 
 
 async def test_run_command_answers_start_and_stops_cleanly_without_leaking(

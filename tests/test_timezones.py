@@ -26,29 +26,23 @@ NO_MATCH = ZoneMatch(None, ())
 SUMMER = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 WINTER = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
-US_ZONES = (
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Anchorage",
-    "Pacific/Honolulu",
+
+def zones(names: str) -> tuple[str, ...]:
+    return tuple(names.split())
+
+
+# The first six zones a country suggests, most populous first.
+US_ZONES = zones(
+    "America/New_York America/Chicago America/Denver"
+    " America/Los_Angeles America/Anchorage Pacific/Honolulu"
 )
-AU_ZONES = (
-    "Australia/Sydney",
-    "Australia/Melbourne",
-    "Australia/Brisbane",
-    "Australia/Adelaide",
-    "Australia/Perth",
-    "Australia/Hobart",
+AU_ZONES = zones(
+    "Australia/Sydney Australia/Melbourne Australia/Brisbane"
+    " Australia/Adelaide Australia/Perth Australia/Hobart"
 )
-CA_ZONES = (
-    "America/Toronto",
-    "America/Vancouver",
-    "America/Edmonton",
-    "America/Winnipeg",
-    "America/Halifax",
-    "America/St_Johns",
+CA_ZONES = zones(
+    "America/Toronto America/Vancouver America/Edmonton"
+    " America/Winnipeg America/Halifax America/St_Johns"
 )
 
 # --- match_zone: inputs that identify one zone ---------------------------------------------

@@ -17,20 +17,8 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from bot.core.triage import (
-    CHECKLIST_ORDER,
-    EMERGENCY_FLAGS,
-    REASON_LEVEL,
-    URGENT_FLAGS,
-    Answers,
-    Level,
-    PastCheckIn,
-    Radiation,
-    RedFlag,
-    RiskFactor,
-    Verdict,
-    assess,
-)
+from bot.core import triage
+from bot.core.triage import Answers, Level, PastCheckIn, Radiation, RedFlag, RiskFactor, assess
 
 TODAY = datetime.date(2024, 6, 15)
 
@@ -194,7 +182,7 @@ CASES: list[Case] = [
     Case("fever+night-pain2", ans(2, NONE, NIGHT, FEVER), (), U, ("fever", "night_pain")),
     Case(
         "all-urgent-flags-pain0",
-        ans(0, NONE, *URGENT_FLAGS),
+        ans(0, NONE, *triage.URGENT_FLAGS),
         (),
         U,
         (
@@ -655,7 +643,7 @@ def test_at_least_fifty_vignettes() -> None:
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_vignette(case: Case) -> None:
     verdict = assess(case.answers, case.history, TODAY)
-    assert verdict == Verdict(level=case.level, reasons=case.reasons)
+    assert verdict == triage.Verdict(level=case.level, reasons=case.reasons)
 
 
 @pytest.mark.parametrize(
@@ -684,7 +672,7 @@ def test_history_is_not_mutated_and_any_sequence_works() -> None:
 
 def test_plain_set_of_flags_is_accepted() -> None:
     answers = Answers(pain=2, radiation=NONE, red_flags={FEVER, SADDLE})  # type: ignore[arg-type]
-    assert assess(answers, (), TODAY) == Verdict(E, ("saddle_numbness", "fever"))
+    assert assess(answers, (), TODAY) == triage.Verdict(E, ("saddle_numbness", "fever"))
 
 
 # --- impossible input ---
@@ -758,26 +746,27 @@ def test_rejects_wrong_types(bad: dict[str, Any]) -> None:
 
 
 def test_emergency_and_urgent_flags_split_the_checklist() -> None:
-    assert len(EMERGENCY_FLAGS) == 6
-    assert len(URGENT_FLAGS) == 7
-    assert EMERGENCY_FLAGS.isdisjoint(URGENT_FLAGS)
-    assert frozenset(RedFlag) == EMERGENCY_FLAGS | URGENT_FLAGS
-    assert {SADDLE, BLADDER, LEGS, SEX, CHEST, ACCIDENT} == EMERGENCY_FLAGS
+    assert len(triage.EMERGENCY_FLAGS) == 6
+    assert len(triage.URGENT_FLAGS) == 7
+    assert triage.EMERGENCY_FLAGS.isdisjoint(triage.URGENT_FLAGS)
+    assert frozenset(RedFlag) == triage.EMERGENCY_FLAGS | triage.URGENT_FLAGS
+    assert {SADDLE, BLADDER, LEGS, SEX, CHEST, ACCIDENT} == triage.EMERGENCY_FLAGS
     for flag in RedFlag:
-        expected = Level.EMERGENCY if flag in EMERGENCY_FLAGS else Level.URGENT
-        assert REASON_LEVEL[flag.value] is expected
+        expected = Level.EMERGENCY if flag in triage.EMERGENCY_FLAGS else Level.URGENT
+        assert triage.REASON_LEVEL[flag.value] is expected
         assert FLAG_LEVEL[flag] is expected
 
 
 def test_checklist_order_lists_emergency_signs_first() -> None:
-    assert len(CHECKLIST_ORDER) == len(set(CHECKLIST_ORDER)) == len(RedFlag)
-    head, tail = CHECKLIST_ORDER[: len(EMERGENCY_FLAGS)], CHECKLIST_ORDER[len(EMERGENCY_FLAGS) :]
-    assert set(head) == EMERGENCY_FLAGS
-    assert set(tail) == URGENT_FLAGS
+    assert len(triage.CHECKLIST_ORDER) == len(set(triage.CHECKLIST_ORDER)) == len(RedFlag)
+    emergency = len(triage.EMERGENCY_FLAGS)
+    head, tail = triage.CHECKLIST_ORDER[:emergency], triage.CHECKLIST_ORDER[emergency:]
+    assert set(head) == triage.EMERGENCY_FLAGS
+    assert set(tail) == triage.URGENT_FLAGS
     assert head[:3] == (SADDLE, BLADDER, LEGS)  # the cauda equina signs open the list
     # Reasons come out in the same order as the checklist.
-    assert [c for c in REASON_LEVEL if c in {f.value for f in RedFlag}] == [
-        f.value for f in CHECKLIST_ORDER
+    assert [c for c in triage.REASON_LEVEL if c in {f.value for f in RedFlag}] == [
+        f.value for f in triage.CHECKLIST_ORDER
     ]
 
 
@@ -849,7 +838,7 @@ def test_cauda_equina_flags_always_win() -> None:
 
 @pytest.mark.parametrize(
     "sign",
-    [*sorted(EMERGENCY_FLAGS, key=CHECKLIST_ORDER.index), BOTH],
+    [*sorted(triage.EMERGENCY_FLAGS, key=triage.CHECKLIST_ORDER.index), BOTH],
     ids=lambda s: s.value,
 )
 def test_any_emergency_sign_means_emergency_whatever_else(sign: RedFlag | Radiation) -> None:
@@ -904,7 +893,7 @@ def test_level_is_monotone_in_pain(radiation: Radiation, risks: frozenset[RiskFa
 
 def test_verdicts_are_consistent_with_reason_table() -> None:
     rng = random.Random(20240615)
-    order = list(REASON_LEVEL)
+    order = list(triage.REASON_LEVEL)
     for _ in range(3000):
         answers = _random_answers(rng)
         history = _random_history(rng)
@@ -912,7 +901,7 @@ def test_verdicts_are_consistent_with_reason_table() -> None:
         assert verdict.reasons, "a verdict always gives at least one reason"
         assert len(set(verdict.reasons)) == len(verdict.reasons)
         assert list(verdict.reasons) == sorted(verdict.reasons, key=order.index)
-        assert verdict.level == max(REASON_LEVEL[r] for r in verdict.reasons)
+        assert verdict.level == max(triage.REASON_LEVEL[r] for r in verdict.reasons)
         for flag in answers.red_flags:
             assert flag.value in verdict.reasons
         if "mild_pain" in verdict.reasons or "no_pain" in verdict.reasons:
@@ -936,12 +925,12 @@ def test_interface_values() -> None:
     assert {r.value for r in Radiation} == {"none", "buttock_thigh", "below_knee", "both_legs"}
     for flag in RedFlag:
         assert flag.value == flag.name.lower()
-        assert flag.value in REASON_LEVEL
+        assert flag.value in triage.REASON_LEVEL
     for risk in RiskFactor:
         assert risk.value == risk.name.lower()
     assert RedFlag.FEVER.value == "fever"
-    assert REASON_LEVEL["mild_pain"] == Level.SELF_CARE
-    assert REASON_LEVEL["no_pain"] == Level.OK
-    levels = list(REASON_LEVEL.values())
+    assert triage.REASON_LEVEL["mild_pain"] == Level.SELF_CARE
+    assert triage.REASON_LEVEL["no_pain"] == Level.OK
+    levels = list(triage.REASON_LEVEL.values())
     assert levels == sorted(levels, reverse=True), "reasons are ordered most urgent first"
-    assert all(code == code.lower() and " " not in code for code in REASON_LEVEL)
+    assert all(code == code.lower() and " " not in code for code in triage.REASON_LEVEL)
