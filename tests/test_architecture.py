@@ -4,6 +4,7 @@ the check can fail: a deliberate upward import in a copy of the package breaks i
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -66,3 +67,39 @@ def test_a_forbidden_import_is_refused(
     result = _lint(root)
     assert result.returncode != 0
     assert refusal in result.stdout, result.stdout
+
+
+# SQL as the code writes it: a statement keyword followed by what it works on, in a string.
+_SQL = re.compile(
+    r"""["'][^"'\n]*\b(SELECT\b.*\bFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|"""
+    r"""DELETE\s+FROM|CREATE\s+(UNIQUE\s+)?(TABLE|INDEX))\b""",
+    re.IGNORECASE,
+)
+_DB_CALLS = re.compile(r"\.(execute|executemany|query)\(")
+
+
+def _sql_outside_storage(root: Path) -> list[str]:
+    found = []
+    for path in sorted((root / "bot").rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith(("bot/storage/", "bot/testing/")):
+            continue  # storage holds the SQL; the fake Bot API holds none but is test tooling
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if _SQL.search(line) or _DB_CALLS.search(line):
+                found.append(f"{relative}:{number}: {line.strip()}")
+    return found
+
+
+def test_no_sql_outside_storage() -> None:
+    assert _sql_outside_storage(REPO) == []
+
+
+def test_the_sql_check_can_fail(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    handler = root / "bot" / "telegram" / "handlers" / "reminders.py"
+    handler.write_text(
+        handler.read_text() + '\nQUERY = "SELECT id FROM deliveries WHERE runner_id = ?"\n'
+    )
+    assert [line.split(":")[0] for line in _sql_outside_storage(root)] == [
+        "bot/telegram/handlers/reminders.py"
+    ]
