@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from functools import partial
 
@@ -117,12 +116,12 @@ async def test_location_sets_the_time_zone(api: FakeBotApi, start_bot: BotFactor
 
 
 async def test_restart_in_the_middle_resumes(api: FakeBotApi, start_bot: BotFactory) -> None:
-    async with start_bot():
+    async with start_bot() as app:
         country = await country_question(api, "Europe/Berlin")
         days = await days_question(api, country, "✅ Germany")
         api.press(RUNNER, "Mon")
         await api.wait_for(lambda: "✅ Mon" in api.message(RUNNER, days.message_id).button_texts())
-        await asyncio.sleep(1.2)  # let the persistence interval pass, as in real life
+        await app.update_persistence()  # what the persistence interval does each second
     # A new process on the same database: the Days question is still live.
     async with start_bot() as app:
         api.press(RUNNER, "Thu", message_id=days.message_id)
