@@ -568,14 +568,27 @@ def test_a_bad_announcement_queues_nothing(database: Database, text: str, proble
 
 
 def test_drafts_expire(database: Database) -> None:
-    admin.save_draft(database, ADMIN, {"await": "announce"}, NOW)
-    assert admin.load_draft(database, ADMIN, NOW + dt.timedelta(minutes=59)) == {
-        "await": "announce",
-        "at": int(NOW.timestamp()),
-    }
+    admin.save_draft(database, ADMIN, admin.Draft(awaiting="announce"), NOW)
+    assert admin.load_draft(database, ADMIN, NOW + dt.timedelta(minutes=59)) == admin.Draft(
+        awaiting="announce"
+    )
     assert admin.load_draft(database, ADMIN, NOW + dt.timedelta(minutes=61)) is None
     admin.clear_draft(database, ADMIN)
     assert admin.load_draft(database, ADMIN, NOW) is None
+
+
+def test_a_draft_keeps_its_stored_shape(database: Database) -> None:
+    """Drafts saved by the release before the typed Draft read back the same, and are written
+    in that shape (a draft in flight survives an upgrade either way)."""
+    older = {"await": "tip_edit", "tip": "core_01", "at": int(NOW.timestamp())}
+    database.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)", [f"admin:draft:{ADMIN}", json.dumps(older)]
+    )
+    draft = admin.load_draft(database, ADMIN, NOW)
+    assert draft == admin.Draft(awaiting="tip_edit", tip="core_01")
+    admin.save_draft(database, ADMIN, draft, NOW)
+    (row,) = database.query("SELECT value FROM meta WHERE key = ?", [f"admin:draft:{ADMIN}"])
+    assert json.loads(row["value"]) == older
 
 
 def test_export_writes_what_admins_changed(database: Database, tmp_path: Path) -> None:

@@ -338,7 +338,7 @@ def esc(text: str) -> str:
 
 
 # --- Admin texts ---
-# /admin (bot/handlers/admin.py). Placeholders in braces are filled by the handler; anything
+# /admin (bot/telegram/handlers/admin/). Placeholders in braces are filled by the handler; anything
 # from a person or a file is escaped there first.
 
 ADMIN_NOT_ALLOWED = "⛔ Sorry, that's only for BackStride admins."

@@ -26,7 +26,7 @@ from bot.services.admin.announcements import (
 )
 from bot.services.admin.audit import AuditEntry, audit_list, summarise_change
 from bot.services.admin.common import AdminError, find_ref, ref
-from bot.services.admin.drafts import DRAFT_TTL, clear_draft, load_draft, save_draft
+from bot.services.admin.drafts import DRAFT_TTL, Draft, clear_draft, load_draft, save_draft
 from bot.services.admin.export import export_schedules
 from bot.services.admin.reimport import ImportDiff, diff_library, reimport_apply, reimport_diff
 from bot.services.admin.slots import (
@@ -65,6 +65,7 @@ __all__ = [
     "AdminError",
     "Announcement",
     "AuditEntry",
+    "Draft",
     "ImportDiff",
     "SlotChange",
     "SlotView",
