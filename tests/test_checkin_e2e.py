@@ -31,6 +31,14 @@ async def press_and_read(api: FakeBotApi, button: str, chat_id: int = RUNNER) ->
     return await api.next_message(chat_id, timeout=5)
 
 
+async def answer_checkin(api: FakeBotApi, *buttons: str, chat_id: int = RUNNER) -> BotMessage:
+    """/checkin, then press each button in turn on the bot's latest message; the last reply."""
+    reply = await start_checkin(api, chat_id)
+    for button in buttons:
+        reply = await press_and_read(api, button, chat_id)
+    return reply
+
+
 async def toggle(api: FakeBotApi, label_start: str, chat_id: int = RUNNER) -> None:
     checklist = [m for m in api.messages_to(chat_id) if "Do any of these" in m.text][-1]
     label = next(t for t in checklist.button_texts() if label_start in t)
@@ -97,10 +105,7 @@ async def test_pain_below_the_knee_sees_a_clinician_then_follows_up(
     path = tmp_path / "bot.db"
     add_runners(api, path, [RUNNER], clock())
     async with start_bot():
-        await start_checkin(api)
-        await press_and_read(api, "5")
-        await press_and_read(api, "Below the knee")
-        verdict = await press_and_read(api, "None of these")
+        verdict = await answer_checkin(api, "5", "Below the knee", "None of these")
         assert "GP or physiotherapist" in verdict.text and NOT_A_DIAGNOSIS in verdict.text
         paused = await api.next_message(RUNNER)
         assert "paused your warm-up and form reminders" in paused.text
@@ -127,10 +132,7 @@ async def test_worse_at_follow_up_reruns_the_checklist(
 ) -> None:
     add_runners(api, tmp_path / "bot.db", [RUNNER], clock())
     async with start_bot():
-        await start_checkin(api)
-        await press_and_read(api, "7")
-        await press_and_read(api, "Back only")
-        await press_and_read(api, "None of these")
+        await answer_checkin(api, "7", "Back only", "None of these")
         await api.next_message(RUNNER)  # reminders paused
         clock.set(dt.datetime(2026, 6, 2, 8, 0, 1, tzinfo=UTC))
         await api.next_message(RUNNER, timeout=5)  # follow-up
@@ -145,9 +147,7 @@ async def test_fever_is_urgent(
 ) -> None:
     add_runners(api, tmp_path / "bot.db", [RUNNER], clock())
     async with start_bot():
-        await start_checkin(api)
-        await press_and_read(api, "4")
-        await press_and_read(api, "Back only")
+        await answer_checkin(api, "4", "Back only")
         await toggle(api, "Fever")
         verdict = await press_and_read(api, "Done ✔️")
         assert "see a doctor today" in verdict.text.lower() and NOT_A_DIAGNOSIS in verdict.text
@@ -160,9 +160,7 @@ async def test_saddle_numbness_is_an_emergency_at_once_with_the_right_number(
 ) -> None:
     add_runners(api, tmp_path / "bot.db", [RUNNER], clock())
     async with start_bot():
-        await start_checkin(api)
-        await press_and_read(api, "2")
-        await press_and_read(api, "Buttock or thigh")
+        await answer_checkin(api, "2", "Buttock or thigh")
         await toggle(api, "Numb groin")
         emergency = await api.next_message(RUNNER, timeout=3)  # before Done is pressed
         first_line = emergency.text.splitlines()[0]
@@ -289,10 +287,7 @@ async def test_progress_sends_a_chart(
     add_runners(api, tmp_path / "bot.db", [RUNNER], clock())
     async with start_bot():
         for pain in ("2", "3"):
-            await start_checkin(api)
-            await press_and_read(api, pain)
-            await press_and_read(api, "Back only")
-            await press_and_read(api, "None of these")
+            await answer_checkin(api, pain, "Back only", "None of these")
         api.send_command(RUNNER, "/progress")
         chart = await api.next_message(RUNNER, timeout=15)
         assert chart.kind == "photo"
@@ -306,9 +301,7 @@ async def test_weekly_summary_arrives_on_the_chosen_day(
     path = tmp_path / "bot.db"
     add_runners(api, path, [RUNNER], clock())
     async with start_bot():
-        await start_checkin(api)
-        await press_and_read(api, "0")
-        await press_and_read(api, "No, all good")
+        await answer_checkin(api, "0", "No, all good")
         api.send_command(RUNNER, "/settings")
         await api.next_message(RUNNER)
         await press_and_read(api, "📊 Summary day")

@@ -17,7 +17,14 @@ from bot.storage import schedule as schedule_db
 from bot.storage import schema
 from bot.testing.botapi import BotMessage, FakeBotApi
 from tests.conftest import BotFactory, FakeClock, ticks
-from tests.test_checkin_e2e import checkin_rows, press_and_read, runner, start_checkin, toggle
+from tests.test_checkin_e2e import (
+    answer_checkin,
+    checkin_rows,
+    press_and_read,
+    runner,
+    start_checkin,
+    toggle,
+)
 from tests.test_delivery_e2e import add_runners, deliveries
 
 UTC = dt.UTC
@@ -62,9 +69,7 @@ async def test_none_of_these_after_a_tick_never_drops_the_sign(
     path = tmp_path / "bot.db"
     add_runners(api, path, [RUNNER], clock())
     async with start_bot():
-        await start_checkin(api)
-        await press_and_read(api, "4")
-        first = await press_and_read(api, "Back only")
+        first = await answer_checkin(api, "4", "Back only")
         assert "None of these" in first.button_texts()
         await toggle(api, "Fever")
         urgent = await wait_for_text(api, "doctor today")  # answered at once, before Done
@@ -86,9 +91,7 @@ async def test_after_an_emergency_none_of_these_brings_no_running_advice(
     path = tmp_path / "bot.db"
     add_runners(api, path, [RUNNER], clock())
     async with start_bot():
-        await start_checkin(api)
-        await press_and_read(api, "2")
-        first = await press_and_read(api, "Back only")
+        first = await answer_checkin(api, "2", "Back only")
         await toggle(api, "groin")
         emergency = await wait_for_text(api, "Call 112")
         assert emergency.text.startswith("🚨") and "<b>Call 112 now" in emergency.html
@@ -114,9 +117,7 @@ async def test_urgent_signs_without_done_are_answered_and_closed_within_15_minut
     path = tmp_path / "bot.db"
     add_runners(api, path, [RUNNER], clock())
     async with start_bot():
-        await start_checkin(api)
-        await press_and_read(api, "3")
-        await press_and_read(api, "Back only")
+        await answer_checkin(api, "3", "Back only")
         await toggle(api, "Fever")
         await wait_for_text(api, "doctor today")
         await toggle(api, "night")  # same level: no second verdict
@@ -136,9 +137,7 @@ async def test_an_unfinished_check_in_at_see_clinician_gets_its_verdict(
     path = tmp_path / "bot.db"
     add_runners(api, path, [RUNNER], clock())
     async with start_bot() as app:
-        await start_checkin(api)
-        await press_and_read(api, "7")
-        await press_and_read(api, "Buttock or thigh")  # checklist shown, never answered
+        await answer_checkin(api, "7", "Buttock or thigh")  # checklist shown, never answered
         clock.advance(minutes=10)
         await ticks(api, app)  # the sweep has looked at the check-in...
         await api.expect_silence(RUNNER, 0)  # ...and not yet: the runner may still be answering
@@ -174,9 +173,7 @@ async def test_didnt_run_because_of_the_back_goes_on_to_the_pain_question(
         await wait_for_text(api, "paused your warm-up")
         api.mark_read(RUNNER)
         # A plain rest day is still just a rest day.
-        await start_checkin(api)
-        await press_and_read(api, "I didn't run today")
-        rest = await press_and_read(api, "No, just a rest day")
+        rest = await answer_checkin(api, "I didn't run today", "No, just a rest day")
         assert "Enjoy the rest day" in rest.text
     rows = checkin_rows(path)
     assert [(r["status"], r["no_run"], r["pain"]) for r in rows] == [
@@ -198,9 +195,7 @@ async def test_no_exercise_content_after_an_emergency_until_cleared(
         api.send_command(RUNNER, "/tip")
         tip = await api.next_message(RUNNER)  # a tip before anything happened
         assert "Another tip" in " ".join(tip.button_texts())
-        await start_checkin(api)
-        await press_and_read(api, "5")
-        await press_and_read(api, "Back only")
+        await answer_checkin(api, "5", "Back only")
         await toggle(api, "Both legs weak")
         await wait_for_text(api, "Call 112")
         await wait_for_text(api, "until a clinician")  # the hold notice
@@ -256,9 +251,7 @@ async def test_tips_already_queued_when_the_alarm_comes_are_dropped(
         tip = await _first_tip(api)
         api.press(RUNNER, "Snooze", message_id=tip.message_id)  # back in an hour
         await api.wait_for(lambda: deliveries(path, runner_id=RUNNER, status="pending"))
-        await start_checkin(api)
-        await press_and_read(api, "6")
-        await press_and_read(api, "Down both legs")  # an emergency by itself
+        await answer_checkin(api, "6", "Down both legs")  # an emergency by itself
         await wait_for_text(api, "Call 112")
         clock.advance(hours=1, minutes=1)
         await api.wait_for(
@@ -317,9 +310,7 @@ async def test_a_runner_who_erased_their_data_during_a_hold_starts_clean(
     path = tmp_path / "bot.db"
     add_runners(api, path, [RUNNER], clock())
     async with start_bot():
-        await start_checkin(api)
-        await press_and_read(api, "6")
-        await press_and_read(api, "Down both legs")
+        await answer_checkin(api, "6", "Down both legs")
         await wait_for_text(api, "until a clinician")
         api.send_command(RUNNER, "/delete")
         ask = await wait_for_text(api, "Erase everything")
@@ -349,10 +340,7 @@ async def test_three_escalations_in_a_day_bring_one_follow_up(
     add_runners(api, path, [RUNNER], clock())
     async with start_bot():
         for pain in ("5", "6", "5"):  # below the knee: book a GP or physio, three times
-            await start_checkin(api)
-            await press_and_read(api, pain)
-            await press_and_read(api, "Below the knee")
-            await press_and_read(api, "None of these")
+            await answer_checkin(api, pain, "Below the knee", "None of these")
             if pain == "5" and not runner(path)["follow_ups_sent"]:
                 await wait_for_text(api, "paused your warm-up")
             api.mark_read(RUNNER)
@@ -370,9 +358,7 @@ async def test_a_follow_up_due_during_downtime_is_sent_late_not_dropped(
     path = tmp_path / "bot.db"
     add_runners(api, path, [RUNNER], clock())
     async with start_bot():
-        await start_checkin(api)
-        await press_and_read(api, "3")
-        await press_and_read(api, "Back only")
+        await answer_checkin(api, "3", "Back only")
         await toggle(api, "Fever")
         await wait_for_text(api, "doctor today")
     clock.set(dt.datetime(2026, 6, 4, 15, 0, tzinfo=UTC))  # three days later, well past grace
@@ -419,10 +405,7 @@ async def test_settings_and_resume_show_a_running_pause_with_a_way_back(
     path = tmp_path / "bot.db"
     add_runners(api, path, [RUNNER], clock())
     async with start_bot():
-        await start_checkin(api)
-        await press_and_read(api, "5")
-        await press_and_read(api, "Below the knee")
-        await press_and_read(api, "None of these")
+        await answer_checkin(api, "5", "Below the knee", "None of these")
         await wait_for_text(api, "paused")
         api.send_command(RUNNER, "/settings")
         settings = await wait_for_text(api, "Your BackStride settings")
