@@ -39,7 +39,6 @@ TZ_UNKNOWN = (
 TZ_SET = "✅ Time zone: <b>{zone}</b> (your local time now is {local_time})."
 TZ_FROM_LOCATION = "✅ From your location I picked <b>{zone}</b> (local time now {local_time})."
 TZ_BAD_LOCATION = "That location doesn't look right. Please type your city instead."
-OTHER_ZONE_BUTTON = "Other…"
 
 ASK_DAYS = "📅 <b>3/6 · Your running days</b>\nTap the days you usually run, then <b>Done</b>."
 DAYS_NONE = "Pick at least one day, then tap Done."
@@ -308,11 +307,6 @@ FOLLOW_UP_SAME = (
     "running reminders paused and ask again tomorrow.\n\n" + NOT_A_DIAGNOSIS
 )
 FOLLOW_UP_WORSE = "I'm sorry it's worse. Let's go through the check-in again, right now."
-RUNNING_PAUSED_NOTE = (
-    "⏸ I've paused warm-up and form reminders until you tell me you're better. I'll ask you "
-    "tomorrow how it's going."
-)
-PROGRESS_CAPTION_LIMIT = 1000
 SUMMARY_FOOTER = "\n\nSend /progress for your chart."
 
 COMMANDS = (
