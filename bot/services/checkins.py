@@ -601,10 +601,6 @@ def apply_resume_hold(
     return ResumeResult("lifted", hold_changed=before.exercise_hold)
 
 
-def is_on_exercise_hold(database: Database, chat_id: int) -> bool:
-    return runners_db.on_exercise_hold(database, chat_id)
-
-
 # ---------------------------------------------------------------------------------------------
 # /checkin, /ran, /progress (one transaction each; None or a refusal if not subscribed)
 
