@@ -14,7 +14,13 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ContextTypes,
+)
 
 from bot.config import Settings
 from bot.core import texts
@@ -30,12 +36,18 @@ from bot.telegram.http import AiohttpRequest
 from bot.telegram.persistence import SqlitePersistence
 from bot.telegram.ratelimit import PacedRateLimiter
 from bot.telegram.sender import Engine, Sender
-from bot.telegram.updates import PerChatUpdateProcessor
+from bot.telegram.updates import (
+    HANDLED_UPDATES,
+    PerChatUpdateProcessor,
+    TolerantBot,
+    WebhookReceiver,
+)
 
 log = logging.getLogger(__name__)
 
 BotApp = Application[Any, Any, Any, Any, Any, Any]
 POLL_TIMEOUT = 10
+GUARD_GROUP = -100  # handlers that vet an update before the bot's own (group 0) see it
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -56,6 +68,18 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
                 texts.ERROR_SORRY,
                 parse_mode=ParseMode.HTML,
             )
+
+
+async def _no_callback_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``GUARD_GROUP``, before every other handler: a button press without ``callback_data``
+    (or with an empty one) is answered as a stale button and goes no further. PTB's
+    ``CallbackQueryHandler`` lets empty data through *every* pattern, so the first handler
+    with a pattern would take it and fail on it."""
+    query = update.callback_query
+    if query is None or query.data:
+        return
+    await settings_handlers.stale_button(update, context)
+    raise ApplicationHandlerStop
 
 
 async def _post_init(application: BotApp) -> None:
@@ -124,14 +148,17 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Bot
         AiohttpRequest(connection_pool_size=2, read_timeout=POLL_TIMEOUT + 10),
     ]
     svc.extras["requests"] = requests
+    bot = TolerantBot(
+        settings.bot_token,
+        base_url=settings.base_url,
+        base_file_url=settings.base_file_url,
+        request=requests[0],
+        get_updates_request=requests[1],
+        rate_limiter=PacedRateLimiter(settings.send_rate, chat_interval=settings.chat_interval),
+    )
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
-        .token(settings.bot_token)
-        .base_url(settings.base_url)
-        .base_file_url(settings.base_file_url)
-        .request(requests[0])
-        .get_updates_request(requests[1])
-        .rate_limiter(PacedRateLimiter(settings.send_rate, chat_interval=settings.chat_interval))
+        .bot(bot)
         .persistence(SqlitePersistence(store))
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -140,6 +167,9 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Bot
     )
     application = builder.build()
     application.bot_data["services"] = svc
+    # A group of its own, before any other: a handler in the same group would only run for
+    # the updates this one leaves alone (PTB runs the first match of each group).
+    application.add_handler(CallbackQueryHandler(_no_callback_data), group=GUARD_GROUP)
     application.add_handler(onboarding.build())
     admin_handlers.register(application)  # before the catch-alls, which take any button
     for module in (settings_handlers, reminders, checkin, privacy):
@@ -160,36 +190,46 @@ async def running(
     except BaseException:
         await _close_transports(application)
         raise
+    receiver: WebhookReceiver | None = None
     try:
         if application.post_init:
             await application.post_init(application)
         assert application.updater is not None
         settings: Settings = application.bot_data["services"].settings
         if settings.webhook_url:
-            # Telegram pushes updates to WEBHOOK_URL; PTB's server listens on PORT and checks
-            # the secret header on every request.
-            await application.updater.start_webhook(
-                listen=settings.webhook_listen,
-                port=settings.port,
-                url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
+            # Telegram pushes updates to WEBHOOK_URL; our receiver listens on PORT, checks the
+            # secret header on every request and skips a body PTB cannot parse.
+            receiver = WebhookReceiver(
+                application.bot,
+                application.update_queue,
+                path=urlsplit(settings.webhook_url).path,
                 secret_token=settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
+            )
+            await receiver.start(settings.webhook_listen, settings.port)
+            await application.bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=HANDLED_UPDATES,
             )
         else:
             await application.updater.start_polling(
-                timeout=int(poll_timeout), allowed_updates=Update.ALL_TYPES
+                timeout=int(poll_timeout), allowed_updates=HANDLED_UPDATES
             )
         await application.start()
         try:
             yield application
         finally:
+            if receiver is not None:
+                await receiver.stop()
+                receiver = None
             if application.updater.running:
                 await application.updater.stop()
             await application.stop()
             if application.post_stop:
                 await application.post_stop(application)
     finally:
+        if receiver is not None:  # start-up failed after the receiver started
+            await receiver.stop()
         await application.shutdown()
         if application.post_shutdown:
             await application.post_shutdown(application)

@@ -3,16 +3,27 @@
 With PTB's default (one update at a time) a runner whose replies are being paced to Telegram's
 one message a second would hold up everybody else. Serialising per chat keeps each runner's
 conversation in order, which ConversationHandler and the check-in steps rely on.
+
+Also here: which update types the bot asks for, and how an update PTB cannot parse is skipped
+(polling: ``TolerantBot``; webhook: ``WebhookReceiver``) without stopping the bot or logging
+what the runner wrote.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
-from typing import Any
+import datetime as dt
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Sequence
+from typing import Any, cast
 
-from telegram import Update
-from telegram.ext import BaseUpdateProcessor
+from aiohttp import web
+from telegram import Bot, Update
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
+from telegram._utils.types import JSONDict, ODVInput, TimePeriod
+from telegram.ext import BaseUpdateProcessor, ExtBot
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -51,3 +62,165 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Updates PTB cannot parse (issue 11): skipped, never retried, never logged with their content.
+
+#: The update types the bot has handlers for (app.py registers them): commands and text in
+#: private chats (a command edited in place is a command too), and button presses. Nothing
+#: else is asked of Telegram, so nothing else can arrive.
+HANDLED_UPDATES: tuple[str, ...] = (
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+)
+
+parse_log = logging.getLogger("bot.telegram.updates")
+
+
+def update_kind(raw: object) -> str:
+    """The update's top-level type (``message``, ``callback_query``...): a Bot API name, never
+    a key taken from the body as is, so it is safe to log."""
+    if isinstance(raw, dict):
+        for key in raw:
+            if key != "update_id":
+                return key if key in Update.ALL_TYPES else "unknown"
+    return "unknown"
+
+
+def parse_update(raw: object, bot: Bot | None) -> Update | None:
+    """``Update.de_json``, except that an update PTB cannot parse (a message without its
+    ``chat``, a field of the wrong type) becomes a bare ``Update`` with only its id: no handler
+    takes it, and the updater's offset moves past it, as Telegram requires. One line is logged
+    with the id and the type; the content (a runner's words) and the exception text (which may
+    quote it) never are. None when the body has no usable ``update_id`` at all."""
+    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        parse_log.warning("skipped an update without an update_id (%s)", update_kind(raw))
+        return None
+    try:
+        update = Update.de_json(cast("dict[str, Any]", raw), bot)
+    except Exception as exc:  # PTB raises whatever the constructor of the bad part raises
+        parse_log.warning(
+            "skipped update %d (%s): it could not be parsed (%s)",
+            update_id,
+            update_kind(raw),
+            type(exc).__name__,
+        )
+        update = Update(update_id=update_id)
+        if bot is not None:
+            update.set_bot(bot)
+    return update
+
+
+class TolerantBot(ExtBot[Any]):
+    """The bot's ``ExtBot``: ``get_updates`` parses each update on its own (``parse_update``).
+
+    PTB's ``Bot.get_updates`` parses the batch in one go: one bad update fails the whole batch,
+    is logged with the batch's raw data ("Error while parsing updates! Received data was..."),
+    and, the offset never moving, is fetched again at once, for ever.
+    """
+
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: TimePeriod | None = None,
+        allowed_updates: Sequence[str] | None = None,
+        *,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+        api_kwargs: JSONDict | None = None,
+    ) -> tuple[Update, ...]:
+        data: JSONDict = {
+            "timeout": timeout,
+            "offset": offset,
+            "limit": limit,
+            "allowed_updates": allowed_updates,
+        }
+        # As in Bot.get_updates: the long poll's own timeout on top of the read timeout.
+        if isinstance(read_timeout, DefaultValue):
+            base = self._request[0].read_timeout or 0
+        else:
+            base = read_timeout or 0
+        if isinstance(timeout, dt.timedelta):
+            total = base + timeout.total_seconds()
+        else:
+            total = base + timeout if timeout else base
+        result = await self._post(
+            "getUpdates",
+            data,
+            read_timeout=total,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+            api_kwargs=api_kwargs,
+        )
+        updates = []
+        for raw in result if isinstance(result, list) else []:
+            update = parse_update(raw, self)
+            if update is not None:
+                self.insert_callback_data(update)
+                updates.append(update)
+        return tuple(updates)
+
+
+# ---------------------------------------------------------------------------------------------
+# Webhook mode: PTB's own handler answers an unparseable body with 400 (so Telegram retries it,
+# holding up every update behind it) and logs the body at CRITICAL. This receiver is PTB's
+# "custom webhook" pattern: any web server that puts updates on ``application.update_queue``.
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class WebhookReceiver:
+    """Accepts Telegram's POSTs on ``path``: 403 without the secret, else 200, and the update
+    (``parse_update``) goes on the queue; an unparseable body is skipped, never retried."""
+
+    def __init__(
+        self, bot: Bot, queue: asyncio.Queue[object], *, path: str, secret_token: str | None
+    ) -> None:
+        self.bot = bot
+        self.queue = queue
+        self.path = "/" + path.lstrip("/")
+        self.secret_token = secret_token
+        self._runner: web.AppRunner | None = None
+
+    async def start(self, listen: str, port: int) -> None:
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_post(self.path, self._post)
+        if self.path != "/":
+            app.router.add_post(self.path.rstrip("/") + "/", self._post)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, listen, port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def _post(self, request: web.Request) -> web.Response:
+        if self.secret_token is not None and not hmac.compare_digest(
+            request.headers.get(SECRET_HEADER, ""), self.secret_token
+        ):
+            return web.Response(status=403)
+        try:
+            raw: object = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            parse_log.warning("skipped a webhook request whose body is not JSON")
+            return web.Response(status=200)
+        update = parse_update(raw, self.bot)
+        if update is not None:
+            if isinstance(self.bot, ExtBot):
+                self.bot.insert_callback_data(update)
+            await self.queue.put(update)
+        return web.Response(status=200)

@@ -242,6 +242,13 @@ class RunnerActions(BotApiState):
             self._next_update_id = max(self._next_update_id, given)
         return self._push_update(body)
 
+    def push_raw_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        """Fault switch: queue an update exactly as given, however malformed (a ``message``
+        without its ``chat``, a field of the wrong type, an unknown type), as a buggy or newer
+        Telegram might send it. It reaches the bot like any other, through getUpdates or the
+        webhook pusher; ``update_id`` is assigned unless given. Returns the queued update."""
+        return self.send_raw_update(update)
+
     # ------------------------------------------------------------------ buttons
 
     def _keyboard_message(self, chat_id: ChatId, message_id: int | None) -> BotMessage:
@@ -304,11 +311,35 @@ class RunnerActions(BotApiState):
         self._record_runner(chat_id, f"callback data {data!r} on #{message_id}")
         return self._callback(chat_id, message_id, data, body, user_id)
 
+    def press_without_data(
+        self,
+        chat_id: ChatId,
+        message_id: int | None = None,
+        *,
+        empty: bool = True,
+        user_id: int | None = None,
+    ) -> str:
+        """Fault switch: a callback query whose ``data`` is ``""`` (``empty``) or absent
+        altogether, on the given message or the newest bot message with buttons (else an
+        inaccessible message #1). Returns the query id."""
+        if message_id is None:
+            shown = [m for m in self.messages_to(chat_id) if m.buttons and not m.deleted]
+            message_id = shown[-1].message_id if shown else 1
+        message = self._bot_messages.get(chat_id, {}).get(message_id)
+        if message is not None and not message.deleted:
+            body = message.to_dict()
+        else:
+            chat = self.chat(chat_id) or {"id": chat_id, "type": "private", "first_name": "Runner"}
+            body = {"chat": chat, "message_id": message_id, "date": 0}
+        what = "empty callback data" if empty else "a callback query without data"
+        self._record_runner(chat_id, f"{what} on #{message_id}")
+        return self._callback(chat_id, message_id, "" if empty else None, body, user_id)
+
     def _callback(
         self,
         chat_id: ChatId,
         message_id: int,
-        data: str,
+        data: str | None,
         message: dict[str, Any],
         user_id: int | None,
     ) -> str:
@@ -318,17 +349,15 @@ class RunnerActions(BotApiState):
         first_name = chat.get("first_name", "Runner")
         uid = user_id if user_id is not None else int(chat_id)
         self._callbacks[cq_id] = CallbackRecord(cq_id, chat_id, message_id, data, uid)
-        self._push_update(
-            {
-                "callback_query": {
-                    "id": cq_id,
-                    "from": self._user(uid, first_name),
-                    "message": message,
-                    "chat_instance": _chat_instance(chat_id),
-                    "data": data,
-                }
-            }
-        )
+        query: dict[str, Any] = {
+            "id": cq_id,
+            "from": self._user(uid, first_name),
+            "message": message,
+            "chat_instance": _chat_instance(chat_id),
+        }
+        if data is not None:
+            query["data"] = data
+        self._push_update({"callback_query": query})
         return cq_id
 
     # ------------------------------------------------------------------ blocking

@@ -5,18 +5,22 @@
         api.send_command(1001, "/start")
         msg = await api.next_message(1001)
 
-Switches per test: ``flood_limits``, ``fail_next``, ``chaos``, ``latency``, ``block``.
+Switches per test: ``flood_limits``, ``fail_next``, ``chaos``, ``latency``, ``block``; bad
+input: ``push_raw_update`` (an unparseable update), ``press_without_data`` (empty or missing
+callback data), ``post_to_webhook`` (a raw body straight to the webhook).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Collection
 from types import TracebackType
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from .faults import Fault, FaultInjector
@@ -165,6 +169,27 @@ class FakeBotApi(RunnerActions):
             seed=seed,
             methods=methods,
         )
+
+    async def post_to_webhook(
+        self, body: bytes | dict[str, Any], *, secret: bool = True, timeout: float = 10.0
+    ) -> int:
+        """Fault switch: POST one body straight to the bot's webhook (with its secret header
+        unless ``secret=False``), outside the pusher's queue and retries: raw bytes (not JSON
+        at all) or a dict sent as JSON as is. Returns the HTTP status the bot answered."""
+        hook = self.webhook
+        if not hook.url:
+            raise AssertionError("no webhook is set")
+        headers = {"Content-Type": "application/json"}
+        if secret and hook.secret_token:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = hook.secret_token
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        client_timeout = aiohttp.ClientTimeout(total=timeout)
+        async with (
+            aiohttp.ClientSession(timeout=client_timeout) as session,
+            session.post(hook.url, data=data, headers=headers) as response,
+        ):
+            await response.read()
+            return response.status
 
     def reset_faults(self) -> None:
         """Forget fail_next rules and chaos, and empty the flood-limit windows."""
