@@ -5,6 +5,11 @@ the one rate-limited path with a bounded number of workers (never a gather over 
 records each outcome. A crash between a send and its record leaves the row ``sending``; the next
 start puts it back, so such a message is sent at most once more. ``Engine`` runs the tick: the
 claim (``bot.services.delivery.claim_due``), the check-in sweeps and the expiry.
+
+A failing database (locked past the busy timeout, disk full, I/O error) ends no loop: each loop
+logs one warning when it starts failing and one line when it recovers, backs off (``Backoff``)
+and tries again. Outcomes the flush could not write stay in memory until a later flush writes
+them: a lost "sent" would send the message again after a restart.
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import sqlite3
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram.constants import ParseMode
@@ -51,6 +57,51 @@ def _retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Backoff:
+    """The back-off of one loop while the database fails: FIRST seconds, doubling to CAP.
+
+    Logs one warning when the loop starts failing (the error's class only: never a message's
+    text) and one info line when it works again. `sleep` is injectable so tests never wait.
+    """
+
+    FIRST = 0.5
+    CAP = 30.0
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        first: float | None = None,
+        cap: float | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.name = name
+        self.first = self.FIRST if first is None else first
+        self.cap = self.CAP if cap is None else cap
+        self.sleep = sleep
+        self.failures = 0
+
+    def failed(self, exc: BaseException) -> float:
+        """Count a failure; returns how long to wait before the next attempt."""
+        self.failures += 1
+        if self.failures == 1:
+            log.warning(
+                "%s: database error (%s); retrying with back-off", self.name, type(exc).__name__
+            )
+        return min(self.cap, self.first * 2.0 ** (self.failures - 1))
+
+    def recovered(self) -> None:
+        if self.failures:
+            log.info("%s: database works again after %d failure(s)", self.name, self.failures)
+            self.failures = 0
+
+    async def wait(self, exc: BaseException) -> None:
+        await self.sleep(self.failed(exc))
+
+
 class Sender:
     """Leases outbox rows and sends them with a bounded pool of workers."""
 
@@ -64,6 +115,8 @@ class Sender:
         workers: int = 32,
         idle_poll: float = 0.5,
         flush_every: float = 0.05,
+        final_flush_seconds: float = 10.0,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.bot = bot
         self.store = store
@@ -73,6 +126,12 @@ class Sender:
         self.workers = workers
         self.idle_poll = idle_poll
         self.flush_every = flush_every
+        self.final_flush_seconds = final_flush_seconds
+        self._sleep = sleep
+        self._stopped = asyncio.Event()
+        self.lease_backoff = Backoff("sender lease", sleep=self._pause)
+        self.flush_backoff = Backoff("sender flush", sleep=self._pause)
+        self.worker_backoff = Backoff("sender worker", sleep=self._pause)
         self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
@@ -105,6 +164,7 @@ class Sender:
         """Stop leasing, let in-flight sends finish (up to `timeout`), record every outcome,
         and hand back anything not sent."""
         self._stopping = True
+        self._stopped.set()  # cuts short any back-off
         self._wake.set()
         self._room.set()
         others = self._tasks[1:]
@@ -116,15 +176,60 @@ class Sender:
         for task in others:
             task.cancel()
         for task in others:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:  # a loop that died must not stop the outcomes being recorded
+                log.exception("sender task %s had failed", task.get_name())
         self._tasks = []
         while not self._queue.empty():
             row = self._queue.get_nowait()
             self._outcomes.append(Outcome(row.id, "pending", "shutdown"))
-        await self._flush()
+        await self._final_flush()
         # Anything still marked as ours was in flight past the timeout: queue it again.
-        await self.store.run(outbox.release_own, self.owner)
+        try:
+            await self.store.run(outbox.release_own, self.owner)
+        except sqlite3.Error as exc:
+            # The next start puts them back (``release_stale``).
+            log.warning("could not hand back leased rows at stop (%s)", type(exc).__name__)
+
+    async def _final_flush(self) -> None:
+        """Record every outcome, retrying a failing database for `final_flush_seconds` at most;
+        then say how many outcomes were not written (those rows stay `sending`, and the next
+        start sends them at most once more)."""
+        deadline = time.monotonic() + self.final_flush_seconds
+        backoff = Backoff("sender final flush", sleep=self._sleep)
+        while True:
+            try:
+                await self._flush()
+            except sqlite3.Error as exc:
+                delay = backoff.failed(exc)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    log.error(
+                        "stopping with %d outcome(s) not written (%s); their messages may be "
+                        "sent again after a restart",
+                        len(self._outcomes),
+                        type(exc).__name__,
+                    )
+                    return
+                await self._sleep(min(delay, left))
+            else:
+                backoff.recovered()
+                return
+
+    async def _pause(self, seconds: float) -> None:
+        """A loop's back-off: sleep `seconds`, or less if the sender is stopping."""
+        if self._stopped.is_set():
+            return
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        stopper = asyncio.ensure_future(self._stopped.wait())
+        try:
+            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            stopper.cancel()
 
     async def _lease_loop(self) -> None:
         while not self._stopping:
@@ -135,7 +240,12 @@ class Sender:
                 await self._room.wait()
                 continue
             now_ts = int(self.clock().timestamp())
-            rows = await self.store.run(outbox.lease, now_ts, self.owner, room)
+            try:
+                rows = await self.store.run(outbox.lease, now_ts, self.owner, room)
+            except sqlite3.Error as exc:
+                await self.lease_backoff.wait(exc)
+                continue
+            self.lease_backoff.recovered()
             for row in rows:
                 self._queue.put_nowait(row)
             if not rows:
@@ -161,23 +271,36 @@ class Sender:
         while True:
             row = await self._queue.get()
             self._in_flight += 1
+            pause = 0.0
             try:
                 # Await first: `self._outcomes.append(await ...)` would bind the list object
                 # before the await, and a flush swaps the list in the meantime.
                 outcome = await self._send(row)
+            except sqlite3.Error as exc:
+                # A database step of the send failed (a tip, a summary, marking a runner
+                # blocked): try the row again later; a failing database never fails a message.
+                pause = self.worker_backoff.failed(exc)
+                outcome = self._later(row, "database", pause)
             except Exception:  # never lose the worker; the row goes back to the queue
                 log.exception("unexpected error while sending")
                 outcome = self._retry(row, "error")
+            else:
+                self.worker_backoff.recovered()
             self._outcomes.append(outcome)
             self._in_flight -= 1
             self._room.set()
+            if pause:
+                await self._pause(pause)
+
+    def _later(self, row: Delivery, reason: str, delay: float) -> Outcome:
+        not_before = int(self.clock().timestamp() + delay + 0.999)
+        return Outcome(row.id, "pending", reason, not_before=not_before)
 
     def _retry(self, row: Delivery, reason: str, delay: float | None = None) -> Outcome:
         if row.attempts >= MAX_ATTEMPTS:
             return Outcome(row.id, "failed", reason)
         backoff = delay if delay is not None else min(300.0, 0.5 * 2.0 ** (row.attempts - 1))
-        not_before = int(self.clock().timestamp() + backoff + 0.999)
-        return Outcome(row.id, "pending", reason, not_before=not_before)
+        return self._later(row, reason, backoff)
 
     async def _send(self, row: Delivery) -> Outcome:
         now = self.clock()
@@ -234,22 +357,32 @@ class Sender:
     async def _flush_loop(self) -> None:
         while True:
             await asyncio.sleep(self.flush_every)
-            if self._outcomes:
-                await self._flush()
-                if any(o.status == "pending" for o in self._outcomes):
-                    self._wake.set()
+            if not self._outcomes:
+                continue
+            try:
+                written = await self._flush()
+            except sqlite3.Error as exc:
+                await self.flush_backoff.wait(exc)
+                continue
+            self.flush_backoff.recovered()
+            if any(o.status == "pending" for o in written):
+                self._wake.set()
 
-    async def _flush(self) -> None:
+    async def _flush(self) -> list[Outcome]:
+        """Write the outcomes gathered so far; returns them. If the write fails they are kept
+        (ahead of newer ones) for the next flush, and the error goes to the caller."""
         outcomes, self._outcomes = self._outcomes, []
         if not outcomes:
-            return
+            return outcomes
         try:
             await self.store.run(outbox.record, outcomes)
-        except asyncio.CancelledError:
-            # Stopping cancels the flush loop while its write may not have run: keep the
-            # outcomes so the final flush records them (a lost "sent" would send it again).
+        except BaseException:
+            # A failing database, or stopping cancels the flush loop while its write may not
+            # have run: keep the outcomes so a later flush records them (a lost "sent" would
+            # send the message again after a restart). Rewriting the same outcome is harmless.
             self._outcomes = outcomes + self._outcomes
             raise
+        return outcomes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,15 +409,26 @@ class Engine:
         self.sweeps = tuple(sweeps)
         self._tick_lock = asyncio.Lock()
         self.last_claim: ClaimResult | None = None
+        # The tick needs no sleep of its own: the JobQueue's next tick is the retry.
+        self.tick_backoff = Backoff("delivery tick")
 
     async def tick(self) -> ClaimResult:
-        async with self._tick_lock:
-            now = self.clock()
-            result = await self.store.run(claim_due, now, grace=self.grace)
-            for sweep in self.sweeps:
-                for runner_id, held in await self.store.run(sweep, now):
-                    self.set_held(runner_id, held)
-            expired = await self.store.run(outbox.expire_checkins, now)
+        """Claim what is due, run the sweeps and the expiry. A failing database ends this
+        tick early (logged once while it keeps failing) and returns an empty claim; the next
+        tick tries again."""
+        try:
+            async with self._tick_lock:
+                now = self.clock()
+                result = await self.store.run(claim_due, now, grace=self.grace)
+                for sweep in self.sweeps:
+                    for runner_id, held in await self.store.run(sweep, now):
+                        self.set_held(runner_id, held)
+                expired = await self.store.run(outbox.expire_checkins, now)
+        except sqlite3.Error as exc:
+            self.tick_backoff.failed(exc)
+            self.sender.wake()  # a claim that committed before the failure is still sent
+            return ClaimResult(queued=0, dropped=0, advanced=0)
+        self.tick_backoff.recovered()
         if expired:
             log.info("tick: %d check-in(s) expired unanswered", expired)
         self.last_claim = result
