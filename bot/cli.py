@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from bot.config import ConfigError, Settings, configure_logging, load_settings
+from bot.storage import schema
+from bot.storage.schema import DatabaseUnusable
 
 
 def _run(_: argparse.Namespace) -> int:
@@ -18,6 +21,7 @@ def _run(_: argparse.Namespace) -> int:
 
     settings = load_settings()
     configure_logging(settings)
+    _check_database(settings.database_path)
     try:
         run(settings)
     except StartupError as exc:
@@ -44,11 +48,15 @@ class _NoDatabase(Exception):
     pass
 
 
+def _check_database(path: Path) -> None:
+    """Open the database once before anything starts: a damaged, read-only or unreachable file
+    is refused with one line (DatabaseUnusable) instead of failing every tick later."""
+    schema.connect(path).conn.close()
+
+
 @contextlib.contextmanager
 def _existing_database() -> Iterator[tuple[Settings, Database]]:
     """The database at DATABASE_PATH, which must exist already (these commands never create it)."""
-    from bot.storage import schema
-
     settings = load_settings(require_token=False)
     if not settings.database_path.exists():
         raise _NoDatabase(f"no database at {settings.database_path}")
@@ -62,8 +70,14 @@ def _existing_database() -> Iterator[tuple[Settings, Database]]:
 def _backup(args: argparse.Namespace) -> int:
     from bot.storage import store
 
+    target = Path(args.path)
     with _existing_database() as (settings, database):
-        store.backup_to(database, Path(args.path))
+        try:
+            store.backup_to(database, target)
+        except (OSError, sqlite3.Error) as exc:
+            reason = schema.reason_of(exc)
+            print(f"backstride: cannot write the backup to {target}: {reason}", file=sys.stderr)
+            return 1
     print(f"backed up {settings.database_path} to {args.path}")
     return 0
 
@@ -119,6 +133,8 @@ def _sandbox(args: argparse.Namespace) -> int:
     from bot.telegram.sandbox import run_sandbox
 
     logging.basicConfig(level=logging.WARNING)
+    if args.db:
+        _check_database(Path(args.db))
     asyncio.run(run_sandbox(Path(args.db) if args.db else None))
     return 0
 
@@ -160,6 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _NoDatabase as exc:
         print(f"backstride: {exc}", file=sys.stderr)
         return 1
+    except DatabaseUnusable as exc:
+        print(f"backstride: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 0
 

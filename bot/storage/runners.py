@@ -237,6 +237,11 @@ def erase_runner(db: Database, chat_id: int) -> int:
             "DELETE FROM conversations WHERE key LIKE ?", [f"[{chat_id},%"]
         ).rowcount
         removed += db.execute("DELETE FROM runners WHERE chat_id = ?", [chat_id]).rowcount
+    # secure_delete (schema.connect) zeroed the rows in the pages just written; the WAL still
+    # holds every earlier copy of those pages until a checkpoint. Copy the WAL back and empty
+    # it now (it waits for readers through busy_timeout), so no trace stays in any file.
+    if not db.conn.in_transaction:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return removed
 
 

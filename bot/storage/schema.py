@@ -191,17 +191,90 @@ def m002_clinical_safety(db: Database) -> None:
     checkins.add_column("closed_by", str)  # runner / sweep (verdict sent for an unfinished one)
 
 
-def connect(path: Path | str) -> Database:
-    """Open (creating if needed) the database at `path`, in WAL mode, fully migrated."""
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=30)
+class DatabaseUnusable(Exception):
+    """The database cannot be opened, written or trusted; the message is one line that names
+    the path and the problem (for the host: no traceback)."""
+
+
+# Files that passed quick_check in this process, by identity: the CLI checks before it starts
+# the bot and the database thread opens the same file again a moment later.
+_checked: set[tuple[str, int, int, int, int]] = set()
+
+
+def _identity(path: Path) -> tuple[str, int, int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (str(path.resolve()), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def reason_of(exc: BaseException) -> str:
+    """A short, host-readable reason for a failed file or SQLite operation."""
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        return "a parent of it is a file, not a directory"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc) or type(exc).__name__
+
+
+def _damaged(path: Path | str, detail: str) -> DatabaseUnusable:
+    return DatabaseUnusable(f"the database {path} is damaged ({detail}): restore it from a backup")
+
+
+def _quick_check(db: Database, path: Path | str) -> None:
+    """PRAGMA quick_check: about 0.25 s for 100k runners (64 MB), linear in the file size."""
+    identity = None if str(path) == ":memory:" else _identity(Path(path))
+    if identity is not None and identity in _checked:
+        return
+    problems = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+    if problems != ["ok"]:
+        first = " ".join(str(problems[0]).split()) if problems else "no answer"
+        raise _damaged(path, f"quick_check: {first[:200]}")
+    if identity is not None:
+        _checked.add(identity)
+
+
+def connect(path: Path | str, *, check: bool = True) -> Database:
+    """Open (creating if needed) the database at `path`, in WAL mode, fully migrated.
+
+    With `check`, an existing file must pass SQLite's quick_check and take a write lock.
+    Anything that makes the database unusable (a missing or unwritable directory, a read-only,
+    truncated or garbage file) raises DatabaseUnusable with one line naming the path.
+    """
+    memory = str(path) == ":memory:"
+    try:
+        if not memory:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30)
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseUnusable(f"cannot open the database {path}: {reason_of(exc)}") from None
     db = Database(conn)
-    if str(path) != ":memory:":
-        db.enable_wal()
-    # NORMAL is durable across application crashes in WAL mode (only an OS crash can lose the
-    # last transactions) and much faster than FULL.
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("PRAGMA busy_timeout=30000")
-    migrations.apply(db)
+    try:
+        db.execute("PRAGMA busy_timeout=30000")
+        # Erased rows are overwritten with zeros, not just unlinked (some builds default to it).
+        db.execute("PRAGMA secure_delete=ON")
+        if check:
+            _quick_check(db, path)
+        if not memory:
+            db.enable_wal()
+        # NORMAL is durable across application crashes in WAL mode (only an OS crash can lose
+        # the last transactions) and much faster than FULL.
+        db.execute("PRAGMA synchronous=NORMAL")
+        migrations.apply(db)
+        if check and not memory:
+            # A read-only file opens and reads fine; find out now, not at the first write.
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+    except DatabaseUnusable:
+        conn.close()
+        raise
+    except sqlite3.Error as exc:
+        conn.close()
+        reason = reason_of(exc)
+        if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+            raise _damaged(path, reason) from None  # SQLITE_CORRUPT, SQLITE_NOTADB
+        if "readonly" in reason or "read-only" in reason:
+            reason = f"{reason} (the file or its directory is not writable)"
+        raise DatabaseUnusable(f"cannot use the database {path}: {reason}") from None
     return db

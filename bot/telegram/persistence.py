@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
-from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext import Application, BasePersistence, PersistenceInput
 
 from bot.services import conversations
 from bot.services.runtime import Store
@@ -19,6 +19,24 @@ from bot.services.runtime import Store
 ConversationKey = tuple[int | str, ...]
 ConversationDict = MutableMapping[ConversationKey, object]
 CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
+
+
+async def forget_chat(application: Application[Any, Any, Any, Any, Any, Any], chat_id: int) -> None:
+    """Drop every open conversation of `chat_id` (onboarding, settings, admin) from PTB's memory
+    and from the database, before the chat's rows are erased.
+
+    PTB keeps each ConversationHandler's states in memory and writes the changed ones back on
+    its next persistence run (every second, and once more at shutdown): without this, a runner
+    who erased their data mid-conversation is written back into ``conversations``. PTB has no
+    public call for it; these dicts are the ones it hands to `update_persistence` (children
+    included). Deleting a key marks it, so the flush below deletes the stored row too; the
+    flush takes PTB's persistence lock, so a run already under way finishes before we return.
+    """
+    tracked = application._conversation_handler_conversations
+    for states in tracked.values():
+        for key in [key for key in states if key and key[0] == chat_id]:
+            del states[key]
+    await application.update_persistence()
 
 
 class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -20,6 +20,7 @@ from bot.telegram.handlers.common import (
     private_commands,
     say,
 )
+from bot.telegram.persistence import forget_chat
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ async def delete_choice(update: Update, context: Context) -> None:
     if chat_id is None or query.data != "del:yes":
         await say(update, texts.DELETE_KEPT)
         return
+    # First PTB's memory of open conversations (else it writes them back), then every row.
+    await forget_chat(context.application, chat_id)
     removed = await svc.store.run(privacy_service.erase, chat_id)
     svc.set_held(chat_id, False)  # a hold is part of what was erased: a new start starts clean
     log.info("a runner erased their data (%d rows)", removed)
