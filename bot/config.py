@@ -45,6 +45,10 @@ class Settings:
     # Seconds between messages to one chat (Telegram asks 1 s of private chats; replies may
     # burst three first). 0 lifts per-chat pacing: for tests against a local server only.
     chat_interval: float = 1.0
+    # /metrics (Prometheus) and /healthz; 0 = not served. Local by default: put it behind the
+    # host's firewall or a reverse proxy rather than on the public internet.
+    metrics_port: int = 0
+    metrics_listen: str = "127.0.0.1"
 
     @property
     def base_url(self) -> str:
@@ -158,6 +162,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         grace_minutes=int(_number(env, "GRACE_MINUTES", 120, 1, 24 * 60)),
         send_rate=_number(env, "SEND_RATE", 29.0, 0.1, 100_000),
         chat_interval=_number(env, "PER_CHAT_INTERVAL", 1.0, 0, 60),
+        metrics_port=int(_number(env, "METRICS_PORT", 0, 0, 65535)),
+        metrics_listen=env.get("METRICS_LISTEN", "").strip() or "127.0.0.1",
     )
 
 

@@ -8,9 +8,12 @@ with empty or missing ``callback_data`` is answered as a stale button.
 from __future__ import annotations
 
 import logging
+import os
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.core import texts
@@ -142,3 +145,51 @@ async def test_webhook_skips_an_unparseable_update(
     assert "skipped update 5 (message)" in text
     assert "MARKER-7f3c9" not in text and "knee" not in text
     assert not errors(caplog)
+
+
+async def _post_streamed(url: str, megabytes: int, headers: dict[str, str]) -> int | None:
+    """POST `megabytes` of zeros in 1 MB chunks (the client never holds it all); the status
+    the bot answered, or None if it closed the connection before answering."""
+    chunk = b"0" * (1 << 20)
+
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(megabytes):
+            yield chunk
+
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
+            session.post(url, data=body(), headers=headers) as response,
+        ):
+            return response.status
+    except aiohttp.ClientError:
+        return None
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+async def test_webhook_checks_the_secret_before_reading_and_caps_the_body(
+    api: FakeBotApi, start_bot: BotFactory
+) -> None:
+    """Issue 11, defect 7: eight unauthenticated 95 MB POSTs took the bot from 68 MB to 894 MB.
+    The secret is checked before the body is read, and a body over the cap is refused."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram-hook"
+    async with start_bot(WEBHOOK_URL=url, PORT=str(port), WEBHOOK_LISTEN="127.0.0.1"):
+        before = _rss_mb()
+        forged = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "nope"}
+        answers = [await _post_streamed(url, 95, forged) for _ in range(8)]
+        grown = _rss_mb() - before
+        assert all(status in (403, None) for status in answers), answers
+        assert grown < 100, f"memory grew by {grown:.0f} MB"
+        assert api.webhook.secret_token
+        secret = {
+            "Content-Type": "application/json",
+            "X-Telegram-Bot-Api-Secret-Token": api.webhook.secret_token,
+        }
+        assert await _post_streamed(url, 8, secret) in (413, None)
+        api.send_command(FIRST, "/help")  # and the bot still serves everyone
+        assert "/help" in (await api.next_message(FIRST, timeout=5)).text

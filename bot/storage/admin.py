@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,3 +83,18 @@ def set_meta(db: Database, key: str, value: str | None) -> None:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [key, value],
         )
+
+
+def can_write(db: Database, wait_ms: int = 500) -> bool:
+    """Whether a write transaction can be opened now (not locked out, not read-only, not full),
+    waiting at most ``wait_ms`` for another writer instead of the usual busy timeout."""
+    busy = db.execute("PRAGMA busy_timeout").fetchone()[0]
+    db.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        db.execute(f"PRAGMA busy_timeout={int(busy)}")

@@ -157,3 +157,12 @@ def checkin_stats(db: Database, *, first_id: int, week_start: int) -> tuple[int,
         [first_id, week_start],
     )
     return int(answered[0] or 0), {level: n for level, n in cursor.fetchall()}
+
+
+def verdict_counts(db: Database) -> dict[int, int]:
+    """Answered check-ins by the triage level of their verdict (counts only)."""
+    rows = db.execute(
+        "SELECT level, COUNT(*) FROM checkins WHERE status = 'answered' AND level IS NOT NULL "
+        "GROUP BY level"
+    ).fetchall()
+    return {int(level): int(count) for level, count in rows}

@@ -306,3 +306,12 @@ def delivery_stats(
         {"day": day_start, "week": week_start, "first": first_id},
     ).fetchone()
     return DeliveryCounts(*(int(value or 0) for value in row))
+
+
+def queue_depth(db: Database) -> dict[int, int]:
+    """Outbox rows waiting to go out (pending or being sent), by priority."""
+    rows = db.execute(
+        "SELECT priority, COUNT(*) FROM deliveries WHERE status IN ('pending', 'sending') "
+        "GROUP BY priority"
+    ).fetchall()
+    return {int(priority): int(count) for priority, count in rows}

@@ -33,6 +33,7 @@ from bot.telegram.handlers import admin as admin_handlers
 from bot.telegram.handlers import checkin, onboarding, privacy, reminders
 from bot.telegram.handlers import settings as settings_handlers
 from bot.telegram.http import AiohttpRequest
+from bot.telegram.monitoring import Health, Metrics, MonitoringServer
 from bot.telegram.persistence import SqlitePersistence
 from bot.telegram.ratelimit import PacedRateLimiter
 from bot.telegram.sender import Engine, Sender
@@ -98,7 +99,8 @@ async def _post_init(application: BotApp) -> None:
 
 async def _start_delivery(application: BotApp, svc: Services) -> None:
     grace = dt.timedelta(minutes=svc.settings.grace_minutes)
-    sender = Sender(application.bot, svc.store, svc.clock, grace=grace)
+    metrics = Metrics()
+    sender = Sender(application.bot, svc.store, svc.clock, grace=grace, metrics=metrics)
     engine = Engine(
         sender,
         svc.store,
@@ -125,6 +127,17 @@ async def _start_delivery(application: BotApp, svc: Services) -> None:
         name="delivery-tick",
         job_kwargs={"misfire_grace_time": 3600, "coalesce": True, "max_instances": 1},
     )
+    if svc.settings.metrics_port:
+        health = Health(
+            metrics,
+            svc.store,
+            svc.clock,
+            dt.timedelta(seconds=svc.settings.tick_seconds),
+            dead_loops=sender.dead_loops,
+        )
+        server = MonitoringServer(health, svc.settings.metrics_listen, svc.settings.metrics_port)
+        await server.start()
+        svc.extras["monitoring"] = server
 
 
 async def _post_stop(application: BotApp) -> None:
@@ -133,6 +146,9 @@ async def _post_stop(application: BotApp) -> None:
     engine = svc.extras.pop("engine", None)
     if isinstance(engine, Engine):
         await engine.sender.stop()
+    server = svc.extras.pop("monitoring", None)
+    if isinstance(server, MonitoringServer):
+        await server.stop()
 
 
 async def _post_shutdown(application: BotApp) -> None:

@@ -42,6 +42,7 @@ from bot.services.delivery import (
     weekly_summary,
 )
 from bot.services.runtime import Store
+from bot.telegram.monitoring import Metrics
 
 log = logging.getLogger(__name__)
 # PTB suggests send_message over do_api_request("sendMessage"); we use the raw call on purpose.
@@ -77,8 +78,10 @@ class Backoff:
         first: float | None = None,
         cap: float | None = None,
         sleep: Sleep = asyncio.sleep,
+        metrics: Metrics | None = None,
     ) -> None:
         self.name = name
+        self.metrics = metrics
         self.first = self.FIRST if first is None else first
         self.cap = self.CAP if cap is None else cap
         self.sleep = sleep
@@ -87,6 +90,8 @@ class Backoff:
     def failed(self, exc: BaseException) -> float:
         """Count a failure; returns how long to wait before the next attempt."""
         self.failures += 1
+        if self.metrics is not None:
+            self.metrics.loop_failed(self.name)
         if self.failures == 1:
             log.warning(
                 "%s: database error (%s); retrying with back-off", self.name, type(exc).__name__
@@ -117,8 +122,10 @@ class Sender:
         flush_every: float = 0.05,
         final_flush_seconds: float = 10.0,
         sleep: Sleep = asyncio.sleep,
+        metrics: Metrics | None = None,
     ) -> None:
         self.bot = bot
+        self.metrics = metrics or Metrics()
         self.store = store
         self.clock = clock
         self.grace = grace
@@ -129,9 +136,9 @@ class Sender:
         self.final_flush_seconds = final_flush_seconds
         self._sleep = sleep
         self._stopped = asyncio.Event()
-        self.lease_backoff = Backoff("sender lease", sleep=self._pause)
-        self.flush_backoff = Backoff("sender flush", sleep=self._pause)
-        self.worker_backoff = Backoff("sender worker", sleep=self._pause)
+        self.lease_backoff = Backoff("sender lease", sleep=self._pause, metrics=self.metrics)
+        self.flush_backoff = Backoff("sender flush", sleep=self._pause, metrics=self.metrics)
+        self.worker_backoff = Backoff("sender worker", sleep=self._pause, metrics=self.metrics)
         self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
@@ -147,6 +154,12 @@ class Sender:
 
     def wake(self) -> None:
         self._wake.set()
+
+    def dead_loops(self) -> list[str]:
+        """Background tasks that ended while the sender is not stopping (for /healthz)."""
+        if self._stopping:
+            return []
+        return [task.get_name() for task in self._tasks if task.done()]
 
     async def start(self) -> None:
         released = await self.store.run(outbox.release_stale, self.owner)
@@ -382,6 +395,7 @@ class Sender:
             # send the message again after a restart). Rewriting the same outcome is harmless.
             self._outcomes = outcomes + self._outcomes
             raise
+        self.metrics.outcomes(outcomes)
         return outcomes
 
 
@@ -410,12 +424,14 @@ class Engine:
         self._tick_lock = asyncio.Lock()
         self.last_claim: ClaimResult | None = None
         # The tick needs no sleep of its own: the JobQueue's next tick is the retry.
-        self.tick_backoff = Backoff("delivery tick")
+        self.metrics = sender.metrics
+        self.tick_backoff = Backoff("delivery tick", metrics=self.metrics)
 
     async def tick(self) -> ClaimResult:
         """Claim what is due, run the sweeps and the expiry. A failing database ends this
         tick early (logged once while it keeps failing) and returns an empty claim; the next
         tick tries again."""
+        started = time.monotonic()
         try:
             async with self._tick_lock:
                 now = self.clock()
@@ -429,6 +445,7 @@ class Engine:
             self.sender.wake()  # a claim that committed before the failure is still sent
             return ClaimResult(queued=0, dropped=0, advanced=0)
         self.tick_backoff.recovered()
+        self.metrics.tick(time.monotonic() - started, result.queued, now)
         if expired:
             log.info("tick: %d check-in(s) expired unanswered", expired)
         self.last_claim = result

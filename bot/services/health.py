@@ -1,0 +1,26 @@
+"""What the monitoring endpoints read from the database: counts only, never a runner's data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from bot.storage import admin as admin_db
+from bot.storage import checkins as checkins_db
+from bot.storage import outbox as outbox_db
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    queue_depth: dict[int, int]  # priority -> outbox rows waiting (pending or being sent)
+    verdicts: dict[int, int]  # triage level -> check-ins answered with it, all time
+    writable: bool  # a write transaction could be opened just now
+
+
+def snapshot(database: Database) -> Snapshot:
+    return Snapshot(
+        queue_depth=outbox_db.queue_depth(database),
+        verdicts=checkins_db.verdict_counts(database),
+        writable=admin_db.can_write(database),
+    )
