@@ -239,9 +239,16 @@ def erase_runner(db: Database, chat_id: int) -> int:
         removed += db.execute("DELETE FROM runners WHERE chat_id = ?", [chat_id]).rowcount
     # secure_delete (schema.connect) zeroed the rows in the pages just written; the WAL still
     # holds every earlier copy of those pages until a checkpoint. Copy the WAL back and empty
-    # it now (it waits for readers through busy_timeout), so no trace stays in any file.
+    # it now, so no trace stays in any file. A long reader (Litestream holds one while it
+    # replicates, a large backup) keeps the checkpoint from finishing: wait a second for it,
+    # not the 30 s busy timeout, and let SQLite's automatic checkpoints finish the job later.
     if not db.conn.in_transaction:
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy = db.execute("PRAGMA busy_timeout").fetchone()[0]
+        db.execute("PRAGMA busy_timeout=1000")
+        try:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.execute(f"PRAGMA busy_timeout={int(busy)}")
     return removed
 
 
