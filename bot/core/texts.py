@@ -208,6 +208,10 @@ UNKNOWN_TEXT = (
 )
 NOT_TEXT = "I can only read text and button presses. /help lists what I can do."
 PRIVATE_ONLY = "I only work in a private chat. Open a chat with me to subscribe."
+SLOW_DOWN = (
+    "You're sending a lot at once. I'll catch up with the first ones; please wait a moment "
+    "before sending more."
+)
 
 # Reminders
 TIP_DONE = "✅ Done"
@@ -612,3 +616,7 @@ NOT_SET = "not set"
 NOT_GIVEN = "not given"
 DAYS_LABEL_NONE = "none"
 DAYS_EVERY_DAY = "every day"
+
+# --- Stuck check-in steps and stale questions (issue 11) ---
+CHECKIN_HERE_IS_QUESTION = "Here's where your check-in stopped: please answer with the buttons."
+CHECKIN_RESUMED = "Picking up your check-in where it stopped."

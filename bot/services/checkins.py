@@ -13,6 +13,12 @@ Safety rules kept here (DESIGN.md, the clinical safety issue):
   runner was told (``told_level``) is never lowered by a later answer;
 * a check-in left unfinished with answers at SEE_CLINICIAN or above gets its verdict from the
   tick's sweep within ``UNFINISHED_AFTER`` of the last press.
+
+A check-in never gets stuck with nothing to tap: the ``checkins`` row's step is the question the
+runner is on, and ``question_for`` renders it (text and buttons) from the row alone. A press on
+an earlier step's buttons of an open check-in (the next question's send failed, or the bot died
+after the step advanced) gets the current question again instead of "stale"; so do ``/checkin``
+(``start_now``) and typed text (``open_question``) while a check-in is open.
 """
 
 from __future__ import annotations
@@ -277,7 +283,13 @@ def _press(
         return PressResult(toast=texts.CHECKIN_CLOSED, alert=True, drop_buttons=True)
     handler = _STEPS.get((step, checkin.step))
     if handler is None:
-        return PressResult(toast=texts.STALE_BUTTON)
+        # An earlier step's buttons: the step moved on but the runner may never have seen the
+        # next question (its send failed, or the bot died before sending it). Show it again;
+        # nothing is stored, so no answer or tick can be lost or changed by this press.
+        question = question_for(checkin)
+        if question is None:
+            return PressResult(toast=texts.STALE_BUTTON)
+        return PressResult(drop_buttons=True, replies=[question])
     checkins_db.update_checkin(database, checkin.id, last_press_at=now_ts)
     checkin.last_press_at = now_ts
     return handler(database, checkin, runner, value, now)
@@ -430,6 +442,25 @@ def _ticked_summary(flags: Sequence[RedFlag]) -> str:
     return "\n".join(f"✅ {advice.RED_FLAG_LABELS[flag]}" for flag in flags)
 
 
+def question_for(checkin: CheckIn) -> Reply | None:
+    """The question an open check-in is waiting on, with its buttons, from the row alone."""
+    delivery_id = checkin.delivery_id
+    step = checkin.step
+    if step == "pain":
+        text = texts.CHECKIN_NO_RUN_PAIN if checkin.no_run else texts.CHECKIN_PROMPT
+        return Reply(text, keyboards.pain_rows(delivery_id, offer_no_run=not checkin.no_run))
+    if step == "norun":
+        return Reply(texts.CHECKIN_NO_RUN_WHY, keyboards.no_run_rows(delivery_id))
+    if step == "where":
+        return Reply(texts.CHECKIN_WHERE, keyboards.radiation_rows(delivery_id))
+    if step == "unusual":
+        return Reply(texts.CHECKIN_UNUSUAL, keyboards.unusual_rows(delivery_id))
+    if step == "flags":
+        flags = checkin.red_flags
+        return Reply(_checklist_text(flags), keyboards.flag_rows(delivery_id, flags))
+    return None
+
+
 _STEPS = {
     ("p", "pain"): _pain,
     ("norun", "pain"): _no_run,
@@ -438,6 +469,28 @@ _STEPS = {
     ("u", "unusual"): _unusual,
     ("f", "flags"): _flag,
 }
+
+
+def queue_replies(
+    database: Database, *, chat_id: int, replies: Sequence[str], key: str, now: dt.datetime
+) -> int:
+    """Replies a handler could not send (a verdict, a hold notice), handed to the outbox, ahead
+    of every reminder and never dropped as late: a safety message is sent late, never lost.
+    `key` names the press (its update), so a retried update queues them once."""
+    queued = 0
+    with store.immediate(database):
+        for n, text in enumerate(replies):
+            found = delivery.queue_now(
+                database,
+                chat_id,
+                kind=delivery.VERDICT,
+                now=now,
+                priority=REPLY_PRIORITY,
+                payload={"text": text},
+                slot_id=f"reply:{key}:{n}",
+            )
+            queued += found is not None
+    return queued
 
 
 # ---------------------------------------------------------------------------------------------
@@ -612,11 +665,37 @@ def _live_runner(database: Database, chat_id: int) -> Runner | None:
     return runner
 
 
-def start_now(database: Database, *, chat_id: int, now: dt.datetime) -> bool:
-    """/checkin: queue the first question now, ahead of reminders. False: not subscribed."""
+def _open_checkin_of(database: Database, chat_id: int, now: dt.datetime) -> CheckIn | None:
+    """The runner's latest open check-in that has not expired, if any."""
+    since = int(now.timestamp()) - int(delivery.CHECK_IN_EXPIRY.total_seconds())
+    delivery_id = checkins_db.open_checkin_delivery(database, chat_id, since)
+    return checkins_db.get_checkin(database, delivery_id) if delivery_id is not None else None
+
+
+def open_question(database: Database, *, chat_id: int, now: dt.datetime) -> Reply | None:
+    """The question of the runner's open check-in (typed text re-shows it); None: none open."""
+    if _live_runner(database, chat_id) is None:
+        return None
+    checkin = _open_checkin_of(database, chat_id, now)
+    return question_for(checkin) if checkin is not None else None
+
+
+@dataclass(frozen=True)
+class StartNow:
+    subscribed: bool
+    resume: Reply | None = None  # an open check-in's current question: re-sent, nothing queued
+
+
+def start_now(database: Database, *, chat_id: int, now: dt.datetime) -> StartNow:
+    """/checkin: resume the open check-in at its current question, or else queue the first
+    question now, ahead of reminders."""
     with store.immediate(database):
         if _live_runner(database, chat_id) is None:
-            return False
+            return StartNow(False)
+        checkin = _open_checkin_of(database, chat_id, now)
+        question = question_for(checkin) if checkin is not None else None
+        if question is not None:
+            return StartNow(True, question)
         delivery.queue_now(
             database,
             chat_id,
@@ -625,7 +704,7 @@ def start_now(database: Database, *, chat_id: int, now: dt.datetime) -> bool:
             priority=REPLY_PRIORITY,
             slot_id="cmd_checkin",
         )
-        return True
+        return StartNow(True)
 
 
 RAN_SLOT = "ran"

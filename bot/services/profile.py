@@ -5,11 +5,15 @@ returns a typed result (``Profile``, ``Next``, ``Start``) for the handler to ren
 parses the update, calls one of these, and sends. The question order (``next_question``) lives
 here, not in the handler.
 
-Steps are plain strings: the ConversationHandler uses them as its (persisted) states, and that
-persisted state is the only record of where a conversation stands (the legacy
-``onboarding_step`` column is no longer written or read). With no conversation open (ended by
-/cancel, or a crash before the state was flushed), /start resumes onboarding at
-``next_question``: the answers themselves say what is still to ask.
+Steps are plain strings: the ConversationHandler uses them as its (persisted) states. PTB
+writes that state back a moment after each answer, so after a crash it can be one question
+behind what the runner was shown. The question actually put to the runner is therefore recorded
+in the runner's row (``Profile.asked``) in the same transaction as the answer that leads to it
+(or as the choice that opens it), and typed answers go to that question, not to the persisted
+state: the answer to the tip-time prompt is stored as the tip time whatever state PTB restored.
+Buttons need none of this: their data names the question. With no conversation open, /start
+resumes onboarding at the recorded question or else at ``next_question``: the answers themselves
+say what is still to ask.
 """
 
 from __future__ import annotations
@@ -81,19 +85,53 @@ class Next:
 GONE = Next(MENU, None)
 
 
-def _after_answer(database: Database, chat_id: int) -> Next:
+def _after_answer(database: Database, chat_id: int, now: dt.datetime) -> Next:
+    """What comes next, recorded as the question asked (in the caller's transaction)."""
     profile = profile_db.get_profile(database, chat_id)
     if profile is None:  # erased (/delete) while the conversation was open
         return GONE
-    if not profile.onboarding:
-        return Next(MENU, profile, saved=True)
-    return Next(next_question(profile), profile)
+    following = (
+        Next(MENU, profile, saved=True)
+        if not profile.onboarding
+        else Next(next_question(profile), profile)
+    )
+    profile_db.record_asked(database, chat_id, following.step, now=_ts(now))
+    return following
 
 
 def _answer(database: Database, chat_id: int, now: dt.datetime, **fields: object) -> Next:
     with store.immediate(database):
         runners_db.update_runner(database, chat_id, now=_ts(now), **fields)
-        return _after_answer(database, chat_id)
+        return _after_answer(database, chat_id, now)
+
+
+def asked(database: Database, chat_id: int | None) -> str | None:
+    """The question last put to the runner ("" none open; None: not recorded, or unknown)."""
+    found = profile_db.get_profile(database, chat_id) if chat_id is not None else None
+    return found.asked if found is not None else None
+
+
+def ask_step(
+    database: Database, chat_id: int | None, step: str, *, now: dt.datetime
+) -> Profile | None:
+    """A question about to be asked afresh (a menu choice, Change): recorded, and the answers
+    to show it from. None: the runner was erased."""
+    if chat_id is None:
+        return None
+    with store.immediate(database):
+        if profile_db.get_profile(database, chat_id) is None:
+            return None
+        profile_db.record_asked(database, chat_id, step, now=_ts(now))
+        return profile_db.get_profile(database, chat_id)
+
+
+def close_questions(database: Database, chat_id: int | None, *, now: dt.datetime) -> None:
+    """The conversation ended (/cancel, Close): no question is open any more."""
+    if chat_id is None:
+        return
+    with store.immediate(database):
+        if profile_db.get_profile(database, chat_id) is not None:
+            profile_db.record_asked(database, chat_id, None, now=_ts(now))
 
 
 def load(database: Database, chat_id: int) -> Profile | None:
@@ -131,10 +169,14 @@ def start(
         profile = profile_db.get_profile(database, chat_id)
         if profile is None:
             runners_db.create_runner(database, chat_id, language=language, now=_ts(now))
+            profile_db.record_asked(database, chat_id, TZ, now=_ts(now))
             return Start(Opening.NEW, TZ, profile_db.get_profile(database, chat_id))
         status = profile.runner.status
         if status is RunnerStatus.ONBOARDING:
-            return Start(Opening.RESUME, at or next_question(profile), profile)
+            step = profile.asked or at or next_question(profile)
+            profile_db.record_asked(database, chat_id, step, now=_ts(now))
+            return Start(Opening.RESUME, step, profile)
+        profile_db.record_asked(database, chat_id, None, now=_ts(now))
         if status in (RunnerStatus.STOPPED, RunnerStatus.BLOCKED):
             runners_db.update_runner(
                 database,
@@ -147,14 +189,20 @@ def start(
         return Start(Opening.ALREADY, None, profile)
 
 
-def open_settings(database: Database, chat_id: int, *, at: str | None = None) -> Start:
+def open_settings(
+    database: Database, chat_id: int, *, at: str | None = None, now: dt.datetime
+) -> Start:
     """/settings: the menu, or the unfinished onboarding's question (as for `start`)."""
-    profile = profile_db.get_profile(database, chat_id)
-    if profile is None:
-        return Start(Opening.UNKNOWN)
-    if profile.onboarding:
-        return Start(Opening.RESUME, at or next_question(profile), profile)
-    return Start(Opening.SETTINGS, MENU, profile)
+    with store.immediate(database):
+        profile = profile_db.get_profile(database, chat_id)
+        if profile is None:
+            return Start(Opening.UNKNOWN)
+        if profile.onboarding:
+            step = profile.asked or at or next_question(profile)
+            profile_db.record_asked(database, chat_id, step, now=_ts(now))
+            return Start(Opening.RESUME, step, profile)
+        profile_db.record_asked(database, chat_id, MENU, now=_ts(now))
+        return Start(Opening.SETTINGS, MENU, profile)
 
 
 def save_zone(database: Database, chat_id: int, zone: str, *, now: dt.datetime) -> Next:
@@ -183,7 +231,7 @@ def finish_days(database: Database, chat_id: int, *, now: dt.datetime) -> Next:
             return GONE
         if not profile.runner.run_days:
             return Next(DAYS, profile, refused=True)
-        return _after_answer(database, chat_id)
+        return _after_answer(database, chat_id, now)
 
 
 def save_time(
@@ -235,7 +283,7 @@ def decline_risk(database: Database, chat_id: int, *, now: dt.datetime) -> Next:
         runners_db.update_runner(
             database, chat_id, now=_ts(now), risk_declined=1, risk_factors="[]", age_band=None
         )
-        return _after_answer(database, chat_id)
+        return _after_answer(database, chat_id, now)
 
 
 def finish_risk(database: Database, chat_id: int, *, now: dt.datetime) -> Next:
@@ -243,18 +291,25 @@ def finish_risk(database: Database, chat_id: int, *, now: dt.datetime) -> Next:
         if profile_db.get_profile(database, chat_id) is None:
             return GONE
         profile_db.finish_risk(database, chat_id, now=_ts(now))
-        return _after_answer(database, chat_id)
+        return _after_answer(database, chat_id, now)
 
 
 def confirm(database: Database, chat_id: int, *, now: dt.datetime) -> None:
     """The summary confirmed: subscribed (the shell reschedules)."""
     with store.immediate(database):
         runners_db.update_runner(database, chat_id, now=_ts(now), status=RunnerStatus.ACTIVE)
+        profile_db.record_asked(database, chat_id, None, now=_ts(now))
 
 
-def close_menu(database: Database, chat_id: int) -> Next | None:
+def close_menu(database: Database, chat_id: int, *, now: dt.datetime) -> Next | None:
     """The menu's Close: onboarding goes on with the next question; otherwise None (closed)."""
-    profile = profile_db.get_profile(database, chat_id)
-    if profile is not None and profile.onboarding:
-        return Next(next_question(profile), profile)
-    return None
+    with store.immediate(database):
+        profile = profile_db.get_profile(database, chat_id)
+        if profile is None:
+            return None
+        if profile.onboarding:
+            step = next_question(profile)
+            profile_db.record_asked(database, chat_id, step, now=_ts(now))
+            return Next(step, profile)
+        profile_db.record_asked(database, chat_id, None, now=_ts(now))
+        return None

@@ -166,3 +166,14 @@ def verdict_counts(db: Database) -> dict[int, int]:
         "GROUP BY level"
     ).fetchall()
     return {int(level): int(count) for level, count in rows}
+
+
+def open_checkin_delivery(db: Database, chat_id: int, since: int) -> int | None:
+    """The outbox id of the runner's latest open check-in asked since `since` (None: none), for
+    `/checkin` and typed text to resume it."""
+    found = db.execute(
+        "SELECT delivery_id FROM checkins WHERE runner_id = ? AND status = 'open' "
+        "AND asked_at >= ? ORDER BY asked_at DESC, id DESC LIMIT 1",
+        [chat_id, since],
+    ).fetchone()
+    return int(found[0]) if found else None

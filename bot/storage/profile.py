@@ -29,6 +29,9 @@ class Profile:
     age_band: str | None
     risk_factors: frozenset[RiskFactor] | None  # as stored (no age factors added); None = not asked
     risk_declined: bool
+    # The question last put to the runner (a conversation step); "" = none open; None = not
+    # recorded (a runner from before it was kept).
+    asked: str | None = None
 
     @property
     def chat_id(self) -> int:
@@ -64,6 +67,26 @@ def get_profile(database: Database, chat_id: int) -> Profile | None:
         age_band=row.get("age_band") or None,
         risk_factors=_factors(row.get("risk_factors")),
         risk_declined=bool(row.get("risk_declined")),
+        asked=_asked(row.get("onboarding_step")),
+    )
+
+
+# The question last asked lives in the ``onboarding_step`` column (m001: "the question an
+# unfinished onboarding is waiting on"), which older releases wrote bare and then stopped
+# updating. Values written now carry this prefix; a bare (legacy, possibly stale) one is ignored.
+_ASKED_PREFIX = "asked:"
+
+
+def _asked(stored: str | None) -> str | None:
+    if stored and stored.startswith(_ASKED_PREFIX):
+        return stored.removeprefix(_ASKED_PREFIX)
+    return None
+
+
+def record_asked(database: Database, chat_id: int, step: str | None, *, now: int) -> None:
+    """Record the question about to be put to the runner (None: no question open)."""
+    runners_db.update_runner(
+        database, chat_id, now=now, onboarding_step=_ASKED_PREFIX + (step or "")
     )
 
 

@@ -2,10 +2,17 @@
 
 Every step is a button whose data carries the check-in's outbox row id, and the answers so far
 live in the ``checkins`` row, so there is no in-memory conversation state to lose: a restart in
-the middle simply continues with the next button press. Each press is one use case in
-``bot.checkins`` (one transaction); this module only parses the update and renders what
-the service returned. Replies, the emergency message among them, go ahead of every queued
-reminder.
+the middle simply continues with the next button press.
+
+Nothing is left without buttons: after a press the pressed message shows the answer but keeps
+its keyboard until the next question has been sent, and only then loses it. If that send fails
+(or the bot dies first), the old buttons still work: a press on them re-sends the question the
+check-in is on, as do ``/checkin`` and typed text while a check-in is open. A reply without
+buttons that could not be sent (a verdict, a hold notice) goes to the outbox instead.
+
+Each press is one use case in ``bot.checkins`` (one transaction); this module only parses the
+update and renders what the service returned. Replies, the emergency message among them, go
+ahead of every queued reminder.
 """
 
 from __future__ import annotations
@@ -16,14 +23,16 @@ import logging
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.core import advice, progress, texts
 from bot.core.escalation import Outcome
+from bot.core.symptoms import mentions_symptoms
 from bot.services import checkins
 from bot.services.runtime import Services, services
 from bot.telegram import chart
+from bot.telegram.handlers import settings as settings_handlers
 from bot.telegram.handlers.common import (
     Context,
     Handlers,
@@ -44,18 +53,25 @@ RAN_DELAY = dt.timedelta(hours=1)
 # Helpers
 
 
-async def _edit(update: Update, text: str | None = None) -> None:
-    """Replace the pressed message's buttons with the answer given (or just drop them)."""
+async def _edit(update: Update, text: str | None = None, *, keep_buttons: bool = False) -> None:
+    """Replace the pressed message's text with the answer given and drop its buttons (or just
+    drop them); `keep_buttons`: change the text only, the buttons stay usable."""
     query = update.callback_query
     if query is None:
         return
+    markup = getattr(query.message, "reply_markup", None) if keep_buttons else None
     try:
         if text is None:
             await query.edit_message_reply_markup(reply_markup=None)
         else:
-            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
-    except BadRequest as exc:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except TelegramError as exc:
         log.debug("could not edit the check-in message: %s", exc)
+
+
+async def _send_question(update: Update, reply: checkins.Reply, lead: str = "") -> None:
+    text = f"{lead}\n\n{reply.text}" if lead else reply.text
+    await say(update, text, keyboard(reply.rows) if reply.rows else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -66,12 +82,37 @@ async def checkin_now(update: Update, context: Context) -> None:
     """/checkin: the first question straight away (through the outbox, ahead of reminders)."""
     svc = services(context)
     chat_id = private_chat_id(update)
-    if chat_id is None or not await svc.store.run(
-        checkins.start_now, chat_id=chat_id, now=svc.now()
-    ):
+    started = (
+        await svc.store.run(checkins.start_now, chat_id=chat_id, now=svc.now())
+        if chat_id is not None
+        else checkins.StartNow(False)
+    )
+    if not started.subscribed:
         await say(update, texts.CHECKIN_NOT_SUBSCRIBED)
         return
+    if started.resume is not None:
+        # A check-in is open: carry on with the question it is on, not a new one.
+        await _send_question(update, started.resume, texts.CHECKIN_RESUMED)
+        return
     svc.wake_sender()
+
+
+async def checkin_text(update: Update, context: Context) -> None:
+    """Typed text while a check-in is open: show its question again, with its buttons (typed
+    symptoms get the safety message first). Anything else: the general answer to text."""
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    question = (
+        await svc.store.run(checkins.open_question, chat_id=chat_id, now=svc.now())
+        if chat_id is not None
+        else None
+    )
+    message = update.effective_message
+    typed = (message.text or "") if message is not None else ""
+    if question is None or mentions_symptoms(typed):
+        await settings_handlers.unknown_text(update, context)
+    if question is not None:
+        await _send_question(update, question, texts.CHECKIN_HERE_IS_QUESTION)
 
 
 async def ran(update: Update, context: Context) -> None:
@@ -124,8 +165,10 @@ async def render_press(
     if result.hold_changed:
         svc.set_held(chat_id, result.exercise_hold)
     await answer_query(update, result.toast, alert=result.alert)
+    replies = result.replies
     if result.edit_text is not None:
-        await _edit(update, result.edit_text)
+        # The answer shown in place; its buttons stay until what follows has been sent.
+        await _edit(update, result.edit_text, keep_buttons=bool(replies))
     elif result.edit_rows is not None:
         query = update.callback_query
         assert query is not None
@@ -133,12 +176,38 @@ async def render_press(
             await query.edit_message_reply_markup(keyboard(result.edit_rows))
         except BadRequest as exc:
             log.debug("could not update the checklist: %s", exc)
-    elif result.drop_buttons:
+    sent = await _send_replies(update, svc, chat_id, replies)
+    if sent and ((result.edit_text is not None and replies) or result.drop_buttons):
         await _edit(update)
-    for reply in result.replies:
-        await say(update, reply.text, keyboard(reply.rows) if reply.rows else None)
     if result.reschedule:
         await svc.reschedule(chat_id)
+
+
+async def _send_replies(
+    update: Update, svc: Services, chat_id: int, replies: list[checkins.Reply]
+) -> bool:
+    """Send the replies in order; False if one failed (after the rate limiter's retries).
+
+    Then the pressed message keeps its buttons (a press on them shows the current question
+    again), and the replies without buttons still to go, verdicts among them, go to the outbox:
+    a safety message is sent late, never lost."""
+    for n, reply in enumerate(replies):
+        try:
+            await say(update, reply.text, keyboard(reply.rows) if reply.rows else None)
+        except TelegramError as exc:
+            log.warning("check-in reply not sent (%s): the old buttons stay", type(exc).__name__)
+            rest = [r.text for r in replies[n:] if not r.rows]
+            if rest:
+                await svc.store.run(
+                    checkins.queue_replies,
+                    chat_id=chat_id,
+                    replies=rest,
+                    key=str(update.update_id),
+                    now=svc.now(),
+                )
+                svc.wake_sender()
+            return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -220,4 +289,9 @@ def handlers() -> Handlers:
         CallbackQueryHandler(checkin_button, pattern=r"^ci:"),
         CallbackQueryHandler(follow_up_button, pattern=r"^fu:"),
         CallbackQueryHandler(start_now_button, pattern=r"^cinow$"),
+        # Before the catch-alls (settings.catch_alls), which it hands everything else to.
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
+            checkin_text,
+        ),
     ]

@@ -3,7 +3,11 @@
 Onboarding and settings share the questions (time zone, running days, run time, tip time). Each
 answer is saved at once by one use case in ``bot.services.profile``, which also says what comes
 next, and the conversation's state is persisted, so a restart in the middle resumes at the same
-question. The only difference between the two modes: while onboarding, an answer leads to the
+question. The question a typed answer goes to is the one the runner was shown: the services
+record each question as it is asked, and the typed-text handler (``_typed``) routes by that
+record, not by the persisted state, which can be a question behind after a crash; a button's data
+names its question, and every answer button works in every state. The only difference between
+the two modes: while onboarding, an answer leads to the
 next unanswered question and then a summary to confirm; once subscribed, it leads back to the
 settings menu. This module parses the update, calls one service, and renders.
 """
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Awaitable, Callable
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
@@ -82,6 +87,7 @@ log = logging.getLogger(__name__)
 # in the database): TZ, COUNTRY, DAYS, RUN, TIP, RISK, CONFIRM, MENU, DELAY, SUMMARY_DAY.
 END = ConversationHandler.END
 State = str | int  # a question above, or END
+TypedAnswer = Callable[[Update, Context], Awaitable[State]]
 
 RUN_TIME_CHOICES = ("06:00", "06:30", "07:00", "07:30", "08:00", "12:00", "17:30", "18:00", "19:00")
 TIP_TIME_CHOICES = ("07:00", "08:00", "09:00", "12:00", "18:00", "20:00")
@@ -137,7 +143,7 @@ async def go_to(update: Update, context: Context, step: str) -> State:
     """Ask `step` afresh (a menu choice, Change, a keyboard too old to edit)."""
     svc = services(context)
     chat_id = private_chat_id(update)
-    answers = await svc.store.run(profile.load, chat_id)
+    answers = await svc.store.run(profile.ask_step, chat_id, step, now=svc.now())
     if answers is None:
         return await _gone(update)  # erased (/delete) while this conversation was open
     return await ask(update, step, answers)
@@ -330,7 +336,7 @@ async def _open_settings(update: Update, context: Context, at: str | None) -> St
     chat_id = private_chat_id(update)
     if chat_id is None:
         return END
-    opened = await svc.store.run(profile.open_settings, chat_id, at=at)
+    opened = await svc.store.run(profile.open_settings, chat_id, at=at, now=svc.now())
     if opened.opening is Opening.UNKNOWN:
         await say(update, texts.NOT_SUBSCRIBED)
         return END
@@ -522,7 +528,7 @@ async def _save_time(update: Update, context: Context, column: str, value: str) 
     return await after_answer(update, context, after, label.format(time=parsed.strftime("%H:%M")))
 
 
-def _time_handlers(state: str, column: str) -> list[BaseHandler[Update, Context, State]]:
+def _time_button(state: str, column: str) -> CallbackQueryHandler[Context, State]:
     async def button(update: Update, context: Context) -> State:
         query = update.callback_query
         assert query is not None and query.data is not None
@@ -534,6 +540,10 @@ def _time_handlers(state: str, column: str) -> list[BaseHandler[Update, Context,
         await drop_buttons(update)
         return await _save_time(update, context, column, value)
 
+    return CallbackQueryHandler(button, pattern=rf"^p:{state}:")
+
+
+def _time_typed(state: str, column: str) -> TypedAnswer:
     async def typed(update: Update, context: Context) -> State:
         message = update.effective_message
         assert message is not None and message.text is not None
@@ -543,10 +553,7 @@ def _time_handlers(state: str, column: str) -> list[BaseHandler[Update, Context,
             return state
         return await _save_time(update, context, column, parsed.strftime("%H:%M"))
 
-    return [
-        CallbackQueryHandler(button, pattern=rf"^p:{state}:"),
-        MessageHandler(filters.TEXT & ~filters.COMMAND, typed),
-    ]
+    return typed
 
 
 async def delay_button(update: Update, context: Context) -> State:
@@ -621,7 +628,7 @@ async def menu_choice(update: Update, context: Context) -> State:
     await answer_query(update)
     await drop_buttons(update)
     if choice == "close":
-        after = await svc.store.run(profile.close_menu, chat_id)
+        after = await svc.store.run(profile.close_menu, chat_id, now=svc.now())
         if after is not None:
             return await after_answer(update, context, after)
         await say(update, texts.SETTINGS_CLOSED)
@@ -694,66 +701,114 @@ def _stale(state: str) -> CallbackQueryHandler[Context, State]:
 
 
 async def cancel(update: Update, context: Context) -> State:
+    svc = services(context)
+    await svc.store.run(profile.close_questions, private_chat_id(update), now=svc.now())
     await say(update, "OK, stopped here. Your answers so far are saved; /start picks it up again.")
     return END
 
 
 TIME_NUDGE = "Please type a time like 7:30 or 18:00, or tap a button."
+TZ_NUDGE = "Please type your city, share your location, or tap a zone button."
+COUNTRY_NUDGE = "Please type your country's name, or tap a button."
+DAYS_NUDGE = "Tap the days you run on the buttons above, then Done."
+
+# The questions that take a typed answer, and the nudge for text at every other question.
+TYPED_ANSWERS: dict[str, TypedAnswer] = {
+    TZ: zone_text,
+    COUNTRY: country_text,
+    RUN: _time_typed(RUN, "run_time"),
+    TIP: _time_typed(TIP, "tip_time"),
+}
+TEXT_NUDGES = {DAYS: DAYS_NUDGE}
+
+
+def _typed(state: str) -> MessageHandler[Context, State]:
+    """Typed text at any state goes to the question last put to the runner (recorded by the
+    services as it was asked), not to `state`: PTB's persisted state can be a question behind
+    after a crash, and then a tip time would be stored as the run time."""
+
+    async def typed(update: Update, context: Context) -> State:
+        svc = services(context)
+        asked = await svc.store.run(profile.asked, private_chat_id(update))
+        if asked == "":  # no question open: the conversation had ended
+            await settings_handlers.unknown_text(update, context)
+            return END
+        step = asked or state
+        answer = TYPED_ANSWERS.get(step)
+        if answer is not None:
+            return await answer(update, context)
+        await say(update, TEXT_NUDGES.get(step, texts.USE_BUTTONS))
+        return step
+
+    return MessageHandler(filters.TEXT & ~filters.COMMAND, typed)
+
+
+def _answer_buttons() -> list[BaseHandler[Update, Context, State]]:
+    """Every button that answers a question, in every state: its data names the question, so
+    a press is stored as that answer even if the persisted state is a question behind."""
+    return [
+        CallbackQueryHandler(zone_button, pattern=r"^p:tz:"),
+        CallbackQueryHandler(country_button, pattern=r"^p:cty:"),
+        CallbackQueryHandler(day_toggle, pattern=r"^p:day:[0-6]$"),
+        CallbackQueryHandler(days_done, pattern=r"^p:days:done$"),
+        _time_button(RUN, "run_time"),
+        _time_button(TIP, "tip_time"),
+        CallbackQueryHandler(risk_button, pattern=r"^p:risk:"),
+        CallbackQueryHandler(delay_button, pattern=r"^p:delay:"),
+        CallbackQueryHandler(summary_day_button, pattern=r"^p:sday:"),
+    ]
 
 
 def build() -> ConversationHandler[Context]:
     private = filters.ChatType.PRIVATE
-    states = {
-        TZ: [
-            CallbackQueryHandler(zone_button, pattern=r"^p:tz:"),
-            MessageHandler(filters.TEXT & ~filters.COMMAND, zone_text),
-            MessageHandler(filters.LOCATION, zone_location),
-            _nudge(TZ, "Please type your city, share your location, or tap a zone button."),
-            _stale(TZ),
-        ],
-        COUNTRY: [
-            CallbackQueryHandler(country_button, pattern=r"^p:cty:"),
-            MessageHandler(filters.TEXT & ~filters.COMMAND, country_text),
-            _nudge(COUNTRY, "Please type your country's name, or tap a button."),
-            _stale(COUNTRY),
-        ],
-        RISK: [
-            CallbackQueryHandler(risk_button, pattern=r"^p:risk:"),
-            _nudge(RISK, texts.USE_BUTTONS),
-            _stale(RISK),
-        ],
-        DAYS: [
-            CallbackQueryHandler(day_toggle, pattern=r"^p:day:[0-6]$"),
-            CallbackQueryHandler(days_done, pattern=r"^p:days:done$"),
-            _nudge(DAYS, "Tap the days you run on the buttons above, then Done."),
-            _stale(DAYS),
-        ],
-        RUN: [*_time_handlers(RUN, "run_time"), _nudge(RUN, TIME_NUDGE), _stale(RUN)],
-        TIP: [*_time_handlers(TIP, "tip_time"), _nudge(TIP, TIME_NUDGE), _stale(TIP)],
-        CONFIRM: [
-            CallbackQueryHandler(confirm, pattern=r"^p:ok$"),
-            CallbackQueryHandler(change, pattern=r"^p:edit$"),
-            _nudge(CONFIRM, texts.USE_BUTTONS),
-            _stale(CONFIRM),
-        ],
-        DELAY: [
-            CallbackQueryHandler(delay_button, pattern=r"^p:delay:"),
-            _nudge(DELAY, texts.USE_BUTTONS),
-            _stale(DELAY),
-        ],
-        SUMMARY_DAY: [
-            CallbackQueryHandler(summary_day_button, pattern=r"^p:sday:"),
-            _nudge(SUMMARY_DAY, texts.USE_BUTTONS),
-            _stale(SUMMARY_DAY),
-        ],
-        MENU: [
-            CallbackQueryHandler(menu_choice, pattern=r"^p:menu:"),
-            _nudge(MENU, texts.USE_BUTTONS),
-            _stale(MENU),
-        ],
+    # Each state's own handlers, and what non-text input there gets told.
+    own: dict[str, tuple[list[BaseHandler[Update, Context, State]], str]] = {
+        TZ: (
+            [
+                CallbackQueryHandler(zone_button, pattern=r"^p:tz:"),
+                MessageHandler(filters.LOCATION, zone_location),
+            ],
+            TZ_NUDGE,
+        ),
+        COUNTRY: ([CallbackQueryHandler(country_button, pattern=r"^p:cty:")], COUNTRY_NUDGE),
+        RISK: ([CallbackQueryHandler(risk_button, pattern=r"^p:risk:")], texts.USE_BUTTONS),
+        DAYS: (
+            [
+                CallbackQueryHandler(day_toggle, pattern=r"^p:day:[0-6]$"),
+                CallbackQueryHandler(days_done, pattern=r"^p:days:done$"),
+            ],
+            DAYS_NUDGE,
+        ),
+        RUN: ([_time_button(RUN, "run_time")], TIME_NUDGE),
+        TIP: ([_time_button(TIP, "tip_time")], TIME_NUDGE),
+        CONFIRM: (
+            [
+                CallbackQueryHandler(confirm, pattern=r"^p:ok$"),
+                CallbackQueryHandler(change, pattern=r"^p:edit$"),
+            ],
+            texts.USE_BUTTONS,
+        ),
+        DELAY: ([CallbackQueryHandler(delay_button, pattern=r"^p:delay:")], texts.USE_BUTTONS),
+        SUMMARY_DAY: (
+            [CallbackQueryHandler(summary_day_button, pattern=r"^p:sday:")],
+            texts.USE_BUTTONS,
+        ),
+        MENU: ([CallbackQueryHandler(menu_choice, pattern=r"^p:menu:")], texts.USE_BUTTONS),
     }
+    # In each state: /start and /settings, typed symptoms (safety first), typed answers (to the
+    # question asked), the state's own handlers, any answer button, then the nudge for other
+    # input and the answer to an old button of this conversation.
     states = {
-        state: [*_reentry(state), _symptoms(state), *handlers] for state, handlers in states.items()
+        state: [
+            *_reentry(state),
+            _symptoms(state),
+            _typed(state),
+            *handlers,
+            *_answer_buttons(),
+            _nudge(state, nudge),
+            _stale(state),
+        ]
+        for state, (handlers, nudge) in own.items()
     }
     with warnings.catch_warnings():
         # Mixing message and button handlers with per_message=False is what we want: the
