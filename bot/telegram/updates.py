@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hmac
+import inspect
 import json
 import logging
 from collections.abc import Awaitable, Sequence
@@ -25,12 +26,58 @@ from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram._utils.types import JSONDict, ODVInput, TimePeriod
 from telegram.ext import BaseUpdateProcessor, ExtBot
 
+from bot.core import texts
+
+#: PTB's own semaphore (``BaseUpdateProcessor.process_update``, final) is taken *before*
+#: ``do_process_update``, so an update waiting there for its chat's turn would hold one of its
+#: slots: it is set high enough never to be the limit. The real limit is applied below, to
+#: updates actually being handled; waiting ones are suspended tasks, at most ``backlog`` a chat.
+_PTB_SLOTS = 1 << 20
+
+log = logging.getLogger("bot.telegram.updates")
+
+
+class _Chat:
+    """One busy chat: whose turn it is, and its flood episode (which ends when it is idle)."""
+
+    __slots__ = ("dropped", "pending", "turn", "warned")
+
+    def __init__(self) -> None:
+        self.turn = asyncio.Lock()  # FIFO: newcomers queue behind waiters, in arrival order
+        self.pending = 0  # updates being handled or waiting for their turn
+        self.dropped = 0
+        self.warned = False
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: dict[int, int] = {}  # chat id -> updates holding or waiting for its lock
+    """Each chat's updates are handled one at a time, in order; at most ``max_concurrent_updates``
+    are handled at once overall, and an update waiting for its chat's turn takes none of them
+    (issue 11, defect 2: one chat's burst held every slot and stalled all other runners).
+
+    A chat with ``backlog`` updates waiting is flooding: its further messages are dropped
+    (never logged), it is told once per episode to slow down, and button presses are still
+    queued, so none is left unanswered (spinning). The episode ends when the chat is idle.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 64, *, backlog: int = 20) -> None:
+        if max_concurrent_updates < 1 or backlog < 0:
+            raise ValueError("max_concurrent_updates must be positive and backlog not negative")
+        super().__init__(_PTB_SLOTS)
+        self.limit = max_concurrent_updates
+        self.backlog = backlog
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
+        self._active = 0
+        self._chats: dict[int, _Chat] = {}
+
+    @property
+    def current_concurrent_updates(self) -> int:
+        """Updates being handled now (not those waiting for their chat's turn)."""
+        return self._active
+
+    def waiting(self, key: int) -> int:
+        """Updates of this chat waiting for their turn (the one being handled not counted)."""
+        chat = self._chats.get(key)
+        return max(chat.pending - 1, 0) if chat is not None else 0
 
     @staticmethod
     def _key(update: object) -> int | None:
@@ -41,27 +88,66 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 return update.effective_user.id
         return None
 
+    async def _handle(self, coroutine: Awaitable[Any]) -> None:
+        async with self._slots:
+            self._active += 1
+            try:
+                await coroutine
+            finally:
+                self._active -= 1
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self._key(update)
         if key is None:
-            await coroutine
+            await self._handle(coroutine)
             return
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
+        chat = self._chats.get(key)
+        if chat is None:
+            chat = self._chats[key] = _Chat()
+        elif chat.pending > self.backlog and not _is_button(update):
+            await self._drop(key, chat, update, coroutine)
+            return
+        chat.pending += 1
         try:
-            async with lock:
-                await coroutine
+            async with chat.turn:
+                await self._handle(coroutine)
         finally:
-            self._users[key] -= 1
-            if not self._users[key]:  # nobody else queued for this chat: forget its lock
-                del self._users[key]
-                del self._locks[key]
+            _discard(coroutine)  # if cancelled before it ran; a finished one is left as it is
+            chat.pending -= 1
+            if not chat.pending:  # idle: forget the chat, and its flood episode is over
+                del self._chats[key]
+                if chat.dropped:
+                    log.warning("flood from a chat is over: %d update(s) dropped", chat.dropped)
+
+    async def _drop(self, key: int, chat: _Chat, update: object, coroutine: Awaitable[Any]) -> None:
+        _discard(coroutine)
+        chat.dropped += 1
+        if chat.warned:
+            return
+        chat.warned = True
+        log.warning("a chat is flooding: updates beyond %d waiting are dropped", self.backlog)
+        if not isinstance(update, Update):
+            return
+        try:
+            await update.get_bot().send_message(key, texts.SLOW_DOWN)
+        except Exception as exc:  # e.g. the runner blocked the bot; nothing more to do
+            log.warning("could not ask a flooding chat to slow down (%s)", type(exc).__name__)
 
     async def initialize(self) -> None:
         return None
 
     async def shutdown(self) -> None:
         return None
+
+
+def _is_button(update: object) -> bool:
+    return isinstance(update, Update) and update.callback_query is not None
+
+
+def _discard(coroutine: Awaitable[Any]) -> None:
+    """A dropped update's handler coroutine is never awaited: close it (no warning)."""
+    if inspect.iscoroutine(coroutine):
+        coroutine.close()
 
 
 # ---------------------------------------------------------------------------------------------
