@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -251,12 +250,12 @@ async def test_a_half_typed_answer_survives_a_restart(
     api: FakeBotApi, start_bot: BotFactory, clock: FakeClock, tmp_path: Path
 ) -> None:
     add_runners(api, tmp_path / "bot.db", [RUNNER], clock())
-    async with start_bot():
+    async with start_bot() as app:
         await open_admin(api)
         await tap(api, "🗓 Slots")
         await tap(api, "Cross-training idea")
         await tap(api, "⏰ Fixed time")
-        await asyncio.sleep(1.2)  # the persistence interval
+        await app.update_persistence()  # what the persistence interval does each second
     async with start_bot():
         saved = await type_answer(api, "13:15")
         assert "at 13:15" in saved.text
