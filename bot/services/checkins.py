@@ -26,8 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
@@ -258,6 +259,16 @@ def press(
         return _press(database, chat_id, delivery_id, step, value, now)
 
 
+class Step(NamedTuple):
+    """What every step of a check-in press works with (the handlers in ``_STEPS``)."""
+
+    database: Database
+    checkin: CheckIn
+    runner: RunnerCare
+    value: str  # the pressed button's value
+    now: dt.datetime
+
+
 def _press(
     database: Database, chat_id: int, delivery_id: int, step: str, value: str, now: dt.datetime
 ) -> PressResult:
@@ -292,16 +303,11 @@ def _press(
         return PressResult(drop_buttons=True, replies=[question])
     checkins_db.update_checkin(database, checkin.id, last_press_at=now_ts)
     checkin.last_press_at = now_ts
-    return handler(database, checkin, runner, value, now)
+    return handler(Step(database, checkin, runner, value, now))
 
 
-def _pain(
-    database: Database,
-    checkin: CheckIn,
-    runner: RunnerCare,
-    value: str,
-    now: dt.datetime,
-) -> PressResult:
+def _pain(press: Step) -> PressResult:
+    database, checkin, runner, value, now = press
     pain = int(value) if value.isascii() and value.isdigit() and len(value) <= 2 else -1
     if not 0 <= pain <= 10:
         return PressResult(toast=texts.STALE_BUTTON)
@@ -322,13 +328,8 @@ def _pain(
     return result
 
 
-def _no_run(
-    database: Database,
-    checkin: CheckIn,
-    runner: RunnerCare,
-    value: str,
-    now: dt.datetime,
-) -> PressResult:
+def _no_run(press: Step) -> PressResult:
+    database, checkin = press.database, press.checkin
     checkins_db.update_checkin(database, checkin.id, step="norun")
     return PressResult(
         edit_text=f"{texts.CHECKIN_PROMPT}\n\n<i>{texts.CHECKIN_NO_RUN}</i>",
@@ -336,13 +337,8 @@ def _no_run(
     )
 
 
-def _no_run_reason(
-    database: Database,
-    checkin: CheckIn,
-    runner: RunnerCare,
-    value: str,
-    now: dt.datetime,
-) -> PressResult:
+def _no_run_reason(press: Step) -> PressResult:
+    database, checkin, value, now = press.database, press.checkin, press.value, press.now
     if value == "back":
         # The worst days are the ones to assess: carry on with the pain question.
         checkins_db.update_checkin(database, checkin.id, step="pain", no_run=1)
@@ -366,13 +362,8 @@ def _no_run_reason(
     )
 
 
-def _where(
-    database: Database,
-    checkin: CheckIn,
-    runner: RunnerCare,
-    value: str,
-    now: dt.datetime,
-) -> PressResult:
+def _where(press: Step) -> PressResult:
+    database, checkin, runner, value, now = press
     try:
         radiation = Radiation(value)
     except ValueError:
@@ -386,13 +377,8 @@ def _where(
     return result
 
 
-def _unusual(
-    database: Database,
-    checkin: CheckIn,
-    runner: RunnerCare,
-    value: str,
-    now: dt.datetime,
-) -> PressResult:
+def _unusual(press: Step) -> PressResult:
+    database, checkin, runner, value, now = press
     if value not in ("yes", "no"):
         return PressResult(toast=texts.STALE_BUTTON)
     label = texts.CHECKIN_UNUSUAL_YES if value == "yes" else texts.CHECKIN_UNUSUAL_NO
@@ -407,13 +393,8 @@ def _unusual(
     return result
 
 
-def _flag(
-    database: Database,
-    checkin: CheckIn,
-    runner: RunnerCare,
-    value: str,
-    now: dt.datetime,
-) -> PressResult:
+def _flag(press: Step) -> PressResult:
+    database, checkin, runner, value, now = press
     flags = checkin.red_flags
     if value in ("none", "done"):
         # "None of these" is only offered while nothing is ticked; a stale one pressed after a
@@ -461,7 +442,7 @@ def question_for(checkin: CheckIn) -> Reply | None:
     return None
 
 
-_STEPS = {
+_STEPS: dict[tuple[str, str], Callable[[Step], PressResult]] = {
     ("p", "pain"): _pain,
     ("norun", "pain"): _no_run,
     ("nr", "norun"): _no_run_reason,
