@@ -19,15 +19,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import prometheus_client as prometheus
 from aiohttp import web
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
 
 from bot.core.models import Outcome
 from bot.core.triage import Level
@@ -44,39 +37,39 @@ class Metrics:
     """The bot's counters and gauges, in a registry of their own."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
+        self.registry = prometheus.CollectorRegistry()
         r = self.registry
-        self.sends = Counter(
+        self.sends = prometheus.Counter(
             "backstride_sends", "Outbox messages by outcome", ["outcome"], registry=r
         )
-        self.flood_waits = Counter(
+        self.flood_waits = prometheus.Counter(
             "backstride_telegram_429", "HTTP 429 answers from Telegram (retry_after)", registry=r
         )
-        self.queue_depth = Gauge(
+        self.queue_depth = prometheus.Gauge(
             "backstride_queue_depth", "Outbox rows waiting, by priority", ["priority"], registry=r
         )
-        self.tick_seconds = Histogram(
+        self.tick_seconds = prometheus.Histogram(
             "backstride_tick_duration_seconds",
             "One tick: claim, check-in sweeps and expiry",
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
             registry=r,
         )
-        self.tick_age = Gauge(
+        self.tick_age = prometheus.Gauge(
             "backstride_tick_age_seconds", "Seconds since the last successful tick", registry=r
         )
-        self.claimed = Histogram(
+        self.claimed = prometheus.Histogram(
             "backstride_claim_size",
             "Outbox rows one tick queued",
             buckets=(0, 1, 10, 100, 1_000, 10_000, 100_000),
             registry=r,
         )
-        self.loop_failures = Counter(
+        self.loop_failures = prometheus.Counter(
             "backstride_loop_failures",
             "Background loop iterations that failed (they back off and retry)",
             ["loop"],
             registry=r,
         )
-        self.verdicts = Gauge(
+        self.verdicts = prometheus.Gauge(
             "backstride_checkin_verdicts",
             "Answered check-ins by verdict level, all time",
             ["level"],
@@ -162,8 +155,8 @@ class MonitoringServer:
                 metrics.verdicts.labels(level.name.lower()).set(
                     snapshot.verdicts.get(int(level), 0)
                 )
-        body = generate_latest(metrics.registry)
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+        body = prometheus.generate_latest(metrics.registry)
+        return web.Response(body=body, headers={"Content-Type": prometheus.CONTENT_TYPE_LATEST})
 
     async def _healthz(self, request: web.Request) -> web.Response:
         problems, _ = await self.health.check()
