@@ -23,16 +23,22 @@ def _sql(path: Path, statement: str, *args: object) -> list[tuple[object, ...]]:
         conn.close()
 
 
+async def press_while_sends_fail(api: FakeBotApi, fault: str, pain: str) -> BotMessage:
+    """/checkin, then tap `pain` while the next question's send fails with `fault` every time
+    (the limiter's two retries included); the question pressed, once it shows the answer."""
+    question = await start_checkin(api, RUNNER)
+    api.fail_next(3, fault, method="sendMessage", chat_id=RUNNER)
+    api.press(RUNNER, pain, message_id=question.message_id)
+    await api.wait_for(lambda: f"{pain}/10" in api.message(RUNNER, question.message_id).text)
+    return question
+
+
 async def test_a_failed_next_question_leaves_the_old_buttons_working(
     api: FakeBotApi, start_bot: BotFactory, clock: FakeClock, tmp_path: Path
 ) -> None:
     add_runners(api, tmp_path / "bot.db", [RUNNER], clock())
     async with start_bot():
-        question = await start_checkin(api, RUNNER)
-        # The next question's send fails every time (the limiter's two retries included).
-        api.fail_next(3, "500", method="sendMessage", chat_id=RUNNER)
-        api.press(RUNNER, "5", message_id=question.message_id)
-        await api.wait_for(lambda: "5/10" in api.message(RUNNER, question.message_id).text)
+        question = await press_while_sends_fail(api, "500", "5")
         # The step moved on, but the runner still has buttons to tap...
         assert "5" in api.message(RUNNER, question.message_id).button_texts()
         await api.expect_silence(RUNNER, 2.5)
@@ -55,10 +61,7 @@ async def test_a_dropped_next_question_and_checkin_resumes(
 ) -> None:
     add_runners(api, tmp_path / "bot.db", [RUNNER], clock())
     async with start_bot():
-        question = await start_checkin(api, RUNNER)
-        api.fail_next(3, "drop", method="sendMessage", chat_id=RUNNER)
-        api.press(RUNNER, "4", message_id=question.message_id)
-        await api.wait_for(lambda: "4/10" in api.message(RUNNER, question.message_id).text)
+        await press_while_sends_fail(api, "drop", "4")
         await api.expect_silence(RUNNER, 2.5)
         # /checkin picks up where it stopped rather than starting afresh.
         api.send_command(RUNNER, "/checkin")
