@@ -103,3 +103,16 @@ def test_the_sql_check_can_fail(tmp_path: Path) -> None:
     assert [line.split(":")[0] for line in _sql_outside_storage(root)] == [
         "bot/telegram/handlers/reminders.py"
     ]
+
+
+_PRIVATE_PTB = re.compile(r"^\s*(from|import)\s+telegram(\.ext)?\._", re.MULTILINE)
+
+
+def test_no_private_ptb_imports() -> None:
+    """PTB's underscore modules change without notice between releases; use its public API."""
+    found = [
+        path.relative_to(REPO).as_posix()
+        for path in sorted((REPO / "bot").rglob("*.py"))
+        if _PRIVATE_PTB.search(path.read_text())
+    ]
+    assert found == []

@@ -12,8 +12,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -50,8 +48,12 @@ class AiohttpRequest(BaseRequest):
         self._session = None
 
     @staticmethod
-    def _pick(value: ODVInput[float], default: float | None) -> float | None:
-        return default if isinstance(value, DefaultValue) else value
+    def _pick(value: object, default: float | None) -> float | None:
+        """A timeout given for this call, or ours when PTB passes its "use the default" marker
+        (``BaseRequest.DEFAULT_NONE``; public, unlike the type it is an instance of)."""
+        if value is None or isinstance(value, int | float):
+            return value
+        return default
 
     def _form(self, request_data: RequestData) -> aiohttp.FormData | bytes:
         files = request_data.multipart_data
@@ -71,10 +73,10 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: object = BaseRequest.DEFAULT_NONE,
+        write_timeout: object = BaseRequest.DEFAULT_NONE,
+        connect_timeout: object = BaseRequest.DEFAULT_NONE,
+        pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")

@@ -17,14 +17,14 @@ import hmac
 import inspect
 import json
 import logging
+import warnings
 from collections.abc import Awaitable, Sequence
 from typing import Any, cast
 
 from aiohttp import web
 from telegram import Bot, Update
-from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
-from telegram._utils.types import JSONDict, ODVInput, TimePeriod
 from telegram.ext import BaseUpdateProcessor, ExtBot
+from telegram.warnings import PTBUserWarning
 
 from bot.core import texts
 
@@ -35,6 +35,8 @@ from bot.core import texts
 _PTB_SLOTS = 1 << 20
 
 log = logging.getLogger("bot.telegram.updates")
+# TolerantBot asks for getUpdates through the public raw call on purpose (below).
+warnings.filterwarnings("ignore", message="Please use 'Bot.getUpdates'", category=PTBUserWarning)
 
 
 class _Chat:
@@ -208,42 +210,31 @@ class TolerantBot(ExtBot[Any]):
     and, the offset never moving, is fetched again at once, for ever.
     """
 
+    #: Seconds a long poll may take beyond its own ``timeout`` before it counts as hung.
+    poll_slack: float = 20.0
+
     async def get_updates(
         self,
         offset: int | None = None,
         limit: int | None = None,
-        timeout: TimePeriod | None = None,
+        timeout: float | dt.timedelta | None = None,
         allowed_updates: Sequence[str] | None = None,
-        *,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
-        api_kwargs: JSONDict | None = None,
+        **timeouts: Any,
     ) -> tuple[Update, ...]:
-        data: JSONDict = {
-            "timeout": timeout,
-            "offset": offset,
-            "limit": limit,
-            "allowed_updates": allowed_updates,
-        }
-        # As in Bot.get_updates: the long poll's own timeout on top of the read timeout.
-        if isinstance(read_timeout, DefaultValue):
-            base = self._request[0].read_timeout or 0
-        else:
-            base = read_timeout or 0
-        if isinstance(timeout, dt.timedelta):
-            total = base + timeout.total_seconds()
-        else:
-            total = base + timeout if timeout else base
-        result = await self._post(
+        # The Updater passes read/write/connect/pool timeouts, mostly PTB's "use the default"
+        # marker; only a number given for the read timeout replaces the slack.
+        seconds = timeout.total_seconds() if isinstance(timeout, dt.timedelta) else timeout or 0
+        read = timeouts.get("read_timeout")
+        slack = read if isinstance(read, int | float) else self.poll_slack
+        result = await self.do_api_request(
             "getUpdates",
-            data,
-            read_timeout=total,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
-            api_kwargs=api_kwargs,
+            api_kwargs={
+                "offset": offset,
+                "limit": limit,
+                "timeout": int(seconds),  # whole seconds, as Telegram takes it
+                "allowed_updates": allowed_updates,
+            },
+            read_timeout=slack + seconds,
         )
         updates = []
         for raw in result if isinstance(result, list) else []:
