@@ -42,6 +42,9 @@ class Settings:
     tick_seconds: float = 20.0
     grace_minutes: int = 120
     send_rate: float = 29.0  # messages per second overall; Telegram allows about 30
+    # Days an outbox row is kept after it was sent, dropped or failed (check-ins are health
+    # history and stay until /delete).
+    retention_days: int = 90
     # Seconds between messages to one chat (Telegram asks 1 s of private chats; replies may
     # burst three first). 0 lifts per-chat pacing: for tests against a local server only.
     chat_interval: float = 1.0
@@ -161,6 +164,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         tick_seconds=_number(env, "TICK_SECONDS", 20.0, 0.05, 600),
         grace_minutes=int(_number(env, "GRACE_MINUTES", 120, 1, 24 * 60)),
         send_rate=_number(env, "SEND_RATE", 29.0, 0.1, 100_000),
+        retention_days=int(_number(env, "RETENTION_DAYS", 90, 1, 36_500)),
         chat_interval=_number(env, "PER_CHAT_INTERVAL", 1.0, 0, 60),
         metrics_port=int(_number(env, "METRICS_PORT", 0, 0, 65535)),
         metrics_listen=env.get("METRICS_LISTEN", "").strip() or "127.0.0.1",

@@ -7,6 +7,7 @@ Leased rows are ``Delivery`` records and outcomes ``Outcome`` records (``bot.cor
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 
 from sqlite_utils import Database
@@ -17,6 +18,9 @@ from bot.storage import checkins as checkins_db
 from bot.storage import content as content_db
 from bot.storage import outbox as outbox_db
 from bot.storage import runners as runners_db
+from bot.storage import store
+
+log = logging.getLogger(__name__)
 
 
 def lease(database: Database, now: int, owner: str, limit: int) -> list[Delivery]:
@@ -51,3 +55,22 @@ def tip(database: Database, tip_id: str) -> Tip | None:
 def expire_checkins(database: Database, now: dt.datetime) -> int:
     """Check-ins asked more than CHECK_IN_EXPIRY ago and never answered are closed."""
     return checkins_db.expire_checkins(database, int((now - CHECK_IN_EXPIRY).timestamp()))
+
+
+PRUNE_BATCH = 5_000  # rows one tick deletes at most: a short transaction, replies go on
+
+
+def prune_delivered(
+    database: Database, now: dt.datetime, *, retention: dt.timedelta
+) -> list[tuple[int, bool]]:
+    """A tick sweep: outbox rows finished more than `retention` ago are deleted, a batch a
+    tick (about 255 bytes a send would otherwise pile up for ever). Check-ins are health
+    history and stay until the runner's /delete. Changes no hold: returns nothing."""
+    with store.immediate(database):
+        first_kept = outbox_db.first_id_since(
+            database, "deliveries", "created_at", int((now - retention).timestamp())
+        )
+        removed = outbox_db.prune_before(database, first_kept, PRUNE_BATCH)
+    if removed:
+        log.info("pruned %d outbox row(s) older than %d day(s)", removed, retention.days)
+    return []

@@ -315,3 +315,14 @@ def queue_depth(db: Database) -> dict[int, int]:
         "GROUP BY priority"
     ).fetchall()
     return {int(priority): int(count) for priority, count in rows}
+
+
+def prune_before(db: Database, first_kept_id: int, limit: int) -> int:
+    """Delete up to `limit` finished outbox rows (sent, dropped, failed) with ids below
+    `first_kept_id`, oldest first; rows still to be sent are never touched."""
+    cursor = db.execute(
+        "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE id < ? "
+        "AND status NOT IN ('pending', 'sending') ORDER BY id LIMIT ?)",
+        [first_kept_id, limit],
+    )
+    return int(cursor.rowcount)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -24,7 +25,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.core import texts
-from bot.services import checkins
+from bot.services import checkins, outbox
 from bot.services.delivery import schedule_missing
 from bot.services.runtime import Clock, Services, open_store, system_clock
 from bot.services.runtime import StartupError as StartupError
@@ -106,7 +107,14 @@ async def _start_delivery(application: BotApp, svc: Services) -> None:
         svc.store,
         svc.clock,
         grace,
-        sweeps=(checkins.finish_unfinished, checkins.queue_follow_ups),
+        sweeps=(
+            checkins.finish_unfinished,
+            checkins.queue_follow_ups,
+            functools.partial(
+                outbox.prune_delivered,
+                retention=dt.timedelta(days=svc.settings.retention_days),
+            ),
+        ),
     )
     svc.extras["engine"] = engine
     svc.reschedule = engine.reschedule
