@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from bot.core.care import CheckIn, CheckInStatus, red_flags_of
 from bot.core.triage import Level, Radiation
+from bot.storage import admin as admin_db
 
 _CHECKIN_COLUMNS = (
     "id, runner_id, delivery_id, day, status, step, asked_at, pain, radiation, red_flags, "
@@ -109,6 +110,14 @@ def pain_history(db: Database, runner_id: int, since_day: str) -> list[tuple[str
     return [(day, pain) for day, pain in cursor.fetchall()]
 
 
+# How far back each expiry pass looks for check-in questions that were never opened: from
+# where the last pass stopped (kept in ``meta``), less an hour in case a send's outcome was
+# written late; the first pass looks back three days. Cost follows what is new, not history.
+_EXPIRY_MARK = "checkins:expiry_swept_until"
+_EXPIRY_OVERLAP = 3600
+_EXPIRY_FIRST_LOOK = 3 * 86400
+
+
 def expire_checkins(db: Database, sent_before: int) -> int:
     """Check-ins asked before `sent_before` and never finished are recorded as unanswered."""
     with db.atomic():
@@ -116,14 +125,19 @@ def expire_checkins(db: Database, sent_before: int) -> int:
             "UPDATE checkins SET status = 'unanswered' WHERE status = 'open' AND asked_at < ?",
             [sent_before],
         ).rowcount
+        swept = admin_db.get_meta(db, _EXPIRY_MARK)
+        if swept is not None and int(swept) <= sent_before:
+            since = int(swept) - _EXPIRY_OVERLAP
+        else:  # the first pass, or the clock went back: look the whole first stretch again
+            since = sent_before - _EXPIRY_FIRST_LOOK
         never = db.execute(
             "INSERT OR IGNORE INTO checkins (runner_id, delivery_id, day, asked_at, step, status) "
             "SELECT runner_id, id, NULL, sent_at, 'pain', 'unanswered' FROM deliveries "
             "WHERE kind = 'check_in' AND status = 'sent' AND sent_at < ? AND sent_at >= ? "
             "AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.delivery_id = deliveries.id)",
-            # Only the last few days: older ones were swept by earlier ticks.
-            [sent_before, sent_before - 3 * 86400],
+            [sent_before, since],
         ).rowcount
+        admin_db.set_meta(db, _EXPIRY_MARK, str(sent_before))
     return int(opened) + int(never)
 
 
