@@ -6,7 +6,8 @@ on a single ``RetryAfter`` (PTB #3765). This limiter, plugged in through ``BaseR
 * paces message-sending calls overall (``rate`` per second, no bursts above Telegram's ~30/s);
 * hands out sending slots by priority: replies to a person and escalations (priority 0) go
   before queued reminders (5) and announcements (8);
-* keeps bulk sends to one chat at least a second apart;
+* keeps bulk sends to one chat at least a second apart (in paid broadcast mode too: a pace
+  above 30/s, see ``paid_broadcast``, lifts only the overall limit);
 * on ``RetryAfter`` waits and retries only the affected request (replies), or hands the error
   back to the delivery engine (bulk sends), which re-queues that one outbox row.
 
@@ -20,6 +21,7 @@ import contextlib
 import heapq
 import itertools
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -56,6 +58,9 @@ REPLY_RETRY_DELAYS = (0.5, 1.5)
 UNRETRIED_ENDPOINTS = frozenset({"getUpdates", "setWebhook", "deleteWebhook", "close", "logOut"})
 PER_CHAT_INTERVAL = 1.0
 PER_CHAT_BURST = 3.0
+# Telegram's free overall limit; a pace above it needs paid broadcasts (allow_paid_broadcast,
+# up to 1,000 messages/s for 0.1 Telegram Stars per message from the bot's balance).
+FREE_BROADCAST_RATE = 30.0
 
 
 class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
@@ -103,6 +108,12 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
             if not waiter.done():
                 waiter.cancel()
         self._waiters.clear()
+
+    @property
+    def paid_broadcast(self) -> bool:
+        """The pace is above Telegram's free ~30/s: bulk sends must carry
+        ``allow_paid_broadcast``. Per-chat pacing holds either way."""
+        return self.rate > FREE_BROADCAST_RATE
 
     @property
     def queued(self) -> int:
@@ -166,19 +177,27 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._in_flight -= 1
         self._done.append(time.monotonic())
 
-    async def _chat_turn(self, chat_id: int | None, bulk: bool) -> None:
+    async def _chat_turn(self, chat_id: int | None, bulk: bool) -> bool:
         """Per-chat pacing: bulk sends at least a second apart; replies may burst a little
-        (a question and its answer), then one a second, as Telegram asks of private chats."""
+        (a question and its answer), then one a second, as Telegram asks of private chats.
+
+        A bulk send holds the chat until it is answered (returns True): several workers may
+        hold rows for one chat (an announcement, a reminder, a follow-up), and checking the
+        chat's time without holding it would let them all go at once."""
         if chat_id is None:
-            return
-        now = time.monotonic()
+            return False
         if bulk or self.chat_interval <= 0:
-            delay = self._chat_ready.get(chat_id, 0.0) - now
-        else:
-            tokens = self._tokens(chat_id, now)
-            delay = (1.0 - tokens) * self.chat_interval if tokens < 1.0 else 0.0
-        if delay > 0:
-            await asyncio.sleep(delay)
+            while (delay := self._chat_ready.get(chat_id, 0.0) - time.monotonic()) > 0:
+                # A held chat has no time yet: look again soon after its send is answered.
+                await asyncio.sleep(min(delay, 0.02) if delay == math.inf else delay)
+            if bulk and self.chat_interval > 0:
+                self._chat_ready[chat_id] = math.inf
+                return True
+            return False
+        tokens = self._tokens(chat_id, time.monotonic())
+        if tokens < 1.0:
+            await asyncio.sleep((1.0 - tokens) * self.chat_interval)
+        return False
 
     def _tokens(self, chat_id: int, now: float) -> float:
         """The chat's reply bucket, refilled one token per interval up to the burst."""
@@ -191,7 +210,10 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         if chat_id is None:
             return
         now = time.monotonic()
-        self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), until)
+        ready = self._chat_ready.get(chat_id, 0.0)
+        if ready == math.inf:  # held by the send now being recorded
+            ready = 0.0
+        self._chat_ready[chat_id] = max(ready, until)
         if self.chat_interval > 0:
             self._chat_tokens[chat_id] = (max(0.0, self._tokens(chat_id, now) - 1.0), now)
         if len(self._chat_ready) > 50_000:  # forget chats that are long ready again
@@ -227,42 +249,49 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         chat_id = raw_chat if isinstance(raw_chat, int) else None
         attempt = 0
         network_errors = 0
-        while True:
-            await self._chat_turn(chat_id, bulk)
-            await self._slot(priority)
-            await self._window_turn()
-            try:
-                result = await callback(*args, **kwargs)
-            except BadRequest:
-                self._finished()
-                raise
-            except NetworkError:
-                self._finished()
-                # A person is waiting for this reply: try again shortly (twice). Bulk sends
-                # go back to the outbox instead, with its own back-off.
-                network_errors += 1
-                if bulk or network_errors > len(REPLY_RETRY_DELAYS):
+        held = False
+        try:
+            while True:
+                held = await self._chat_turn(chat_id, bulk) or held
+                await self._slot(priority)
+                await self._window_turn()
+                try:
+                    result = await callback(*args, **kwargs)
+                except BadRequest:
+                    self._finished()
                     raise
-                await asyncio.sleep(REPLY_RETRY_DELAYS[network_errors - 1])
-                continue
-            except RetryAfter as exc:
-                self._finished()
-                retry_after = exc.retry_after
-                seconds = (
-                    retry_after.total_seconds()
-                    if hasattr(retry_after, "total_seconds")
-                    else float(retry_after)
-                )
-                self._mark_chat(chat_id, time.monotonic() + seconds)
-                attempt += 1
-                if bulk or attempt > self._max_reply_retries:
+                except NetworkError:
+                    self._finished()
+                    # A person is waiting for this reply: try again shortly (twice). Bulk sends
+                    # go back to the outbox instead, with its own back-off.
+                    network_errors += 1
+                    if bulk or network_errors > len(REPLY_RETRY_DELAYS):
+                        raise
+                    await asyncio.sleep(REPLY_RETRY_DELAYS[network_errors - 1])
+                    continue
+                except RetryAfter as exc:
+                    self._finished()
+                    retry_after = exc.retry_after
+                    seconds = (
+                        retry_after.total_seconds()
+                        if hasattr(retry_after, "total_seconds")
+                        else float(retry_after)
+                    )
+                    self._mark_chat(chat_id, time.monotonic() + seconds)
+                    attempt += 1
+                    if bulk or attempt > self._max_reply_retries:
+                        raise
+                    log.info("flood limit on a reply: retrying in %.0f s", seconds)
+                    await asyncio.sleep(seconds)
+                    continue
+                except BaseException:
+                    self._finished()
                     raise
-                log.info("flood limit on a reply: retrying in %.0f s", seconds)
-                await asyncio.sleep(seconds)
-                continue
-            except BaseException:
                 self._finished()
-                raise
-            self._finished()
-            self._mark_chat(chat_id, time.monotonic() + self.chat_interval)
-            return result
+                self._mark_chat(chat_id, time.monotonic() + self.chat_interval)
+                return result
+        finally:
+            if held and chat_id is not None and self._chat_ready.get(chat_id) == math.inf:
+                # Refused, cancelled or lost on the way (it may have arrived): free the chat
+                # a pace from now.
+                self._chat_ready[chat_id] = time.monotonic() + self.chat_interval

@@ -43,6 +43,7 @@ from bot.services.delivery import (
 )
 from bot.services.runtime import Store
 from bot.telegram.monitoring import Metrics
+from bot.telegram.ratelimit import PacedRateLimiter
 
 log = logging.getLogger(__name__)
 # PTB suggests send_message over do_api_request("sendMessage"); we use the raw call on purpose.
@@ -123,8 +124,15 @@ class Sender:
         final_flush_seconds: float = 10.0,
         sleep: Sleep = asyncio.sleep,
         metrics: Metrics | None = None,
+        paid_broadcast: bool | None = None,
     ) -> None:
         self.bot = bot
+        # Paid broadcast mode (SEND_RATE above Telegram's free 30/s): every outbox send carries
+        # allow_paid_broadcast. By default it follows the bot's rate limiter.
+        if paid_broadcast is None:
+            limiter = getattr(bot, "rate_limiter", None)
+            paid_broadcast = isinstance(limiter, PacedRateLimiter) and limiter.paid_broadcast
+        self.paid_broadcast = paid_broadcast
         self.metrics = metrics or Metrics()
         self.store = store
         self.clock = clock
@@ -162,6 +170,15 @@ class Sender:
         return [task.get_name() for task in self._tasks if task.done()]
 
     async def start(self) -> None:
+        if self.paid_broadcast:
+            limiter = getattr(self.bot, "rate_limiter", None)
+            rate = getattr(limiter, "rate", None)
+            log.info(
+                "paid broadcast mode on (SEND_RATE %s/s above Telegram's free 30/s): reminders "
+                "and announcements carry allow_paid_broadcast, 0.1 Telegram Stars per message "
+                "from the bot's balance; one message a second per chat still holds",
+                f"{rate:g}" if isinstance(rate, int | float) else "?",
+            )
         released = await self.store.run(outbox.release_stale, self.owner)
         if released:
             log.warning(
@@ -338,6 +355,10 @@ class Sender:
         }
         if markup is not None:
             parameters["reply_markup"] = markup
+        if self.paid_broadcast:
+            # Every outbox row, escalations (priority 0) included: they share the paid pace,
+            # and a 429 from the free 30/s would hold back exactly the urgent ones.
+            parameters["allow_paid_broadcast"] = True
         try:
             # The raw call skips building a Message object from the answer: half the CPU per
             # message, which is the headroom paid broadcasts (up to 1,000/s) need.

@@ -18,7 +18,12 @@ class _Bucket:
 
 
 class FloodLimiter:
-    """Sliding 1-second window overall, a token bucket per private chat, 20/min per group.
+    """Sliding 1-second windows overall, a token bucket per private chat, 20/min per group.
+
+    Overall, sends without ``allow_paid_broadcast`` are limited to ``global_per_second`` (30)
+    in any second; sends with it (paid broadcasts) to ``paid_per_second`` (1,000) in any second,
+    counting every send. Paid sends do not use up the free 30/s (Telegram documents them as
+    "ignoring broadcasting limits"). The per-chat and per-group limits hold either way.
 
     ``acquire`` either books the send and returns 0, or books nothing and returns the
     ``retry_after`` (whole seconds, at least 1) after which the same call would succeed.
@@ -28,34 +33,40 @@ class FloodLimiter:
         self,
         *,
         global_per_second: int = 30,
+        paid_per_second: int = 1000,
         chat_burst: int = 3,
         chat_rate: float = 1.0,
         group_per_minute: int = 20,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.global_per_second = global_per_second
+        self.paid_per_second = paid_per_second
         self.chat_burst = chat_burst
         self.chat_rate = chat_rate
         self.group_per_minute = group_per_minute
         self.clock = clock  # tests may swap in a fake clock
-        self._global: deque[float] = deque()
+        self._global: deque[float] = deque()  # free sends (no allow_paid_broadcast)
+        self._all: deque[float] = deque()  # every send, paid or not
         self._buckets: dict[int | str, _Bucket] = {}
         self._groups: dict[int | str, deque[float]] = {}
 
     def reset(self) -> None:
         self._global.clear()
+        self._all.clear()
         self._buckets.clear()
         self._groups.clear()
 
-    def acquire(self, chat_id: int | str, *, private: bool) -> int:
+    def acquire(self, chat_id: int | str, *, private: bool, paid: bool = False) -> int:
         now = self.clock()
         waits: list[float] = []
 
-        window = self._global
-        while window and window[0] <= now - 1.0:
-            window.popleft()
-        if len(window) >= self.global_per_second:
-            waits.append(window[0] + 1.0 - now)
+        for window in (self._global, self._all):
+            while window and window[0] <= now - 1.0:
+                window.popleft()
+        overall = self._all if paid else self._global
+        limit = self.paid_per_second if paid else self.global_per_second
+        if len(overall) >= limit:
+            waits.append(overall[0] + 1.0 - now)
 
         bucket: _Bucket | None = None
         group: deque[float] | None = None
@@ -76,7 +87,9 @@ class FloodLimiter:
 
         if waits:
             return max(1, math.ceil(max(waits) - 1e-9))
-        window.append(now)
+        if not paid:
+            self._global.append(now)
+        self._all.append(now)
         if bucket is not None:
             bucket.tokens -= 1.0
         if group is not None:

@@ -254,10 +254,13 @@ class BotMethods:
             raise bad_request("message to be replied not found")
         return int(message_id)
 
-    def _flood(self, chat_id: ChatId, chat: Params) -> None:
+    def _flood(self, chat_id: ChatId, chat: Params, params: Params) -> None:
+        paid = params.get("allow_paid_broadcast", False)
+        if not isinstance(paid, bool):  # form data arrives as "true"/"false" (params.py)
+            raise bad_request("invalid allow_paid_broadcast specified")
         if not self.state.flood_limits:
             return
-        wait = self.flood.acquire(chat_id, private=chat.get("type") == "private")
+        wait = self.flood.acquire(chat_id, private=chat.get("type") == "private", paid=paid)
         if wait:
             raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
 
@@ -392,7 +395,7 @@ class BotMethods:
         raw, parsed = self._text(params)
         markup = self._markup(params.get("reply_markup"))
         reply_to = self._reply_to(chat_id, params)
-        self._flood(chat_id, chat)
+        self._flood(chat_id, chat, params)
         message = BotMessage(
             chat_id=chat_id,
             message_id=self.state._new_message_id(chat_id),
@@ -518,7 +521,7 @@ class BotMethods:
         raw, parsed = self._caption(params)
         markup = self._markup(params.get("reply_markup"))
         reply_to = self._reply_to(chat_id, params)
-        self._flood(chat_id, chat)
+        self._flood(chat_id, chat, params)
         stored = self.state._store_file(content, filename, mime)
         message = BotMessage(
             chat_id=chat_id,
