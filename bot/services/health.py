@@ -12,15 +12,20 @@ from bot.storage import outbox as outbox_db
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class Counts:
+    """What /metrics reads from the database when Prometheus scrapes."""
+
     queue_depth: dict[int, int]  # priority -> outbox rows waiting (pending or being sent)
     verdicts: dict[int, int]  # triage level -> check-ins answered with it, all time
-    writable: bool  # a write transaction could be opened just now
 
 
-def snapshot(database: Database) -> Snapshot:
-    return Snapshot(
+def counts(database: Database) -> Counts:
+    return Counts(
         queue_depth=outbox_db.queue_depth(database),
         verdicts=checkins_db.verdict_counts(database),
-        writable=admin_db.can_write(database),
     )
+
+
+def writable(database: Database) -> bool:
+    """What /healthz asks: could a write transaction be opened just now?"""
+    return admin_db.can_write(database)

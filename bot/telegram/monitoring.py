@@ -102,24 +102,28 @@ class Health:
     tick_interval: dt.timedelta
     dead_loops: Callable[[], list[str]] = field(default=list)
 
-    async def check(self) -> tuple[list[str], health.Snapshot | None]:
-        problems: list[str] = []
-        now = self.clock()
-        stale_after = max(self.tick_interval * STALE_AFTER_TICKS, STALE_AT_LEAST)
+    def tick_age(self) -> dt.timedelta | None:
+        """Time since the last successful tick (None: none yet), also set on the gauge."""
         last = self.metrics.last_tick_at
-        if last is not None:
-            self.metrics.tick_age.set(max(0.0, (now - last).total_seconds()))
-        if last is None or now - last > stale_after:
+        if last is None:
+            return None
+        age = self.clock() - last
+        self.metrics.tick_age.set(max(0.0, age.total_seconds()))
+        return age
+
+    async def check(self) -> list[str]:
+        """What is wrong, in words; empty when all is well."""
+        problems: list[str] = []
+        age = self.tick_age()
+        if age is None or age > max(self.tick_interval * STALE_AFTER_TICKS, STALE_AT_LEAST):
             problems.append("tick is stale")
         problems += [f"loop {name} has stopped" for name in self.dead_loops()]
         try:
-            snapshot = await self.store.run(health.snapshot)
+            if not await self.store.run(health.writable):
+                problems.append("database is not writable")
         except Exception as exc:  # the database itself is failing
             problems.append(f"database: {type(exc).__name__}")
-            return problems, None
-        if not snapshot.writable:
-            problems.append("database is not writable")
-        return problems, snapshot
+        return problems
 
 
 class MonitoringServer:
@@ -146,20 +150,22 @@ class MonitoringServer:
 
     async def _metrics(self, request: web.Request) -> web.Response:
         metrics = self.health.metrics
-        _, snapshot = await self.health.check()
-        if snapshot is not None:
+        self.health.tick_age()
+        try:
+            counts = await self.health.store.run(health.counts)
+        except Exception as exc:  # the database is failing: serve what is in memory
+            log.debug("metrics without database counts (%s)", type(exc).__name__)
+        else:
             metrics.queue_depth.clear()
-            for priority, count in snapshot.queue_depth.items():
+            for priority, count in counts.queue_depth.items():
                 metrics.queue_depth.labels(str(priority)).set(count)
             for level in Level:
-                metrics.verdicts.labels(level.name.lower()).set(
-                    snapshot.verdicts.get(int(level), 0)
-                )
+                metrics.verdicts.labels(level.name.lower()).set(counts.verdicts.get(int(level), 0))
         body = prometheus.generate_latest(metrics.registry)
         return web.Response(body=body, headers={"Content-Type": prometheus.CONTENT_TYPE_LATEST})
 
     async def _healthz(self, request: web.Request) -> web.Response:
-        problems, _ = await self.health.check()
+        problems = await self.health.check()
         body = json.dumps({"ok": not problems, "problems": problems})
         return web.Response(
             text=body, status=503 if problems else 200, content_type="application/json"
