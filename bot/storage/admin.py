@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot.storage.store import waiting_at_most
+
 
 def add_audit(
     db: Database,
@@ -88,13 +90,10 @@ def set_meta(db: Database, key: str, value: str | None) -> None:
 def can_write(db: Database, wait_ms: int = 500) -> bool:
     """Whether a write transaction can be opened now (not locked out, not read-only, not full),
     waiting at most ``wait_ms`` for another writer instead of the usual busy timeout."""
-    busy = db.execute("PRAGMA busy_timeout").fetchone()[0]
-    db.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
-    try:
-        db.execute("BEGIN IMMEDIATE")
-        db.execute("ROLLBACK")
-        return True
-    except sqlite3.Error:
-        return False
-    finally:
-        db.execute(f"PRAGMA busy_timeout={int(busy)}")
+    with waiting_at_most(db, wait_ms):
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("ROLLBACK")
+        except sqlite3.Error:
+            return False
+    return True

@@ -16,7 +16,15 @@ from bot.core.models import (
     RunnerStatus,
 )
 from bot.core.triage import Level
-from bot.storage.store import chunks, fmt_time, from_ts, now_ts, parse_days, parse_time
+from bot.storage.store import (
+    chunks,
+    fmt_time,
+    from_ts,
+    now_ts,
+    parse_days,
+    parse_time,
+    waiting_at_most,
+)
 
 
 def runner_from_row(row: dict[str, Any]) -> Runner:
@@ -243,12 +251,8 @@ def erase_runner(db: Database, chat_id: int) -> int:
     # replicates, a large backup) keeps the checkpoint from finishing: wait a second for it,
     # not the 30 s busy timeout, and let SQLite's automatic checkpoints finish the job later.
     if not db.conn.in_transaction:
-        busy = db.execute("PRAGMA busy_timeout").fetchone()[0]
-        db.execute("PRAGMA busy_timeout=1000")
-        try:
+        with waiting_at_most(db, 1000):
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        finally:
-            db.execute(f"PRAGMA busy_timeout={int(busy)}")
     return removed
 
 

@@ -33,6 +33,18 @@ def from_ts(ts: int | None) -> dt.datetime | None:
 
 
 @contextlib.contextmanager
+def waiting_at_most(db: Database, milliseconds: int) -> Iterator[Database]:
+    """Run a statement that may meet another process's lock with a short busy timeout instead
+    of the connection's usual one, then put the usual one back."""
+    usual = int(db.execute("PRAGMA busy_timeout").fetchone()[0])
+    db.execute(f"PRAGMA busy_timeout={int(milliseconds)}")
+    try:
+        yield db
+    finally:
+        db.execute(f"PRAGMA busy_timeout={usual}")
+
+
+@contextlib.contextmanager
 def immediate(db: Database) -> Iterator[Database]:
     """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).
 
