@@ -193,3 +193,22 @@ async def test_webhook_checks_the_secret_before_reading_and_caps_the_body(
         assert await _post_streamed(url, 8, secret) in (413, None)
         api.send_command(FIRST, "/help")  # and the bot still serves everyone
         assert "/help" in (await api.next_message(FIRST, timeout=5)).text
+
+
+async def test_a_failing_bot_api_is_logged_once_and_polling_recovers(
+    api: FakeBotApi, start_bot: BotFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PTB retries a failed poll with its own back-off and logs every failure with a
+    traceback; the bot says it once, and once more when polling works again."""
+    caplog.set_level(logging.INFO)
+    async with start_bot():
+        api.fail_next(2, "500", method="getUpdates")
+        await api.wait_for(lambda: api.faults.pending == 0, timeout=10)
+        assert "/help" in (await _help(api, FIRST)).text
+    polling = [r.getMessage() for r in caplog.records if "polling the Bot API" in r.getMessage()]
+    assert polling == [
+        "polling the Bot API failed (NetworkError); retrying with back-off",
+        "polling the Bot API works again after 2 failure(s)",
+    ], polling
+    assert not errors(caplog)
+    assert "Traceback" not in logged(caplog)

@@ -236,8 +236,11 @@ async def running(
                 allowed_updates=HANDLED_UPDATES,
             )
         else:
+            bot = application.bot
             await application.updater.start_polling(
-                timeout=int(poll_timeout), allowed_updates=HANDLED_UPDATES
+                timeout=int(poll_timeout),
+                allowed_updates=HANDLED_UPDATES,
+                error_callback=bot.polling_failed if isinstance(bot, TolerantBot) else None,
             )
         await application.start()
         try:

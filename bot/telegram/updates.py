@@ -23,6 +23,7 @@ from typing import Any, cast
 
 from aiohttp import web
 from telegram import Bot, Update
+from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor, ExtBot
 from telegram.warnings import PTBUserWarning
 
@@ -202,6 +203,13 @@ def parse_update(raw: object, bot: Bot | None) -> Update | None:
     return update
 
 
+class _PollFailures:
+    """Polls failed in a row (the Bot API unreachable or failing)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
 class TolerantBot(ExtBot[Any]):
     """The bot's ``ExtBot``: ``get_updates`` parses each update on its own (``parse_update``).
 
@@ -212,6 +220,22 @@ class TolerantBot(ExtBot[Any]):
 
     #: Seconds a long poll may take beyond its own ``timeout`` before it counts as hung.
     poll_slack: float = 20.0
+
+    polls: _PollFailures
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # PTB freezes a bot's attributes at the end of its __init__; this one is ours.
+        object.__setattr__(self, "polls", _PollFailures())
+
+    def polling_failed(self, exc: TelegramError) -> None:
+        """The Updater's ``error_callback``: PTB retries a failed poll with its own back-off
+        (1 s growing to 30 s) and would log each failure with a traceback; say it once."""
+        self.polls.count += 1
+        if self.polls.count == 1:
+            log.warning(
+                "polling the Bot API failed (%s); retrying with back-off", type(exc).__name__
+            )
 
     async def get_updates(
         self,
@@ -236,6 +260,9 @@ class TolerantBot(ExtBot[Any]):
             },
             read_timeout=slack + seconds,
         )
+        if self.polls.count:
+            log.info("polling the Bot API works again after %d failure(s)", self.polls.count)
+            self.polls.count = 0
         updates = []
         for raw in result if isinstance(result, list) else []:
             update = parse_update(raw, self)
