@@ -5,7 +5,9 @@
         api.send_command(1001, "/start")
         msg = await api.next_message(1001)
 
-Switches per test: ``flood_limits``, ``fail_next``, ``chaos``, ``latency``, ``block``; bad
+Switches per test: ``flood_limits``, ``fail_next``, ``chaos``, ``latency``, ``block``,
+``hold_sends`` (message sends wait unanswered until ``release_sends``; ``arrivals`` keeps the
+order in which requests reached the server, answered or not); bad
 input: ``push_raw_update`` (an unparseable update), ``press_without_data`` (empty or missing
 callback data), ``post_to_webhook`` (a raw body straight to the webhook).
 """
@@ -23,7 +25,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from .faults import Fault, FaultInjector
+from .faults import SENDING_METHODS, Fault, FaultInjector
 from .flood import FloodLimiter
 from .methods import BotMethods, Reply
 from .params import read_params
@@ -64,6 +66,10 @@ class FakeBotApi(RunnerActions):
         self.webhook_pusher = WebhookPusher(self, retry_delay=webhook_retry_delay)
         self._runner: web.AppRunner | None = None
         self._stopped: asyncio.Event | None = None
+        # Every parsed request in the order it arrived (the wire's order), before any answer.
+        self.arrivals: list[tuple[str, dict[str, Any]]] = []
+        self._gate: asyncio.Event | None = None
+        self.held = 0  # message sends waiting at the gate
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -191,6 +197,37 @@ class FakeBotApi(RunnerActions):
             await response.read()
             return response.status
 
+    def hold_sends(self) -> None:
+        """From now on message sends (sendMessage, sendPhoto, sendDocument) arrive, are logged
+        in ``arrivals``, and wait unanswered until ``release_sends``: a wire that is full."""
+        if self._gate is None:
+            self._gate = asyncio.Event()
+
+    def release_sends(self) -> None:
+        """Answer every held send (in arrival order) and stop holding."""
+        gate, self._gate = self._gate, None
+        if gate is not None:
+            gate.set()
+
+    async def _wait_at_gate(self, name: str) -> None:
+        gate = self._gate
+        if gate is None or name.lower() not in SENDING_METHODS:
+            return
+        self.held += 1
+        self._notify()
+        try:
+            stopped = self._stopped
+            waits = [asyncio.ensure_future(gate.wait())]
+            if stopped is not None:
+                waits.append(asyncio.ensure_future(stopped.wait()))
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiting in waits:
+                    waiting.cancel()
+        finally:
+            self.held -= 1
+
     def reset_faults(self) -> None:
         """Forget fail_next rules and chaos, and empty the flood-limit windows."""
         self.faults.clear()
@@ -236,6 +273,8 @@ class FakeBotApi(RunnerActions):
         except ApiError as err:
             self._record(name, {}, err.code)
             return web.json_response(err.payload(), status=err.code)
+        self.arrivals.append((name, params))
+        await self._wait_at_gate(name)
 
         fault = self.faults.take(name, params)
         if fault is not None and fault.kind not in ("slow", "drop_after_send"):
