@@ -125,6 +125,9 @@ async def ticks(api: FakeBotApi, app: BotApp, n: int = 3, timeout: float = 5.0) 
     clock learns the bot has looked at the new time, rather than sleeping and hoping it did."""
     engine = app.bot_data["services"].extras["engine"]
     claims: list[Any] = []
+    # A tick already running may have read the clock before the test moved it, and the sender
+    # starts on its first batch before it ends: count only ticks that start from here.
+    await api.wait_for(lambda: not engine.ticking, timeout=timeout, poll=0.005)
     last = engine.last_claim
 
     def ticked() -> bool:

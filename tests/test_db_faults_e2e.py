@@ -193,15 +193,15 @@ async def test_the_tick_survives_a_failing_claim(
     path = tmp_path / "bot.db"
     chats = range(5200, 5205)
     add_runners(api, path, chats, clock())
-    real_claim = delivery.claim_due
+    real_claim = delivery.claim_batch
     failing = True
 
-    def claim_due(database: Any, now: dt.datetime, **kwargs: Any) -> Any:
+    def claim_batch(database: Any, now: dt.datetime, *args: Any, **kwargs: Any) -> Any:
         if failing:
             raise sqlite3.OperationalError("disk I/O error")
-        return real_claim(database, now, **kwargs)
+        return real_claim(database, now, *args, **kwargs)
 
-    monkeypatch.setattr(sender_module, "claim_due", claim_due)
+    monkeypatch.setattr(sender_module, "claim_batch", claim_batch)
     async with start_bot(TICK_SECONDS="600") as app:  # ticks only when the test says so
         clock.set(WARM_UP_MONDAY + dt.timedelta(seconds=1))
         for _ in range(3):

@@ -210,3 +210,42 @@ def test_a_new_slot_is_planned_at_start_up(tmp_path: Path) -> None:
     database.execute("DELETE FROM schedule WHERE slot_id = 'daily_tip'")
     assert schedule_missing(database, MONDAY) == 1
     assert "daily_tip" in schedule_db.schedule_of(database, 1)
+
+
+def test_start_up_after_a_check_looks_only_at_runners_changed_since(tmp_path: Path) -> None:
+    """The stored plan version: with the plan unchanged since the last start-up check, only
+    runners whose row changed since (a crash between saving a profile and planning it) are
+    looked at, not every runner against every slot."""
+    database = fresh_db(tmp_path / "b.db")
+    add_runner(database, 1)
+    add_runner(database, 2)
+    assert schedule_missing(database, MONDAY) == 0  # the full check, recorded
+    # Rows that vanished behind the bot's back for a runner unchanged for days: not looked at.
+    database.execute("DELETE FROM schedule WHERE runner_id = 1")
+    # Onboarding saved, then the process died before planning: caught at the next start.
+    saved_at = int((MONDAY + dt.timedelta(hours=1)).timestamp())
+    runners_db.create_runner(database, 3, now=saved_at)
+    runners_db.update_runner(
+        database,
+        3,
+        now=saved_at,
+        timezone="Europe/Berlin",
+        run_days=frozenset({1, 3}),
+        run_time=dt.time(18, 0),
+        tip_time=dt.time(8, 0),
+        status="active",
+    )
+    assert schedule_missing(database, MONDAY + dt.timedelta(hours=2)) == 1
+    assert "warm_up" in schedule_db.schedule_of(database, 3)
+    assert schedule_db.schedule_of(database, 1) == {}
+
+
+def test_a_changed_plan_brings_back_the_full_check(tmp_path: Path) -> None:
+    database = fresh_db(tmp_path / "b.db")
+    add_runner(database, 1)
+    assert schedule_missing(database, MONDAY) == 0
+    database.execute("DELETE FROM schedule WHERE runner_id = 1")
+    # The plan changed outside the bot (schedule files seeded afresh): every runner is checked.
+    database.execute("UPDATE slots SET enabled = 0 WHERE id = 'daily_tip'")
+    assert schedule_missing(database, MONDAY + dt.timedelta(days=3)) == 1
+    assert "warm_up" in schedule_db.schedule_of(database, 1)

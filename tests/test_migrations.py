@@ -24,7 +24,7 @@ def test_a_database_from_the_m001_release_upgrades_with_its_data(tmp_path: Path)
     database = schema.connect(path)  # applies every later migration
     try:
         applied = [r["name"] for r in database.query("SELECT name FROM _sqlite_migrations")]
-        assert applied == ["m001_initial", "m002_clinical_safety"]
+        assert applied == ["m001_initial", "m002_clinical_safety", "m003_recent_runners"]
         runner = runners_db.get_runner_row(database, 4242)
         assert runner is not None
         # Old data kept...

@@ -106,7 +106,7 @@ async def test_healthz_is_ok_then_says_what_is_wrong(
         def failing_claim(*args: Any, **kwargs: Any) -> Any:
             raise sqlite3.OperationalError("disk I/O error")
 
-        monkeypatch.setattr(sender_module, "claim_due", failing_claim)
+        monkeypatch.setattr(sender_module, "claim_plan", failing_claim)
         await api.wait_for(lambda: engine(app).tick_backoff.failures >= 2)
         clock.advance(minutes=2)
         status, body = await fetch(port, "/healthz")

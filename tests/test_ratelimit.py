@@ -17,9 +17,15 @@ CHAT = 1001
 
 
 async def send_times(
-    limiter: PacedRateLimiter, n: int, *, bulk: bool, fail_first: RetryAfter | None = None
+    limiter: PacedRateLimiter,
+    n: int,
+    *,
+    bulk: bool,
+    fail_first: RetryAfter | None = None,
+    priorities: list[int] | None = None,
 ) -> list[float]:
-    """Send `n` messages to one chat through `limiter`; when each reached the callback."""
+    """Send `n` messages to one chat through `limiter` (with `priorities`, one each, in
+    order); when each reached the callback."""
     arrived: list[float] = []
     failures = [fail_first] if fail_first is not None else []
 
@@ -31,10 +37,13 @@ async def send_times(
 
     await limiter.initialize()
     try:
-        for _ in range(n):
+        for i in range(n):
+            options: dict[str, Any] = {"bulk": bulk}
+            if priorities is not None:
+                options["priority"] = priorities[i]
             try:
                 await limiter.process_request(
-                    callback, (), {}, "sendMessage", {"chat_id": CHAT}, {"bulk": bulk}
+                    callback, (), {}, "sendMessage", {"chat_id": CHAT}, options
                 )
             except RetryAfter:
                 assert bulk, "a reply is retried, not handed back"
@@ -47,10 +56,20 @@ def gaps(times: list[float]) -> list[float]:
     return [later - earlier for earlier, later in itertools.pairwise(times)]
 
 
-async def test_replies_burst_three_then_keep_the_interval() -> None:
+async def test_replies_burst_two_then_keep_the_interval() -> None:
+    """The bucket holds three; ordinary replies leave the last token to an urgent one."""
     times = await send_times(PacedRateLimiter(1000, chat_interval=0.1), 5, bulk=False)
-    assert all(gap < 0.05 for gap in gaps(times)[:2]), gaps(times)
-    assert all(gap >= 0.09 for gap in gaps(times)[2:]), gaps(times)
+    assert gaps(times)[0] < 0.05, gaps(times)
+    assert all(gap >= 0.09 for gap in gaps(times)[1:]), gaps(times)
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+async def test_an_urgent_message_never_waits_for_the_chat(bulk: bool) -> None:
+    """Fast taps used the chat's burst: the emergency line still goes at once, and bulk
+    spacing does not hold it either."""
+    limiter = PacedRateLimiter(1000, chat_interval=0.2)
+    times = await send_times(limiter, 4, bulk=bulk, priorities=[0, 0, -1, -1])
+    assert gaps(times)[1] < 0.05 and gaps(times)[2] < 0.05, gaps(times)
 
 
 async def test_bulk_sends_to_one_chat_keep_the_interval() -> None:

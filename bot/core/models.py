@@ -13,8 +13,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-# Outbox and reply priorities, lower goes first through every gate from the outbox to the wire:
-# replies to a person and escalations, then reminders, then announcements.
+# Outbox and reply priorities, lower goes first through every gate from the outbox to the wire
+# (the sender's lease and queue, the rate limiter's one gate): a verdict that sends a runner to
+# a doctor and the emergency line, then replies to a person, then reminders, then announcements.
+# Urgent messages also skip the per-chat burst wait (ordinary replies keep a token for them).
+URGENT_PRIORITY = -1
 REPLY_PRIORITY = 0
 REMINDER_PRIORITY = 5
 ANNOUNCEMENT_PRIORITY = 8

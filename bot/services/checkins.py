@@ -45,7 +45,14 @@ from bot.core.escalation import (
     resume_with_clearance,
 )
 from bot.core.keyboards import Rows
-from bot.core.models import REMINDER_PRIORITY, REPLY_PRIORITY, Runner, RunnerStatus, SlotKind
+from bot.core.models import (
+    REMINDER_PRIORITY,
+    REPLY_PRIORITY,
+    URGENT_PRIORITY,
+    Runner,
+    RunnerStatus,
+    SlotKind,
+)
 from bot.core.planner import next_due
 from bot.core.triage import (
     Answers,
@@ -73,6 +80,13 @@ FOLLOW_UP_SLOT = "followup"
 class Reply:
     text: str
     rows: Rows | None = None
+    # A verdict that sends the runner to a doctor (URGENT, EMERGENCY): sent ahead of all else.
+    urgent: bool = False
+
+
+def _priority(reply: Reply) -> int:
+    """The outbox priority of a reply the handler could not send, or the sweep sends."""
+    return URGENT_PRIORITY if reply.urgent else REPLY_PRIORITY
 
 
 @dataclass
@@ -189,7 +203,7 @@ def _tell_if_urgent(
         database, checkin.id, told_level=int(verdict.level), escalated_at=escalated_at
     )
     checkin.told_level, checkin.escalated_at = verdict.level, escalated_at
-    result.replies.append(Reply(_verdict_text(verdict, checkin, runner)))
+    result.replies.append(Reply(_verdict_text(verdict, checkin, runner), urgent=True))
     escalation = escalate(database, runner, verdict.level, now)
     result.replies.extend(_hold_notice(escalation))
     _note_hold(result, escalation.before, escalation.after)
@@ -232,7 +246,9 @@ def _finish(
         )
         result.replies.append(Reply(done))
         return
-    result.replies.append(Reply(_verdict_text(verdict, checkin, runner, level)))
+    result.replies.append(
+        Reply(_verdict_text(verdict, checkin, runner, level), urgent=level >= Level.URGENT)
+    )
     if level >= Level.SEE_CLINICIAN:
         escalation = escalate(database, runner, level, now)
         result.replies.extend(_hold_notice(escalation))
@@ -453,21 +469,21 @@ _STEPS: dict[tuple[str, str], Callable[[Step], PressResult]] = {
 
 
 def queue_replies(
-    database: Database, *, chat_id: int, replies: Sequence[str], key: str, now: dt.datetime
+    database: Database, *, chat_id: int, replies: Sequence[Reply], key: str, now: dt.datetime
 ) -> int:
     """Replies a handler could not send (a verdict, a hold notice), handed to the outbox, ahead
     of every reminder and never dropped as late: a safety message is sent late, never lost.
     `key` names the press (its update), so a retried update queues them once."""
     queued = 0
     with store.immediate(database):
-        for n, text in enumerate(replies):
+        for n, reply in enumerate(replies):
             found = delivery.queue_now(
                 database,
                 chat_id,
                 kind=delivery.VERDICT,
                 now=now,
-                priority=REPLY_PRIORITY,
-                payload={"text": text},
+                priority=_priority(reply),
+                payload={"text": reply.text},
                 slot_id=f"reply:{key}:{n}",
             )
             queued += found is not None
@@ -507,7 +523,7 @@ def finish_unfinished(database: Database, now: dt.datetime) -> list[tuple[int, b
                     checkin.runner_id,
                     kind=delivery.VERDICT,
                     now=now,
-                    priority=REPLY_PRIORITY,
+                    priority=_priority(reply),
                     payload={"text": reply.text},
                     slot_id=f"verdict:{checkin.id}",
                 )

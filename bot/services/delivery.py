@@ -38,6 +38,7 @@ from bot.core.models import (
 from bot.core.planner import next_due, next_due_all
 from bot.core.rotation import pick_tip, tips_by_category
 from bot.core.triage import Level
+from bot.storage import admin as admin_db
 from bot.storage import checkins as checkins_db
 from bot.storage import content as content_db
 from bot.storage import outbox as outbox_db
@@ -97,12 +98,89 @@ def schedule_runner(database: Database, runner_id: int, now: dt.datetime) -> dic
     return due
 
 
+# meta: the plan (enabled slot ids) every runner's schedule was last found complete for, and when.
+SCHEDULES_COMPLETE = "schedule:complete"
+# Runners changed this long before the last check are looked at again (a clock step back).
+RECHECK_MARGIN = dt.timedelta(days=1)
+
+
+def _plan_version(database: Database) -> str:
+    return ",".join(sorted(s.id for s in plan_slots(database) if s.enabled))
+
+
+def mark_schedules_complete(database: Database, now: dt.datetime) -> None:
+    """Record that every live runner has a schedule row for every enabled slot of the plan
+    as it is now (after a check, or after a bulk import that planned everyone)."""
+    record = {"plan": _plan_version(database), "at": int(now.timestamp())}
+    admin_db.set_meta(database, SCHEDULES_COMPLETE, json.dumps(record))
+
+
 def schedule_missing(database: Database, now: dt.datetime) -> int:
-    """At start-up: give runners a schedule row for every enabled slot they lack."""
-    runner_ids = schedule_db.runners_missing_schedule(database)
-    for runner_id in runner_ids:
-        schedule_runner(database, runner_id, now)
+    """At start-up: give runners a schedule row for every enabled slot they lack.
+
+    Admin edits to the plan reschedule in their own transaction, so rows go missing only when
+    the plan changed outside the bot (new schedule files seeded) or a process stopped between
+    saving a runner's profile and planning it. With the plan unchanged since the last check,
+    only the runners whose row changed since then are looked at (an index range on
+    ``updated_at``) instead of every runner against every slot: at a million runners that is
+    the difference between milliseconds and seconds of start-up."""
+    stored = admin_db.get_meta(database, SCHEDULES_COMPLETE)
+    last = json.loads(stored) if stored else None
+    since: int | None = None
+    if isinstance(last, dict) and last.get("plan") == _plan_version(database):
+        since = int(last.get("at", 0)) - int(RECHECK_MARGIN.total_seconds())
+    runner_ids = schedule_db.runners_missing_schedule(database, changed_since=since)
+    with database.atomic():
+        for runner_id in runner_ids:
+            schedule_runner(database, runner_id, now)
+        mark_schedules_complete(database, now)
     return len(runner_ids)
+
+
+# Rows per claim transaction: about 50 ms of the database thread at a million runners, so a
+# reply's database work queued meanwhile waits at most that long (the tick runs each batch as
+# its own job on the thread).
+CLAIM_BATCH = 1000
+MAX_CLAIM_ROWS = 100_000  # per tick: the rest is claimed by the next tick
+
+
+@dataclass(frozen=True)
+class ClaimPlan:
+    """What a tick's claim batches share: the plan's slots and the active tip library."""
+
+    slots: dict[str, Slot]
+    library: dict[str, list[Tip]]
+
+
+def claim_plan(database: Database) -> ClaimPlan:
+    slots = {s.id: s for s in plan_slots(database)}
+    return ClaimPlan(slots, tips_by_category(content_db.load_tips(database, active_only=True)))
+
+
+def claim_batch(
+    database: Database,
+    now: dt.datetime,
+    plan: ClaimPlan,
+    *,
+    grace: dt.timedelta,
+    batch_size: int = CLAIM_BATCH,
+) -> ClaimResult:
+    """Turn up to `batch_size` due schedule rows into outbox rows, in one transaction.
+    ``advanced`` 0: nothing was due."""
+    with store.immediate(database):
+        due_rows = schedule_db.due_schedule(database, int(now.timestamp()), batch_size)
+        if not due_rows:
+            return ClaimResult(queued=0, dropped=0, advanced=0)
+        queued, dropped = _claim_batch(database, due_rows, plan.slots, plan.library, now, grace)
+    return ClaimResult(queued=queued, dropped=dropped, advanced=len(due_rows))
+
+
+def add_claims(total: ClaimResult, batch: ClaimResult) -> ClaimResult:
+    return ClaimResult(
+        queued=total.queued + batch.queued,
+        dropped=total.dropped + batch.dropped,
+        advanced=total.advanced + batch.advanced,
+    )
 
 
 def claim_due(
@@ -110,24 +188,21 @@ def claim_due(
     now: dt.datetime,
     *,
     grace: dt.timedelta,
-    batch_size: int = 2000,
-    max_rows: int = 100_000,
+    batch_size: int = CLAIM_BATCH,
+    max_rows: int = MAX_CLAIM_ROWS,
 ) -> ClaimResult:
-    """Turn every due schedule row into an outbox row, in batches, each batch one transaction."""
-    queued = dropped = advanced = 0
-    now_ts = int(now.timestamp())
-    slots = {s.id: s for s in plan_slots(database)}
-    library = tips_by_category(content_db.load_tips(database, active_only=True))
-    while advanced < max_rows:
-        with store.immediate(database):
-            due_rows = schedule_db.due_schedule(database, now_ts, batch_size)
-            if not due_rows:
-                break
-            q, d = _claim_batch(database, due_rows, slots, library, now, grace)
+    """Turn every due schedule row into an outbox row, in batches, each batch one transaction
+    (all in this call; the tick runs ``claim_batch`` itself, one database job per batch)."""
+    plan = claim_plan(database)
+    total = ClaimResult(queued=0, dropped=0, advanced=0)
+    while total.advanced < max_rows:
+        batch = claim_batch(database, now, plan, grace=grace, batch_size=batch_size)
+        if not batch.advanced:
+            break
         # Loop until nothing is due: a row advanced past a dropped instant may be due again
         # (still within grace) and should go out in this tick, not the next.
-        queued, dropped, advanced = queued + q, dropped + d, advanced + len(due_rows)
-    return ClaimResult(queued=queued, dropped=dropped, advanced=advanced)
+        total = add_claims(total, batch)
+    return total
 
 
 def _claim_batch(

@@ -23,9 +23,12 @@ from bot.storage import store
 log = logging.getLogger(__name__)
 
 
-def lease(database: Database, now: int, owner: str, limit: int) -> list[Delivery]:
-    """Take up to `limit` sendable rows, most urgent first, marked as being sent by `owner`."""
-    return outbox_db.lease_pending(database, now, owner, limit)
+def lease(
+    database: Database, now: int, owner: str, limit: int, *, max_priority: int | None = None
+) -> list[Delivery]:
+    """Take up to `limit` sendable rows, most urgent first, marked as being sent by `owner`
+    (with `max_priority`: only rows that urgent)."""
+    return outbox_db.lease_pending(database, now, owner, limit, max_priority=max_priority)
 
 
 def release_stale(database: Database, owner: str) -> int:

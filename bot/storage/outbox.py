@@ -68,17 +68,22 @@ def _delivery(row: Sequence[Any]) -> Delivery:
     return Delivery(*row)
 
 
-def lease_pending(db: Database, now: int, owner: str, limit: int) -> list[Delivery]:
-    """Take up to `limit` sendable outbox rows, most urgent first, and mark them as sending."""
+def lease_pending(
+    db: Database, now: int, owner: str, limit: int, *, max_priority: int | None = None
+) -> list[Delivery]:
+    """Take up to `limit` sendable outbox rows, most urgent first, and mark them as sending;
+    with `max_priority`, only rows at that priority or more urgent (an index range)."""
     if limit <= 0:
         return []
+    urgent_only = "" if max_priority is None else "AND priority <= ? "
+    extra = [] if max_priority is None else [max_priority]
     cursor = db.execute(
         "UPDATE deliveries SET status = 'sending', lease_owner = ?, attempts = attempts + 1 "
         "WHERE id IN (SELECT id FROM deliveries INDEXED BY idx_deliveries_pending "
-        "WHERE status = 'pending' AND not_before <= ? "
+        f"WHERE status = 'pending' AND not_before <= ? {urgent_only}"
         "ORDER BY priority, not_before, id LIMIT ?) "
         f"RETURNING {_DELIVERY_FIELDS}",
-        [owner, now, limit],
+        [owner, now, *extra, limit],
     )
     leased = [_delivery(row) for row in cursor.fetchall()]
     db.commit()

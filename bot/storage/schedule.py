@@ -68,13 +68,17 @@ def advance_schedule(db: Database, updates: Sequence[tuple[int, str, int | None]
     )
 
 
-def runners_missing_schedule(db: Database) -> list[int]:
-    """Active or timed-pause runners without a schedule row for some enabled slot."""
+def runners_missing_schedule(db: Database, *, changed_since: int | None = None) -> list[int]:
+    """Active or timed-pause runners without a schedule row for some enabled slot; with
+    `changed_since`, only among runners whose row changed at or after it (an index range)."""
+    recent = "" if changed_since is None else "AND r.updated_at >= ? "
+    runners = "runners r" if changed_since is None else "runners r INDEXED BY idx_runners_updated"
     cursor = db.execute(
-        "SELECT DISTINCT r.chat_id FROM runners r CROSS JOIN slots s "
+        f"SELECT DISTINCT r.chat_id FROM {runners} CROSS JOIN slots s "
         "LEFT JOIN schedule sc ON sc.runner_id = r.chat_id AND sc.slot_id = s.id "
-        "WHERE s.enabled = 1 AND sc.runner_id IS NULL AND (r.status = 'active' "
-        "OR (r.status = 'paused' AND r.paused_until IS NOT NULL))"
+        f"WHERE s.enabled = 1 AND sc.runner_id IS NULL {recent}AND (r.status = 'active' "
+        "OR (r.status = 'paused' AND r.paused_until IS NOT NULL))",
+        [] if changed_since is None else [changed_since],
     )
     return [r for (r,) in cursor.fetchall()]
 

@@ -191,6 +191,13 @@ def m002_clinical_safety(db: Database) -> None:
     checkins.add_column("closed_by", str)  # runner / sweep (verdict sent for an unfinished one)
 
 
+@migrations()
+def m003_recent_runners(db: Database) -> None:
+    """Start-up checks only the runners changed since its last check for a missing schedule
+    (a crash between saving a profile and planning it), not every runner against every slot."""
+    db.execute("CREATE INDEX idx_runners_updated ON runners (updated_at)")
+
+
 class DatabaseUnusable(Exception):
     """The database cannot be opened, written or trusted; the message is one line that names
     the path and the problem (for the host: no traceback)."""

@@ -4,14 +4,17 @@ PTB's ``AIORateLimiter`` has no per-chat pacing for private chats and pauses *ev
 on a single ``RetryAfter`` (PTB #3765). This limiter, plugged in through ``BaseRateLimiter``:
 
 * paces message-sending calls overall (``rate`` per second, no bursts above Telegram's ~30/s);
-* hands out sending slots by priority: replies to a person and escalations (priority 0) go
-  before queued reminders (5) and announcements (8);
+* hands out sending slots by priority through one gate (pace and the one-second window
+  checked together): urgent verdicts and the emergency line (-1), then replies to a person
+  (0), then queued reminders (5) and announcements (8); a granted request goes straight to
+  the wire, so nothing queued behind an urgent one overtakes it;
 * keeps bulk sends to one chat at least a second apart (in paid broadcast mode too: a pace
   above 30/s, see ``paid_broadcast``, lifts only the overall limit);
 * on ``RetryAfter`` waits and retries only the affected request (replies), or hands the error
   back to the delivery engine (bulk sends), which re-queues that one outbox row.
 
-Callers mark bulk sends with ``rate_limit_args={"priority": 5, "bulk": True}``.
+Callers mark bulk sends (every outbox row) with ``rate_limit_args={"priority": 5, "bulk": True}``.
+Urgent ones (priority below 0) skip the per-chat wait altogether.
 """
 
 from __future__ import annotations
@@ -61,6 +64,10 @@ PER_CHAT_BURST = 3.0
 # Telegram's free overall limit; a pace above it needs paid broadcasts (allow_paid_broadcast,
 # up to 1,000 messages/s for 0.1 Telegram Stars per message from the bot's balance).
 FREE_BROADCAST_RATE = 30.0
+
+
+def _nothing() -> None:
+    """``_finished`` for a request that took no place in the window (no pacing)."""
 
 
 class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
@@ -119,72 +126,87 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
     def queued(self) -> int:
         return len(self._waiters)
 
+    def waiting(self, max_priority: int) -> int:
+        """Requests waiting at the gate at `max_priority` or more urgent."""
+        return sum(1 for p, _, w in self._waiters if p <= max_priority and not w.done())
+
     async def _grant_slots(self) -> None:
-        """Wake one waiter per interval, most urgent (lowest priority number) first."""
-        assert self._wake is not None
-        while True:
-            if not self._waiters:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            now = time.monotonic()
-            wait = self._next_slot - now
-            if len(self._recent) == self._recent.maxlen:
-                wait = max(wait, self._recent[0] + 1.0 - now)
-            if wait > 0:
-                await asyncio.sleep(wait)
-                continue
-            _, _, waiter = heapq.heappop(self._waiters)
-            if waiter.done():  # cancelled while waiting
-                continue
-            waiter.set_result(None)
-            self._recent.append(now)
-            # Catch up on timer overshoot (up to one interval) so the pace holds at `rate`;
-            # after idling, start afresh rather than bursting.
-            self._next_slot = max(self._next_slot, now - self._interval) + self._interval
-
-    async def _slot(self, priority: int) -> None:
-        if self._wake is None:  # not initialized (e.g. a bare Bot in a script): no pacing
-            return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiters, (priority, next(self._seq), waiter))
-        self._wake.set()
-        await waiter
-
-    async def _window_turn(self) -> None:
-        """Hold the request until fewer than `rate` messages can have reached Telegram in the
+        """The one gate: grant the most urgent waiter (lowest priority number) a send when
+        the pace allows it and fewer than `rate` messages can have reached Telegram in the
         last second.
 
         Telegram counts a message when it arrives, somewhere between our start and the answer;
         a slot granted on time can start late (a busy loop) and a new connection can make one
         message slow, so start times alone can let 31 land within one second. Counting a
         finished message at its answer time and an unfinished one as arriving now is the safe
-        bound; it costs one round-trip per second of pace."""
-        if self._wake is None:
-            return
+        bound. Both checks sit here, before the grant, so nothing that waited behind an urgent
+        request can overtake it afterwards: a granted request goes straight to the wire."""
+        assert self._wake is not None
         limit = self._done.maxlen or 1
         while True:
+            # Cleared before looking, so a wake that comes while we decide is not lost.
+            self._wake.clear()
+            if not self._waiters:
+                await self._wake.wait()
+                continue
             now = time.monotonic()
+            wait = self._next_slot - now
+            if len(self._recent) == self._recent.maxlen:
+                wait = max(wait, self._recent[0] + 1.0 - now)
             while self._done and self._done[0] <= now - 1.0:
                 self._done.popleft()
-            if len(self._done) + self._in_flight < limit:
-                break
-            wait = self._done[0] + 1.0 - now if self._done else 0.005
-            await asyncio.sleep(max(wait, 0.001))
-        self._in_flight += 1
+            if len(self._done) + self._in_flight >= limit:
+                # Room comes back when the oldest answer is a second old; with no answer yet,
+                # after the next one (which wakes us).
+                wait = max(wait, self._done[0] + 1.0 - now if self._done else math.inf)
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    timeout = None if wait == math.inf else wait
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                continue
+            _, _, waiter = heapq.heappop(self._waiters)
+            if waiter.done():  # cancelled while waiting
+                continue
+            waiter.set_result(None)
+            self._in_flight += 1
+            self._recent.append(now)
+            # Catch up on timer overshoot (up to one interval) so the pace holds at `rate`;
+            # after idling, start afresh rather than bursting.
+            self._next_slot = max(self._next_slot, now - self._interval) + self._interval
 
-    def _finished(self) -> None:
+    async def _slot(self, priority: int) -> bool:
+        """Wait for the gate. True: a place in the window is now ours, and ``_finished`` must
+        give it back; False: no pacing (the limiter is not running)."""
+        if self._wake is None:  # not initialized (e.g. a bare Bot in a script): no pacing
+            return False
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._seq), waiter))
+        self._wake.set()
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._finished(sent=False)  # granted just as we were cancelled
+            raise
+        return True
+
+    def _finished(self, *, sent: bool = True) -> None:
         self._in_flight -= 1
-        self._done.append(time.monotonic())
+        if sent:
+            self._done.append(time.monotonic())
+        if self._wake is not None:
+            self._wake.set()
 
-    async def _chat_turn(self, chat_id: int | None, bulk: bool) -> bool:
+    async def _chat_turn(self, chat_id: int | None, bulk: bool, urgent: bool) -> bool:
         """Per-chat pacing: bulk sends at least a second apart; replies may burst a little
         (a question and its answer), then one a second, as Telegram asks of private chats.
+        Ordinary replies leave the bucket's last token to urgent ones (a verdict, the
+        emergency line), which never wait here: fast taps must not delay them.
 
         A bulk send holds the chat until it is answered (returns True): several workers may
         hold rows for one chat (an announcement, a reminder, a follow-up), and checking the
         chat's time without holding it would let them all go at once."""
-        if chat_id is None:
+        if chat_id is None or urgent:
             return False
         if bulk or self.chat_interval <= 0:
             while (delay := self._chat_ready.get(chat_id, 0.0) - time.monotonic()) > 0:
@@ -194,9 +216,10 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 self._chat_ready[chat_id] = math.inf
                 return True
             return False
+        needed = 2.0 if self.chat_burst >= 2.0 else 1.0  # one token kept for an urgent reply
         tokens = self._tokens(chat_id, time.monotonic())
-        if tokens < 1.0:
-            await asyncio.sleep((1.0 - tokens) * self.chat_interval)
+        if tokens < needed:
+            await asyncio.sleep((needed - tokens) * self.chat_interval)
         return False
 
     def _tokens(self, chat_id: int, now: float) -> float:
@@ -245,6 +268,7 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         options = rate_limit_args or {}
         priority = int(options.get("priority", REPLY_PRIORITY))
         bulk = bool(options.get("bulk", False))
+        urgent = priority < REPLY_PRIORITY
         raw_chat = data.get("chat_id")
         chat_id = raw_chat if isinstance(raw_chat, int) else None
         attempt = 0
@@ -252,16 +276,16 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         held = False
         try:
             while True:
-                held = await self._chat_turn(chat_id, bulk) or held
-                await self._slot(priority)
-                await self._window_turn()
+                held = await self._chat_turn(chat_id, bulk, urgent) or held
+                paced = await self._slot(priority)
+                finished = self._finished if paced else _nothing
                 try:
                     result = await callback(*args, **kwargs)
                 except BadRequest:
-                    self._finished()
+                    finished()
                     raise
                 except NetworkError:
-                    self._finished()
+                    finished()
                     # A person is waiting for this reply: try again shortly (twice). Bulk sends
                     # go back to the outbox instead, with its own back-off.
                     network_errors += 1
@@ -270,7 +294,7 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
                     await asyncio.sleep(REPLY_RETRY_DELAYS[network_errors - 1])
                     continue
                 except RetryAfter as exc:
-                    self._finished()
+                    finished()
                     retry_after = exc.retry_after
                     seconds = (
                         retry_after.total_seconds()
@@ -285,9 +309,9 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
                     await asyncio.sleep(seconds)
                     continue
                 except BaseException:
-                    self._finished()
+                    finished()
                     raise
-                self._finished()
+                finished()
                 self._mark_chat(chat_id, time.monotonic() + self.chat_interval)
                 return result
         finally:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import logging
 import sqlite3
 import time
@@ -30,18 +31,22 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ExtBot
 from telegram.warnings import PTBUserWarning
 
-from bot.core.models import Delivery, Outcome, SlotKind, Tip
+from bot.core.models import REPLY_PRIORITY, Delivery, Outcome, SlotKind, Tip
 from bot.services import outbox
 from bot.services.delivery import (
     MAX_ATTEMPTS,
+    MAX_CLAIM_ROWS,
     NEVER_LATE_KINDS,
     ClaimResult,
-    claim_due,
+    add_claims,
+    claim_batch,
+    claim_plan,
     render,
     schedule_runner,
     weekly_summary,
 )
 from bot.services.runtime import Store
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.monitoring import Metrics
 from bot.telegram.ratelimit import PacedRateLimiter
 
@@ -119,6 +124,7 @@ class Sender:
         *,
         grace: dt.timedelta,
         workers: int = 32,
+        reply_workers: int = 4,
         idle_poll: float = 0.5,
         flush_every: float = 0.05,
         final_flush_seconds: float = 10.0,
@@ -139,6 +145,7 @@ class Sender:
         self.grace = grace
         self.owner = uuid.uuid4().hex
         self.workers = workers
+        self.reply_workers = reply_workers
         self.idle_poll = idle_poll
         self.flush_every = flush_every
         self.final_flush_seconds = final_flush_seconds
@@ -147,12 +154,17 @@ class Sender:
         self.lease_backoff = Backoff("sender lease", sleep=self._pause, metrics=self.metrics)
         self.flush_backoff = Backoff("sender flush", sleep=self._pause, metrics=self.metrics)
         self.worker_backoff = Backoff("sender worker", sleep=self._pause, metrics=self.metrics)
-        self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
+        # Leased rows, most urgent first. Replies (a /checkin prompt, a verdict the handler
+        # could not send) have their own queue and workers: they never wait for a worker, or
+        # for room in the queue, behind bulk rows.
+        self._queue: asyncio.PriorityQueue[tuple[int, int, Delivery]] = asyncio.PriorityQueue()
+        self._replies: asyncio.PriorityQueue[tuple[int, int, Delivery]] = asyncio.PriorityQueue()
         self._wake = asyncio.Event()
         self._room = asyncio.Event()
         self._outcomes: list[Outcome] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._in_flight = 0
+        self._bulk_in_flight = 0
         self._stopping = False
         self._tips: dict[str, Tip] = {}
         # Runners put on an exercise hold while this process runs. Their queued tips are
@@ -161,7 +173,9 @@ class Sender:
         self.sent = 0
 
     def wake(self) -> None:
+        """Something was queued: lease it now (a reply even while the bulk queue is full)."""
         self._wake.set()
+        self._room.set()
 
     def dead_loops(self) -> list[str]:
         """Background tasks that ended while the sender is not stopping (for /healthz)."""
@@ -186,7 +200,12 @@ class Sender:
             )
         self._tasks = [asyncio.create_task(self._lease_loop(), name="sender-lease")]
         self._tasks += [
-            asyncio.create_task(self._worker(), name=f"sender-{i}") for i in range(self.workers)
+            asyncio.create_task(self._worker(self._queue), name=f"sender-{i}")
+            for i in range(self.workers)
+        ]
+        self._tasks += [
+            asyncio.create_task(self._worker(self._replies), name=f"sender-reply-{i}")
+            for i in range(self.reply_workers)
         ]
         self._tasks.append(asyncio.create_task(self._flush_loop(), name="sender-flush"))
 
@@ -201,7 +220,9 @@ class Sender:
         if self._tasks:
             await self._tasks[0]  # the lease loop ends its lease, so no row is left unqueued
         deadline = time.monotonic() + timeout
-        while (self._in_flight or not self._queue.empty()) and time.monotonic() < deadline:
+        while (
+            self._in_flight or not self._queue.empty() or not self._replies.empty()
+        ) and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         for task in others:
             task.cancel()
@@ -213,9 +234,10 @@ class Sender:
             except Exception:  # a loop that died must not stop the outcomes being recorded
                 log.exception("sender task %s had failed", task.get_name())
         self._tasks = []
-        while not self._queue.empty():
-            row = self._queue.get_nowait()
-            self._outcomes.append(Outcome(row.id, "pending", "shutdown"))
+        for queue in (self._queue, self._replies):
+            while not queue.empty():
+                _, _, row = queue.get_nowait()
+                self._outcomes.append(Outcome(row.id, "pending", "shutdown"))
         await self._final_flush()
         # Anything still marked as ours was in flight past the timeout: queue it again.
         try:
@@ -263,23 +285,36 @@ class Sender:
 
     async def _lease_loop(self) -> None:
         while not self._stopping:
-            room = self.workers * 2 - self._queue.qsize() - self._in_flight
+            room = self.workers * 2 - self._queue.qsize() - self._bulk_in_flight
+            max_priority: int | None = None
             if room < max(1, self.workers // 2):
-                # Lease in batches: wait until the workers have freed half their places.
-                self._room.clear()
-                await self._room.wait()
-                continue
+                # Lease in batches: wait until the workers have freed half their places, or
+                # until something new is queued: replies are leased at once, full queue or not.
+                if not self._wake.is_set():
+                    self._room.clear()
+                    await self._room.wait()
+                    if self._stopping:
+                        break
+                    room = self.workers * 2 - self._queue.qsize() - self._bulk_in_flight
+                if room < max(1, self.workers // 2):
+                    if not self._wake.is_set():
+                        continue
+                    room, max_priority = self.reply_workers * 2, REPLY_PRIORITY
+            self._wake.clear()
             now_ts = int(self.clock().timestamp())
             try:
-                rows = await self.store.run(outbox.lease, now_ts, self.owner, room)
+                rows = await self.store.run(
+                    outbox.lease, now_ts, self.owner, room, max_priority=max_priority
+                )
             except sqlite3.Error as exc:
+                self._wake.set()  # whatever woke us is still to be leased
                 await self.lease_backoff.wait(exc)
                 continue
             self.lease_backoff.recovered()
             for row in rows:
-                self._queue.put_nowait(row)
-            if not rows:
-                self._wake.clear()
+                queue = self._replies if row.priority <= REPLY_PRIORITY else self._queue
+                queue.put_nowait((row.priority, row.id, row))
+            if not rows and max_priority is None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.idle_poll)
 
@@ -297,10 +332,12 @@ class Sender:
         """An admin edited a tip: render it afresh next time."""
         self._tips.pop(tip_id, None)
 
-    async def _worker(self) -> None:
+    async def _worker(self, queue: asyncio.PriorityQueue[tuple[int, int, Delivery]]) -> None:
+        bulk = queue is self._queue
         while True:
-            row = await self._queue.get()
+            _, _, row = await queue.get()
             self._in_flight += 1
+            self._bulk_in_flight += bulk
             pause = 0.0
             try:
                 # Await first: `self._outcomes.append(await ...)` would bind the list object
@@ -318,7 +355,9 @@ class Sender:
                 self.worker_backoff.recovered()
             self._outcomes.append(outcome)
             self._in_flight -= 1
-            self._room.set()
+            self._bulk_in_flight -= bulk
+            if bulk:
+                self._room.set()
             if pause:
                 await self._pause(pause)
 
@@ -360,13 +399,7 @@ class Sender:
             # and a 429 from the free 30/s would hold back exactly the urgent ones.
             parameters["allow_paid_broadcast"] = True
         try:
-            # The raw call skips building a Message object from the answer: half the CPU per
-            # message, which is the headroom paid broadcasts (up to 1,000/s) need.
-            result = await self.bot.do_api_request(
-                "sendMessage",
-                api_kwargs=parameters,
-                rate_limit_args={"priority": row.priority, "bulk": True},
-            )
+            result = await self._post_message(parameters, row.priority)
         except RetryAfter as exc:
             return self._retry(row, "flood", _retry_seconds(exc))
         except Forbidden:
@@ -387,6 +420,27 @@ class Sender:
         self.sent += 1
         message_id = result.get("message_id") if isinstance(result, dict) else None
         return Outcome(row.id, "sent", message_id=message_id, sent_at=int(self.clock().timestamp()))
+
+    async def _post_message(self, parameters: dict[str, Any], priority: int) -> Any:
+        """sendMessage through the rate limiter, the body encoded once as JSON, the answer
+        left as a dict (no Message object): the hot path of a broadcast. PTB's transport
+        maps Telegram's errors the way PTB does (``AiohttpRequest.post_json``)."""
+        options = {"priority": priority, "bulk": True}
+        request = self.bot.request
+        if not isinstance(request, AiohttpRequest):  # another transport: PTB's own path
+            return await self.bot.do_api_request(
+                "sendMessage", api_kwargs=parameters, rate_limit_args=options
+            )
+        url = f"{self.bot.base_url}/sendMessage"
+        body = json.dumps(parameters, ensure_ascii=False).encode()
+
+        async def post() -> Any:
+            return await request.post_json(url, body)
+
+        limiter = self.bot.rate_limiter
+        if limiter is None:
+            return await post()
+        return await limiter.process_request(post, (), {}, "sendMessage", parameters, options)
 
     async def _flush_loop(self) -> None:
         while True:
@@ -456,7 +510,7 @@ class Engine:
         try:
             async with self._tick_lock:
                 now = self.clock()
-                result = await self.store.run(claim_due, now, grace=self.grace)
+                result = await self._claim(now)
                 for sweep in self.sweeps:
                     for runner_id, held in await self.store.run(sweep, now):
                         self.set_held(runner_id, held)
@@ -474,6 +528,26 @@ class Engine:
             log.info("tick: %d queued, %d dropped as late", result.queued, result.dropped)
         self.sender.wake()
         return result
+
+    @property
+    def ticking(self) -> bool:
+        """A tick is running (its claim may already be sending)."""
+        return self._tick_lock.locked()
+
+    async def _claim(self, now: dt.datetime) -> ClaimResult:
+        """What is due, one transaction and one database job per batch: replies' database
+        work queued meanwhile runs between batches instead of after the whole claim. The
+        sender starts on the first batch while the rest are claimed."""
+        plan = await self.store.run(claim_plan)
+        total = ClaimResult(queued=0, dropped=0, advanced=0)
+        while total.advanced < MAX_CLAIM_ROWS:
+            batch = await self.store.run(claim_batch, now, plan, grace=self.grace)
+            if not batch.advanced:
+                break
+            total = add_claims(total, batch)
+            if batch.queued:
+                self.sender.wake()
+        return total
 
     def set_held(self, runner_id: int, held: bool) -> None:
         """A runner's exercise hold changed: the sender must (not) hold back their tips."""

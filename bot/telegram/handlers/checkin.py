@@ -193,10 +193,11 @@ async def _send_replies(
     a safety message is sent late, never lost."""
     for n, reply in enumerate(replies):
         try:
-            await say(update, reply.text, keyboard(reply.rows) if reply.rows else None)
+            markup = keyboard(reply.rows) if reply.rows else None
+            await say(update, reply.text, markup, urgent=reply.urgent)
         except TelegramError as exc:
             log.warning("check-in reply not sent (%s): the old buttons stay", type(exc).__name__)
-            rest = [r.text for r in replies[n:] if not r.rows]
+            rest = [r for r in replies[n:] if not r.rows]
             if rest:
                 await svc.store.run(
                     checkins.queue_replies,

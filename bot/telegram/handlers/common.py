@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
 from bot.core import texts
-from bot.core.models import Runner, RunnerStatus
+from bot.core.models import REPLY_PRIORITY, URGENT_PRIORITY, Runner, RunnerStatus
 from bot.services import runners
 from bot.services.runtime import services
 
@@ -48,13 +48,24 @@ def chunk(items: Sequence[tuple[str, str]], size: int) -> list[list[tuple[str, s
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-async def say(update: Update, text: str, markup: Any = None) -> Message | None:
-    """Send `text` (HTML) to the chat the update came from."""
+async def say(
+    update: Update, text: str, markup: Any = None, *, urgent: bool = False
+) -> Message | None:
+    """Send `text` (HTML) to the chat the update came from. `urgent` (a verdict that sends
+    the runner to a doctor, the emergency line): ahead of every other send, and never held
+    back by the chat's burst limit."""
     chat = update.effective_chat
     if chat is None:
         return None
-    return await chat.send_message(
-        text, parse_mode=ParseMode.HTML, reply_markup=markup, disable_web_page_preview=True
+    # The bot's own send_message: the chat shortcut does not pass rate_limit_args on.
+    bot = chat.get_bot()
+    return await bot.send_message(
+        chat.id,
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+        disable_web_page_preview=True,
+        rate_limit_args={"priority": URGENT_PRIORITY if urgent else REPLY_PRIORITY},  # type: ignore[call-arg]
     )
 
 

@@ -660,7 +660,8 @@ def _symptoms(state: str) -> MessageHandler[Context, State]:
     async def symptoms(update: Update, context: Context) -> State:
         answers = await services(context).store.run(profile.load, private_chat_id(update))
         country = (answers.country if answers else None) or None
-        await say(update, advice.free_text_safety_message(country, then=texts.ONBOARDING_GO_ON))
+        safety = advice.free_text_safety_message(country, then=texts.ONBOARDING_GO_ON)
+        await say(update, safety, urgent=True)
         return state
 
     return MessageHandler(filters.TEXT & ~filters.COMMAND & MENTIONS_SYMPTOMS, symptoms)

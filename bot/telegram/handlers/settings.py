@@ -174,10 +174,12 @@ async def unknown_text(update: Update, context: Context) -> None:
         # then a way into the check-in. (The text itself is never logged.)
         if found.open_checkin:
             then = texts.CHECKIN_FINISH_ABOVE
-            await say(update, advice.free_text_safety_message(found.country, then=then))
+            await say(
+                update, advice.free_text_safety_message(found.country, then=then), urgent=True
+            )
         else:
             safety = advice.free_text_safety_message(found.country)
-            await say(update, safety, keyboard(keyboards.start_checkin_rows()))
+            await say(update, safety, keyboard(keyboards.start_checkin_rows()), urgent=True)
         return
     if found.open_checkin:
         await say(update, texts.CHECKIN_USE_BUTTONS)
