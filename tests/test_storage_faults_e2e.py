@@ -15,12 +15,14 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.config import load_settings
 from bot.storage import runners as runners_db
 from bot.storage import schema
+from bot.storage.store import Store
 from bot.telegram.app import BotApp
 from bot.telegram.persistence import SqlitePersistence
 from bot.testing.botapi import FakeBotApi
@@ -286,3 +288,54 @@ def test_the_readme_example_token_has_the_form_the_bot_accepts() -> None:
         assert token != TOKEN
         assert "BotFather" in token, "it is obviously an example"
         assert load_settings({"BOT_TOKEN": token}).bot_token == token
+
+
+# ---------------------------------------------------------------------------------------------
+# quick_check after a clean stop
+
+
+def count_quick_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = schema.run_quick_check
+
+    def counted(db: Any) -> list[str]:
+        calls.append(1)
+        return real(db)
+
+    monkeypatch.setattr(schema, "run_quick_check", counted)
+    monkeypatch.setattr(schema, "_checked", set())  # a new process
+    return calls
+
+
+async def closed_by_the_bot(path: Path) -> Path:
+    a_real_database(path)
+    store = Store(path)
+    await store.run(runners_db.create_runner, 999, now=0)
+    await store.close()
+    return path
+
+
+async def test_a_database_the_bot_closed_cleanly_starts_without_a_full_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """quick_check reads the whole file (seconds at a million runners); a file exactly as
+    the bot left it at a clean stop is not read again."""
+    path = await closed_by_the_bot(tmp_path / "bot.db")
+    calls = count_quick_checks(monkeypatch)
+    schema.connect(path).conn.close()
+    assert calls == []
+    # Written by anything else since (here a plain connection): checked again.
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
+    conn.commit()
+    conn.close()
+    monkeypatch.setattr(schema, "_checked", set())
+    schema.connect(path).conn.close()
+    assert calls == [1]
+
+
+async def test_damage_after_a_clean_stop_is_still_refused(api: FakeBotApi, tmp_path: Path) -> None:
+    database = garbage_in_the_middle(await closed_by_the_bot(tmp_path / "bot.db"))
+    code, stderr = await run_bot(api, tmp_path, database)
+    assert code == 2, stderr
+    assert_one_line(stderr, str(database), "damaged")

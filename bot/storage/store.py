@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from bot.storage.schema import connect
+from bot.storage.schema import connect, mark_closed_cleanly
 
 T = TypeVar("T")
 
@@ -102,6 +102,8 @@ class Store:
         if self._db is not None:
             self._db.conn.close()
             self._db = None
+            # The last connection folded the write-ahead log into the file: a clean close.
+            mark_closed_cleanly(self.path)
 
     async def close(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
