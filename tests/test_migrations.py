@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from bot.storage import checkins as checkins_db
 from bot.storage import runners as runners_db
 from bot.storage import schema
 
@@ -24,7 +25,7 @@ def test_a_database_from_the_m001_release_upgrades_with_its_data(tmp_path: Path)
     database = schema.connect(path)  # applies every later migration
     try:
         applied = [r["name"] for r in database.query("SELECT name FROM _sqlite_migrations")]
-        assert applied == ["m001_initial", "m002_clinical_safety", "m003_recent_runners"]
+        assert applied == ["m001_initial", "m002_clinical_safety", "m003_scale"]
         runner = runners_db.get_runner_row(database, 4242)
         assert runner is not None
         # Old data kept...
@@ -43,6 +44,8 @@ def test_a_database_from_the_m001_release_upgrades_with_its_data(tmp_path: Path)
         (checkin,) = database.query("SELECT * FROM checkins")
         assert (checkin["pain"], checkin["level"], checkin["told_level"]) == (5, 2, None)
         assert runners_db.runner_from_row(runner).exercise_hold is False
+        # m003 counted the verdicts given so far once, for /metrics.
+        assert checkins_db.verdict_counts(database) == {2: 1}
     finally:
         database.conn.close()
 

@@ -240,6 +240,7 @@ def _finish(
         answered_at=int(now.timestamp()),
         closed_by=closed_by,
     )
+    checkins_db.count_verdict(database, int(level))
     if told >= Level.URGENT and level == told:
         done = (
             texts.CHECKIN_EMERGENCY_DONE if told is Level.EMERGENCY else texts.CHECKIN_ALREADY_TOLD

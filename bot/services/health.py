@@ -15,7 +15,7 @@ from bot.storage import outbox as outbox_db
 class Counts:
     """What /metrics reads from the database when Prometheus scrapes."""
 
-    queue_depth: dict[int, int]  # priority -> outbox rows waiting (pending or being sent)
+    queue_depth: dict[int, int]  # priority -> outbox rows waiting to be sent
     verdicts: dict[int, int]  # triage level -> check-ins answered with it, all time
 
 

@@ -141,14 +141,31 @@ def expire_checkins(db: Database, sent_before: int) -> int:
     return int(opened) + int(never)
 
 
+# Where the last unfinished-check-in pass stopped (its `quiet_since`), kept in ``meta``. Each
+# pass reads only check-ins that fell quiet since, less an overlap for a press committed late.
+_UNFINISHED_MARK = "checkins:unfinished_swept_until"
+_UNFINISHED_OVERLAP = 120
+
+
 def unfinished_checkins(db: Database, *, quiet_since: int, asked_since: int) -> list[CheckIn]:
-    """Open check-ins asked since `asked_since` whose last press was before `quiet_since`."""
+    """Open check-ins asked since `asked_since` whose last press was before `quiet_since`
+    and after the previous pass's (an index range: each is looked at about once, when it falls
+    quiet, instead of at every tick for twelve hours). Records this pass; call it inside the
+    sweep's transaction."""
+    swept = admin_db.get_meta(db, _UNFINISHED_MARK)
+    if swept is not None and int(swept) <= quiet_since:
+        pressed_after = int(swept) - _UNFINISHED_OVERLAP
+    else:  # the first pass, or the clock went back: the whole window
+        pressed_after = asked_since
     cursor = db.execute(
-        f"SELECT {_CHECKIN_COLUMNS} FROM checkins WHERE status = 'open' AND asked_at >= ? "
-        "AND last_press_at IS NOT NULL AND last_press_at <= ? AND pain IS NOT NULL",
-        [asked_since, quiet_since],
+        f"SELECT {_CHECKIN_COLUMNS} FROM checkins INDEXED BY idx_checkins_quiet "
+        "WHERE status = 'open' AND last_press_at > ? AND last_press_at <= ? "
+        "AND asked_at >= ? AND pain IS NOT NULL",
+        [pressed_after, quiet_since, asked_since],
     )
-    return [_checkin(values) for values in cursor.fetchall()]
+    found = [_checkin(values) for values in cursor.fetchall()]
+    admin_db.set_meta(db, _UNFINISHED_MARK, str(quiet_since))
+    return found
 
 
 def has_open_checkin(db: Database, runner_id: int, since: int) -> bool:
@@ -174,12 +191,19 @@ def checkin_stats(db: Database, *, first_id: int, week_start: int) -> tuple[int,
 
 
 def verdict_counts(db: Database) -> dict[int, int]:
-    """Answered check-ins by the triage level of their verdict (counts only)."""
-    rows = db.execute(
-        "SELECT level, COUNT(*) FROM checkins WHERE status = 'answered' AND level IS NOT NULL "
-        "GROUP BY level"
-    ).fetchall()
+    """Answered check-ins by the triage level of their verdict, all time (counts only; kept
+    as verdicts are given, so a scrape reads a handful of rows)."""
+    rows = db.execute("SELECT level, n FROM verdict_totals").fetchall()
     return {int(level): int(count) for level, count in rows}
+
+
+def count_verdict(db: Database, level: int) -> None:
+    """One more check-in answered with a verdict at `level` (in the verdict's transaction)."""
+    db.execute(
+        "INSERT INTO verdict_totals (level, n) VALUES (?, 1) "
+        "ON CONFLICT (level) DO UPDATE SET n = n + 1",
+        [level],
+    )
 
 
 def open_checkin_delivery(db: Database, chat_id: int, since: int) -> int | None:

@@ -194,10 +194,21 @@ def m002_clinical_safety(db: Database) -> None:
 
 
 @migrations()
-def m003_recent_runners(db: Database) -> None:
-    """Start-up checks only the runners changed since its last check for a missing schedule
-    (a crash between saving a profile and planning it), not every runner against every slot."""
+def m003_scale(db: Database) -> None:
+    """A million runners on one box: work that follows what changed, not history.
+
+    * Start-up checks only the runners changed since its last check for a missing schedule
+      (a crash between saving a profile and planning it), not every runner against every slot.
+    * The unfinished-check-in sweep reads only check-ins that fell quiet since its last pass.
+    * Verdict totals for /metrics are kept as they are given, not counted over all check-ins
+      at every scrape; the history so far is counted once, here."""
     db.execute("CREATE INDEX idx_runners_updated ON runners (updated_at)")
+    db.execute("CREATE INDEX idx_checkins_quiet ON checkins (last_press_at) WHERE status = 'open'")
+    db.table("verdict_totals").create({"level": int, "n": int}, pk="level", not_null={"n"})
+    db.execute(
+        "INSERT INTO verdict_totals (level, n) SELECT level, COUNT(*) FROM checkins "
+        "WHERE status = 'answered' AND level IS NOT NULL GROUP BY level"
+    )
 
 
 class DatabaseUnusable(Exception):

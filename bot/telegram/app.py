@@ -123,7 +123,10 @@ async def _start_delivery(application: BotApp, svc: Services) -> None:
     await sender.start()
 
     async def tick(_: ContextTypes.DEFAULT_TYPE) -> None:
-        await engine.tick()
+        # The job only starts a tick and returns: a long one (a large claim) covers the ticks
+        # due meanwhile, instead of APScheduler warning once an interval that it skipped them.
+        if not engine.ticking:
+            application.create_task(engine.tick(), name="delivery-tick")
 
     assert application.job_queue is not None
     # APScheduler skips a job that starts more than misfire_grace_time late (default 1 s, PTB

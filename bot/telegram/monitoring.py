@@ -54,6 +54,9 @@ class Metrics:
             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
             registry=r,
         )
+        self.tick_last = prometheus.Gauge(
+            "backstride_tick_last_seconds", "Duration of the last finished tick", registry=r
+        )
         self.tick_age = prometheus.Gauge(
             "backstride_tick_age_seconds", "Seconds since the last successful tick", registry=r
         )
@@ -85,6 +88,7 @@ class Metrics:
 
     def tick(self, seconds: float, claimed: int, at: dt.datetime) -> None:
         self.tick_seconds.observe(seconds)
+        self.tick_last.set(seconds)
         self.claimed.observe(claimed)
         self.last_tick_at = at
 
