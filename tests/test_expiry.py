@@ -104,3 +104,19 @@ def test_the_unfinished_sweep_looks_at_the_whole_window_after_the_clock_went_bac
     assert _quiet(database, T) == []
     earlier = _pressed(database, 3, pain=4, pressed_at=T - 3 * HOUR)
     assert _quiet(database, T - 2 * HOUR) == [earlier]
+
+
+def test_a_backlog_expires_in_bounded_batches_and_nothing_is_missed(tmp_path: Path) -> None:
+    """After downtime, hundreds of thousands of questions expire at once: a transaction takes
+    `limit` of each kind and the mark moves only as far as it got."""
+    database = _database(tmp_path)
+    for n in range(7):
+        _sent_check_in(database, f"question-{n}", T - 20 * HOUR + n * 60)
+    for n in range(5):
+        _pressed(database, 100 + n, pain=1, pressed_at=T - 13 * HOUR)
+    batches = []
+    while found := checkins_db.expire_checkins(database, sent_before=T - 12 * HOUR, limit=3):
+        batches.append(found)
+    assert batches == [6, 5, 1]  # 3 opened + 3 questions, 2 + 3, then the last question
+    assert _unanswered(database) == 12
+    assert checkins_db.expire_checkins(database, sent_before=T - 12 * HOUR, limit=3) == 0

@@ -55,9 +55,15 @@ def tip(database: Database, tip_id: str) -> Tip | None:
     return content_db.get_tip(database, tip_id)
 
 
-def expire_checkins(database: Database, now: dt.datetime) -> int:
-    """Check-ins asked more than CHECK_IN_EXPIRY ago and never answered are closed."""
-    return checkins_db.expire_checkins(database, int((now - CHECK_IN_EXPIRY).timestamp()))
+EXPIRY_BATCH = 5000  # rows a transaction; the tick calls again until nothing is left
+
+
+def expire_checkins(database: Database, now: dt.datetime, *, limit: int = EXPIRY_BATCH) -> int:
+    """Check-ins asked more than CHECK_IN_EXPIRY ago and never answered are closed, at most
+    `limit` (of each kind) in this transaction. Returns how many; 0 when none are left."""
+    return checkins_db.expire_checkins(
+        database, int((now - CHECK_IN_EXPIRY).timestamp()), limit=limit
+    )
 
 
 PRUNE_BATCH = 5_000  # rows one tick deletes at most: a short transaction, replies go on

@@ -118,27 +118,39 @@ _EXPIRY_OVERLAP = 3600
 _EXPIRY_FIRST_LOOK = 3 * 86400
 
 
-def expire_checkins(db: Database, sent_before: int) -> int:
-    """Check-ins asked before `sent_before` and never finished are recorded as unanswered."""
+def expire_checkins(db: Database, sent_before: int, *, limit: int = 1_000_000_000) -> int:
+    """Check-ins asked before `sent_before` and never finished are recorded as unanswered:
+    at most `limit` opened ones and `limit` never-opened questions in one transaction (after
+    downtime a backlog of hundreds of thousands would hold the database for seconds). Returns
+    how many; call again until it returns 0 (the mark moves only as far as it got)."""
     with db.atomic():
         opened = db.execute(
-            "UPDATE checkins SET status = 'unanswered' WHERE status = 'open' AND asked_at < ?",
-            [sent_before],
+            "UPDATE checkins SET status = 'unanswered' WHERE id IN (SELECT id FROM checkins "
+            "WHERE status = 'open' AND asked_at < ? LIMIT ?)",
+            [sent_before, limit],
         ).rowcount
         swept = admin_db.get_meta(db, _EXPIRY_MARK)
         if swept is not None and int(swept) <= sent_before:
             since = int(swept) - _EXPIRY_OVERLAP
         else:  # the first pass, or the clock went back: look the whole first stretch again
             since = sent_before - _EXPIRY_FIRST_LOOK
-        never = db.execute(
-            "INSERT OR IGNORE INTO checkins (runner_id, delivery_id, day, asked_at, step, status) "
-            "SELECT runner_id, id, NULL, sent_at, 'pain', 'unanswered' FROM deliveries "
+        questions = db.execute(
+            "SELECT runner_id, id, sent_at FROM deliveries INDEXED BY idx_deliveries_checkin_sent "
             "WHERE kind = 'check_in' AND status = 'sent' AND sent_at < ? AND sent_at >= ? "
-            "AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.delivery_id = deliveries.id)",
-            [sent_before, since],
-        ).rowcount
-        admin_db.set_meta(db, _EXPIRY_MARK, str(sent_before))
-    return int(opened) + int(never)
+            "AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.delivery_id = deliveries.id) "
+            "ORDER BY sent_at LIMIT ?",
+            [sent_before, since, limit],
+        ).fetchall()
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO checkins (runner_id, delivery_id, day, asked_at, step, status) "
+            "VALUES (?, ?, NULL, ?, 'pain', 'unanswered')",
+            questions,
+        )
+        # All read: the next pass starts here. Cut short: from the last one read (the overlap
+        # and NOT EXISTS make a repeat harmless).
+        reached = sent_before if len(questions) < limit else int(questions[-1][2])
+        admin_db.set_meta(db, _EXPIRY_MARK, str(reached))
+    return int(opened) + len(questions)
 
 
 # Where the last unfinished-check-in pass stopped (its `quiet_since`), kept in ``meta``. Each

@@ -103,8 +103,9 @@ def release_own_leases(db: Database, owner: str) -> int:
 
 def _release(db: Database, whose: str, owner: str) -> int:
     cursor = db.execute(
-        "UPDATE deliveries SET status = 'pending', lease_owner = NULL "
-        f"WHERE status = 'sending' AND ({whose})",
+        "UPDATE deliveries SET status = 'pending', lease_owner = NULL WHERE id IN ("
+        "SELECT id FROM deliveries INDEXED BY idx_deliveries_sending "
+        f"WHERE status = 'sending' AND ({whose}))",
         [owner],
     )
     return cursor.rowcount

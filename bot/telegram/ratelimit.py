@@ -142,7 +142,6 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         bound. Both checks sit here, before the grant, so nothing that waited behind an urgent
         request can overtake it afterwards: a granted request goes straight to the wire."""
         assert self._wake is not None
-        limit = self._done.maxlen or 1
         while True:
             # Cleared before looking, so a wake that comes while we decide is not lost.
             self._wake.clear()
@@ -150,15 +149,7 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 await self._wake.wait()
                 continue
             now = time.monotonic()
-            wait = self._next_slot - now
-            if len(self._recent) == self._recent.maxlen:
-                wait = max(wait, self._recent[0] + 1.0 - now)
-            while self._done and self._done[0] <= now - 1.0:
-                self._done.popleft()
-            if len(self._done) + self._in_flight >= limit:
-                # Room comes back when the oldest answer is a second old; with no answer yet,
-                # after the next one (which wakes us).
-                wait = max(wait, self._done[0] + 1.0 - now if self._done else math.inf)
+            wait = self._wait_before_grant(now)
             if wait > 0:
                 with contextlib.suppress(TimeoutError):
                     timeout = None if wait == math.inf else wait
@@ -168,17 +159,41 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
             if waiter.done():  # cancelled while waiting
                 continue
             waiter.set_result(None)
-            self._in_flight += 1
-            self._recent.append(now)
-            # Catch up on timer overshoot (up to one interval) so the pace holds at `rate`;
-            # after idling, start afresh rather than bursting.
-            self._next_slot = max(self._next_slot, now - self._interval) + self._interval
+            self._granted(now)
+
+    def _wait_before_grant(self, now: float) -> float:
+        """Seconds until the pace and the one-second window allow the next send (<= 0: now;
+        inf: after the next answer)."""
+        wait = self._next_slot - now
+        if len(self._recent) == self._recent.maxlen:
+            wait = max(wait, self._recent[0] + 1.0 - now)
+        while self._done and self._done[0] <= now - 1.0:
+            self._done.popleft()
+        if len(self._done) + self._in_flight >= (self._done.maxlen or 1):
+            # Room comes back when the oldest answer is a second old; with no answer yet,
+            # after the next one (which wakes us).
+            wait = max(wait, self._done[0] + 1.0 - now if self._done else math.inf)
+        return wait
+
+    def _granted(self, now: float) -> None:
+        self._in_flight += 1
+        self._recent.append(now)
+        # Catch up on timer overshoot (up to one interval) so the pace holds at `rate`;
+        # after idling, start afresh rather than bursting.
+        self._next_slot = max(self._next_slot, now - self._interval) + self._interval
 
     async def _slot(self, priority: int) -> bool:
         """Wait for the gate. True: a place in the window is now ours, and ``_finished`` must
         give it back; False: no pacing (the limiter is not running)."""
         if self._wake is None:  # not initialized (e.g. a bare Bot in a script): no pacing
             return False
+        if not self._waiters:
+            now = time.monotonic()
+            if self._wait_before_grant(now) <= 0:
+                # Nobody waits and the gate is open: through at once, without a round trip
+                # through the pump (most sends of a fast fan-out, every idle reply).
+                self._granted(now)
+                return True
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiters, (priority, next(self._seq), waiter))
         self._wake.set()

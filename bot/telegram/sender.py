@@ -51,6 +51,7 @@ from bot.telegram.monitoring import Metrics
 from bot.telegram.ratelimit import PacedRateLimiter
 
 log = logging.getLogger(__name__)
+MAX_EXPIRY_BATCHES = 200  # a tick's expiry work: a million rows at most
 # PTB suggests send_message over do_api_request("sendMessage"); we use the raw call on purpose.
 warnings.filterwarnings("ignore", message="Please use 'Bot.sendMessage'", category=PTBUserWarning)
 
@@ -514,7 +515,15 @@ class Engine:
                 for sweep in self.sweeps:
                     for runner_id, held in await self.store.run(sweep, now):
                         self.set_held(runner_id, held)
-                expired = await self.store.run(outbox.expire_checkins, now)
+                expired = 0
+                # One transaction and database job per batch: a backlog after downtime
+                # (420k at a million runners) lets replies through between batches; the
+                # rest of a very long one is the next tick's.
+                for _ in range(MAX_EXPIRY_BATCHES):
+                    batch = await self.store.run(outbox.expire_checkins, now)
+                    if not batch:
+                        break
+                    expired += batch
         except sqlite3.Error as exc:
             self.tick_backoff.failed(exc)
             self.sender.wake()  # a claim that committed before the failure is still sent
