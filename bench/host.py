@@ -28,7 +28,10 @@ Figures (one ``name: value unit (target ...) PASS/FAIL`` line each; ``(info)`` h
    server answers. ``floor_bare_aiohttp``: the same 10k requests (the bot's own rendering of a
    warm-up tip and its keyboard, the same parameters), posted as JSON by a bare aiohttp client
    (``bench/floor.py``, its own OS process, 32 at a time over one ClientSession) to the same
-   server in the same run, timed the same way. The ratio is what the bot's own work costs.
+   server in the same run, timed the same way. Three rounds, bot and floor interleaved, so a
+   noisy spell on the shared machine hits both; the ratio is of the medians, and what the bot's
+   own work costs (its claim runs inside the window). ``cpu_per_message``: CPU time of each
+   process per message (info).
 4. ``claim_*``: 10k schedule rows (100k at 1M runners) due in one tick, default ``SEND_RATE``;
    the tick's duration (``backstride_tick_last_seconds`` read by scrapes every 0.25 s, see 6;
    without that gauge, ``backstride_tick_duration_seconds`` sum/count deltas around it, less
@@ -63,9 +66,9 @@ nothing, so start-up and memory are what a host sees; the server and the benchma
 other core (they idle while the bot works, apart from answering it); the floor is measured in
 the same run, against the same server, so machine noise moves both; nothing in the bot is
 patched, imported into this process to run or configured beyond its documented environment
-variables. Figures 1-5 run on the freshly populated database (one bot launch each, two for
-figure 1, on the same file); figures 6-7 on the same file after the month was added (two
-launches).
+variables. Figures 1-5 run on the freshly populated database (one bot launch each, three for
+figures 1-3, interleaved with the floor, on the same file); figures 6-7 on the same file after
+the month was added (two launches).
 """
 
 from __future__ import annotations
