@@ -18,7 +18,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.telegram.http import answer_of
+from bot.telegram.http import answer_of, message_id_of
 
 
 def body(**fields: object) -> bytes:
@@ -61,3 +61,21 @@ def test_a_migrated_group_names_its_new_id() -> None:
     with pytest.raises(ChatMigrated) as raised:
         answer_of(400, answer)
     assert raised.value.new_chat_id == -1001
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"ok":true,"result":{"message_id":4711,"from":{"id":1},"chat":{"id":2}}}',
+        b'{"ok": true, "result": {"message_id": 4711, "reply_to_message": {"message_id": 9}}}',
+        # Not the usual order: decoded in full instead.
+        b'{"result": {"chat": {"id": 2}, "message_id": 4711}, "ok": true}',
+    ],
+)
+def test_a_sent_messages_id_is_read_without_decoding_it_all(payload: bytes) -> None:
+    assert message_id_of(200, payload) == 4711
+
+
+def test_a_refused_send_still_raises_ptbs_error() -> None:
+    with pytest.raises(Forbidden):
+        message_id_of(403, body(ok=False, description="Forbidden: bot was blocked by the user"))

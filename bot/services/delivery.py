@@ -13,6 +13,7 @@ The database is the source of truth and APScheduler is only a clock (DESIGN.md):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -297,7 +298,10 @@ def queue_now(
 # Rendering
 
 
+@functools.lru_cache(maxsize=1024)
 def render_tip(tip: Tip) -> str:
+    """A tip's HTML (cached: a broadcast renders the same few tips thousands of times; an
+    edited tip is a new value, so it is rendered afresh)."""
     text = f"<b>{texts.esc(tip.title)}</b>\n\n{tip.body.strip()}"
     if tip.why:
         text += f"\n\n<i>{texts.esc(tip.why)}</i>"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import re
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlencode
@@ -45,6 +46,7 @@ class AiohttpRequest(BaseRequest):
         self._write_timeout = write_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._json_options: dict[str, Any] | None = None
 
     @property
     def read_timeout(self) -> float | None:
@@ -131,15 +133,41 @@ class AiohttpRequest(BaseRequest):
         The sender's hot path: PTB's own path encodes each parameter to JSON and the form
         encoding does it again, a fifth of the loop at a thousand messages a second, and
         Telegram takes a JSON body for any method without files."""
-        read, write, connect = self._read_timeout, self._write_timeout, self._connect_timeout
-        total = None if read is None else read + (write or 0.0) + (connect or 0.0)
-        kwargs: dict[str, Any] = {
-            "timeout": aiohttp.ClientTimeout(total=total, sock_connect=connect),
-            "headers": {"User-Agent": self.USER_AGENT, "Content-Type": "application/json"},
-            "data": body,
-        }
-        status, payload = await self._exchange("POST", url, kwargs)
+        status, payload = await self._exchange("POST", url, self._json_kwargs(body))
         return answer_of(status, payload)
+
+    async def post_message(self, url: str, body: bytes) -> int | None:
+        """``post_json`` for a send whose answer is only needed for its message id: found
+        without decoding the whole Message (18 µs of a broadcast's ~0.5 ms per message)."""
+        status, payload = await self._exchange("POST", url, self._json_kwargs(body))
+        return message_id_of(status, payload)
+
+    def _json_kwargs(self, body: bytes) -> dict[str, Any]:
+        if self._json_options is None:
+            read, write, connect = self._read_timeout, self._write_timeout, self._connect_timeout
+            total = None if read is None else read + (write or 0.0) + (connect or 0.0)
+            self._json_options = {
+                "timeout": aiohttp.ClientTimeout(total=total, sock_connect=connect),
+                "headers": {"User-Agent": self.USER_AGENT, "Content-Type": "application/json"},
+            }
+        return {**self._json_options, "data": body}
+
+
+# A successful answer starts with the result's own fields: Telegram (and the local server) put
+# a Message's message_id first, ahead of any nested message's.
+_MESSAGE_ID = re.compile(
+    rb'^\{\s*"ok"\s*:\s*true\s*,\s*"result"\s*:\s*\{\s*"message_id"\s*:\s*(\d+)'
+)
+
+
+def message_id_of(status: int, payload: bytes) -> int | None:
+    """The message id of a send's answer, read without decoding the whole Message when the
+    answer has the usual shape; anything else goes through ``answer_of`` (errors included)."""
+    if 200 <= status < 300 and (found := _MESSAGE_ID.match(payload)) is not None:
+        return int(found.group(1))
+    result = answer_of(status, payload)
+    message_id = result.get("message_id") if isinstance(result, dict) else None
+    return message_id if isinstance(message_id, int) else None
 
 
 def answer_of(status: int, payload: bytes) -> Any:

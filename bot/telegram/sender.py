@@ -284,11 +284,18 @@ class Sender:
             sleeper.cancel()
             stopper.cancel()
 
+    @property
+    def _lease_batch(self) -> int:
+        return max(1, self.workers // 2)
+
+    def _lease_room(self) -> int:
+        return self.workers * 2 - self._queue.qsize() - self._bulk_in_flight
+
     async def _lease_loop(self) -> None:
         while not self._stopping:
-            room = self.workers * 2 - self._queue.qsize() - self._bulk_in_flight
+            room = self._lease_room()
             max_priority: int | None = None
-            if room < max(1, self.workers // 2):
+            if room < self._lease_batch:
                 # Lease in batches: wait until the workers have freed half their places, or
                 # until something new is queued: replies are leased at once, full queue or not.
                 if not self._wake.is_set():
@@ -296,8 +303,8 @@ class Sender:
                     await self._room.wait()
                     if self._stopping:
                         break
-                    room = self.workers * 2 - self._queue.qsize() - self._bulk_in_flight
-                if room < max(1, self.workers // 2):
+                    room = self._lease_room()
+                if room < self._lease_batch:
                     if not self._wake.is_set():
                         continue
                     room, max_priority = self.reply_workers * 2, REPLY_PRIORITY
@@ -357,8 +364,8 @@ class Sender:
             self._outcomes.append(outcome)
             self._in_flight -= 1
             self._bulk_in_flight -= bulk
-            if bulk:
-                self._room.set()
+            if bulk and self._lease_room() >= self._lease_batch:
+                self._room.set()  # the lease loop waits for this much room, not for every row
             if pause:
                 await self._pause(pause)
 
@@ -400,7 +407,7 @@ class Sender:
             # and a 429 from the free 30/s would hold back exactly the urgent ones.
             parameters["allow_paid_broadcast"] = True
         try:
-            result = await self._post_message(parameters, row.priority)
+            message_id = await self._post_message(parameters, row.priority)
         except RetryAfter as exc:
             return self._retry(row, "flood", _retry_seconds(exc))
         except Forbidden:
@@ -419,29 +426,33 @@ class Sender:
             log.warning("Telegram error while sending: %s", type(exc).__name__)
             return self._retry(row, "telegram")
         self.sent += 1
-        message_id = result.get("message_id") if isinstance(result, dict) else None
         return Outcome(row.id, "sent", message_id=message_id, sent_at=int(self.clock().timestamp()))
 
-    async def _post_message(self, parameters: dict[str, Any], priority: int) -> Any:
+    async def _post_message(self, parameters: dict[str, Any], priority: int) -> int | None:
         """sendMessage through the rate limiter, the body encoded once as JSON, the answer
         left as a dict (no Message object): the hot path of a broadcast. PTB's transport
         maps Telegram's errors the way PTB does (``AiohttpRequest.post_json``)."""
         options = {"priority": priority, "bulk": True}
         request = self.bot.request
         if not isinstance(request, AiohttpRequest):  # another transport: PTB's own path
-            return await self.bot.do_api_request(
+            result = await self.bot.do_api_request(
                 "sendMessage", api_kwargs=parameters, rate_limit_args=options
             )
+            found = result.get("message_id") if isinstance(result, dict) else None
+            return found if isinstance(found, int) else None
         url = f"{self.bot.base_url}/sendMessage"
-        body = json.dumps(parameters, ensure_ascii=False).encode()
+        body = json.dumps(parameters).encode()
 
-        async def post() -> Any:
-            return await request.post_json(url, body)
+        async def post() -> dict[str, Any]:
+            return {"message_id": await request.post_message(url, body)}
 
         limiter = self.bot.rate_limiter
         if limiter is None:
-            return await post()
-        return await limiter.process_request(post, (), {}, "sendMessage", parameters, options)
+            answer: Any = await post()
+        else:
+            answer = await limiter.process_request(post, (), {}, "sendMessage", parameters, options)
+        message_id = answer.get("message_id") if isinstance(answer, dict) else None
+        return message_id if isinstance(message_id, int) else None
 
     async def _flush_loop(self) -> None:
         while True:
