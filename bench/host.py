@@ -570,26 +570,7 @@ def _checkin(
             "runner",
         )
     if outcome == 7:  # tapped a pain score, then nothing (not worrying: no verdict is due)
-        status = "open" if recent else "unanswered"
-        return (
-            runner_id,
-            delivery_id,
-            day,
-            asked,
-            None,
-            "where",
-            1,
-            None,
-            "[]",
-            None,
-            None,
-            None,
-            status,
-            None,
-            asked + 60,
-            0,
-            None,
-        )
+        return _tapped_once(runner_id, delivery_id, day, asked, "open" if recent else "unanswered")
     if recent:
         return None  # never answered: no row; the expiry writes one after 12 h
     return (
@@ -608,6 +589,31 @@ def _checkin(
         "unanswered",
         None,
         None,
+        0,
+        None,
+    )
+
+
+def _tapped_once(
+    runner_id: int, delivery_id: int, day: str, asked: int, status: str
+) -> tuple[Any, ...]:
+    """A check-in whose pain score (1) was tapped a minute after the question, then left."""
+    return (
+        runner_id,
+        delivery_id,
+        day,
+        asked,
+        None,
+        "where",
+        1,
+        None,
+        "[]",
+        None,
+        None,
+        None,
+        status,
+        None,
+        asked + 60,
         0,
         None,
     )
@@ -635,28 +641,9 @@ def add_expiry_band(path: Path, layout: Layout, start: int, seconds: int) -> int
                     )
                     if k % 2 == 0:
                         day = dt.datetime.fromtimestamp(sent, dt.UTC).date().isoformat()
-                        conn.execute(
-                            _CHECKIN_INSERT,
-                            (
-                                runner_id,
-                                cursor.lastrowid,
-                                day,
-                                sent,
-                                None,
-                                "where",
-                                1,
-                                None,
-                                "[]",
-                                None,
-                                None,
-                                None,
-                                "open",
-                                None,
-                                sent + 60,
-                                0,
-                                None,
-                            ),
-                        )
+                        assert cursor.lastrowid is not None
+                        row = _tapped_once(runner_id, cursor.lastrowid, day, sent, "open")
+                        conn.execute(_CHECKIN_INSERT, row)
                     rows += 1
     finally:
         conn.close()
