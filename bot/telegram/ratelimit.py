@@ -209,8 +209,8 @@ class PacedRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._in_flight -= 1
         if sent:
             self._done.append(time.monotonic())
-        if self._wake is not None:
-            self._wake.set()
+        if self._wake is not None and self._waiters:
+            self._wake.set()  # a waiter may fit in the window now
 
     async def _chat_turn(self, chat_id: int | None, bulk: bool, urgent: bool) -> bool:
         """Per-chat pacing: bulk sends at least a second apart; replies may burst a little

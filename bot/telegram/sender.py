@@ -429,9 +429,9 @@ class Sender:
         return Outcome(row.id, "sent", message_id=message_id, sent_at=int(self.clock().timestamp()))
 
     async def _post_message(self, parameters: dict[str, Any], priority: int) -> int | None:
-        """sendMessage through the rate limiter, the body encoded once as JSON, the answer
-        left as a dict (no Message object): the hot path of a broadcast. PTB's transport
-        maps Telegram's errors the way PTB does (``AiohttpRequest.post_json``)."""
+        """sendMessage through the rate limiter, the body encoded once as JSON and only the
+        message id read from the answer (no Message object): the hot path of a broadcast.
+        Telegram's errors are raised as PTB's exceptions (``AiohttpRequest.post_message``)."""
         options = {"priority": priority, "bulk": True}
         request = self.bot.request
         if not isinstance(request, AiohttpRequest):  # another transport: PTB's own path
