@@ -118,6 +118,16 @@ _EXPIRY_OVERLAP = 3600
 _EXPIRY_FIRST_LOOK = 3 * 86400
 
 
+def _resume_from(db: Database, mark: str, until: int, overlap: int, whole_window: int) -> int:
+    """Where an incremental pass up to `until` starts: where the last one stopped (`mark` in
+    ``meta``) less `overlap`, or `whole_window` on the first pass or after the clock went
+    back (the mark lies beyond `until`)."""
+    swept = admin_db.get_meta(db, mark)
+    if swept is not None and int(swept) <= until:
+        return int(swept) - overlap
+    return whole_window
+
+
 def expire_checkins(db: Database, sent_before: int, *, limit: int = 1_000_000_000) -> int:
     """Check-ins asked before `sent_before` and never finished are recorded as unanswered:
     at most `limit` opened ones and `limit` never-opened questions in one transaction (after
@@ -129,11 +139,9 @@ def expire_checkins(db: Database, sent_before: int, *, limit: int = 1_000_000_00
             "WHERE status = 'open' AND asked_at < ? LIMIT ?)",
             [sent_before, limit],
         ).rowcount
-        swept = admin_db.get_meta(db, _EXPIRY_MARK)
-        if swept is not None and int(swept) <= sent_before:
-            since = int(swept) - _EXPIRY_OVERLAP
-        else:  # the first pass, or the clock went back: look the whole first stretch again
-            since = sent_before - _EXPIRY_FIRST_LOOK
+        since = _resume_from(
+            db, _EXPIRY_MARK, sent_before, _EXPIRY_OVERLAP, sent_before - _EXPIRY_FIRST_LOOK
+        )
         questions = db.execute(
             "SELECT runner_id, id, sent_at FROM deliveries INDEXED BY idx_deliveries_checkin_sent "
             "WHERE kind = 'check_in' AND status = 'sent' AND sent_at < ? AND sent_at >= ? "
@@ -164,11 +172,9 @@ def unfinished_checkins(db: Database, *, quiet_since: int, asked_since: int) -> 
     and after the previous pass's (an index range: each is looked at about once, when it falls
     quiet, instead of at every tick for twelve hours). Records this pass; call it inside the
     sweep's transaction."""
-    swept = admin_db.get_meta(db, _UNFINISHED_MARK)
-    if swept is not None and int(swept) <= quiet_since:
-        pressed_after = int(swept) - _UNFINISHED_OVERLAP
-    else:  # the first pass, or the clock went back: the whole window
-        pressed_after = asked_since
+    pressed_after = _resume_from(
+        db, _UNFINISHED_MARK, quiet_since, _UNFINISHED_OVERLAP, asked_since
+    )
     cursor = db.execute(
         f"SELECT {_CHECKIN_COLUMNS} FROM checkins INDEXED BY idx_checkins_quiet "
         "WHERE status = 'open' AND last_press_at > ? AND last_press_at <= ? "

@@ -318,8 +318,8 @@ def delivery_stats(
 
 
 def queue_depth(db: Database) -> dict[int, int]:
-    """Outbox rows waiting to go out, by priority: read from the pending rows' own index (the
-    rows being sent are the sender's, counted in memory), never the whole table."""
+    """Outbox rows waiting to go out, by priority: read from the pending rows' own index,
+    never the whole table. Rows being sent (at most the sender's few dozen) are not in it."""
     rows = db.execute(
         "SELECT priority, COUNT(*) FROM deliveries INDEXED BY idx_deliveries_pending "
         "WHERE status = 'pending' GROUP BY priority"

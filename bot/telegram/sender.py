@@ -22,14 +22,12 @@ import logging
 import sqlite3
 import time
 import uuid
-import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
-from telegram.warnings import PTBUserWarning
 
 from bot.core.models import REPLY_PRIORITY, Delivery, Outcome, SlotKind, Tip
 from bot.services import outbox
@@ -52,8 +50,6 @@ from bot.telegram.ratelimit import PacedRateLimiter
 
 log = logging.getLogger(__name__)
 MAX_EXPIRY_BATCHES = 200  # a tick's expiry work: a million rows at most
-# PTB suggests send_message over do_api_request("sendMessage"); we use the raw call on purpose.
-warnings.filterwarnings("ignore", message="Please use 'Bot.sendMessage'", category=PTBUserWarning)
 
 # Extra work each tick does on the db thread; returns (runner id, exercise hold) for each
 # runner whose exercise hold it changed.
@@ -434,12 +430,8 @@ class Sender:
         Telegram's errors are raised as PTB's exceptions (``AiohttpRequest.post_message``)."""
         options = {"priority": priority, "bulk": True}
         request = self.bot.request
-        if not isinstance(request, AiohttpRequest):  # another transport: PTB's own path
-            result = await self.bot.do_api_request(
-                "sendMessage", api_kwargs=parameters, rate_limit_args=options
-            )
-            found = result.get("message_id") if isinstance(result, dict) else None
-            return found if isinstance(found, int) else None
+        if not isinstance(request, AiohttpRequest):  # build_application always installs it
+            raise TypeError(f"the sender needs AiohttpRequest, not {type(request).__name__}")
         url = f"{self.bot.base_url}/sendMessage"
         body = json.dumps(parameters).encode()
 
