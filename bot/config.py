@@ -214,6 +214,25 @@ def install_redaction(token: str) -> None:
     logging.setLogRecordFactory(_Redactor(secrets))
 
 
+class ShutdownPollFailure(logging.Filter):
+    """PTB's Updater logs an ERROR with a traceback when its last getUpdates at shutdown (the
+    one that confirms the updates it fetched) fails, which it does whenever the Bot API went
+    away first. The bot has already stopped cleanly; the host gets one warning line saying
+    what it means, without the traceback."""
+
+    PREFIX = "Error while calling `get_updates` one more time"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith(self.PREFIX):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg = (
+                "could not confirm the last updates at shutdown (the Bot API is unreachable): "
+                "they may be delivered again at the next start"
+            )
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
 def configure_logging(settings: Settings) -> None:
     """Log to stderr, with the token redacted everywhere and chatty HTTP logs quietened."""
     install_redaction(settings.bot_token)
@@ -228,3 +247,6 @@ def configure_logging(settings: Settings) -> None:
     # PTB's DEBUG lines print every request's parameters and every update, i.e. what runners
     # wrote and answered. Our own modules log at DEBUG without content; PTB stays at INFO.
     logging.getLogger("telegram").setLevel(max(logging.INFO, logging.getLogger().level))
+    updater = logging.getLogger("telegram.ext.Updater")
+    if not any(isinstance(f, ShutdownPollFailure) for f in updater.filters):
+        updater.addFilter(ShutdownPollFailure())

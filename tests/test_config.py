@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, configure_logging, install_redaction, load_settings
+from bot.config import (
+    ConfigError,
+    ShutdownPollFailure,
+    configure_logging,
+    install_redaction,
+    load_settings,
+)
 
 TOKEN = "123456:TEST-abcdefghijklmnopqrstuvwxyz012345"
 REPO = Path(__file__).resolve().parent.parent
@@ -80,6 +86,30 @@ def test_configure_logging_quietens_http_logs() -> None:
     configure_logging(load_settings({"BOT_TOKEN": TOKEN, "LOG_LEVEL": "DEBUG"}))
     assert logging.getLogger("httpx").level == logging.WARNING
     assert logging.getLogger().level == logging.DEBUG
+
+
+def test_a_failed_last_poll_at_shutdown_is_one_warning_without_a_traceback() -> None:
+    """PTB logs it as an ERROR with a traceback whenever the Bot API went away first."""
+    try:
+        raise ConnectionError("connect call failed")
+    except ConnectionError as exc:
+        record = logging.LogRecord(
+            "telegram.ext.Updater",
+            logging.ERROR,
+            __file__,
+            1,
+            "Error while calling `get_updates` one more time to mark all fetched updates. %s",
+            ("Suppressing error to ensure graceful shutdown.",),
+            (type(exc), exc, exc.__traceback__),
+        )
+    other = logging.LogRecord("telegram.ext.Updater", logging.ERROR, __file__, 1, "x", (), None)
+    assert ShutdownPollFailure().filter(record) and ShutdownPollFailure().filter(other)
+    assert (record.levelno, record.exc_info) == (logging.WARNING, None)
+    assert "may be delivered again" in record.getMessage()
+    assert other.levelno == logging.ERROR  # anything else is left as it was
+    configure_logging(load_settings({"BOT_TOKEN": TOKEN}))
+    filters = logging.getLogger("telegram.ext.Updater").filters
+    assert [type(f) for f in filters].count(ShutdownPollFailure) == 1
 
 
 @pytest.mark.parametrize(
