@@ -16,6 +16,7 @@ from bot.cli import main
 from bot.core import content
 from bot.core.models import (
     ANNOUNCEMENT_PRIORITY,
+    TIP_CATEGORIES,
     Anchor,
     AnchorKind,
     Days,
@@ -599,7 +600,7 @@ def test_export_writes_what_admins_changed(database: Database, tmp_path: Path) -
     admin.retire_tip(database, "warm-easy-start", admin_id=ADMIN, now=NOW)
     out = tmp_path / "export"
     written = admin.export_schedules(database, out)
-    assert out / "plan.yaml" in written and len(written) == 10
+    assert out / "plan.yaml" in written and len(written) == 1 + len(TIP_CATEGORIES)
     library = content.load_schedules(out)
     assert list(library.slots) == content_db.load_slots(database)
     assert sorted(library.tips, key=lambda t: t.id) == sorted(
@@ -618,7 +619,7 @@ def test_export_command(
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "admin.db"))
     monkeypatch.delenv("BOT_TOKEN", raising=False)
     assert main(["export-schedules", str(tmp_path / "out")]) == 0
-    assert "exported 10 file(s)" in capsys.readouterr().out
+    assert f"exported {1 + len(TIP_CATEGORIES)} file(s)" in capsys.readouterr().out
     assert main(["check-schedules", str(tmp_path / "out")]) == 0
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "missing.db"))
     assert main(["export-schedules", str(tmp_path / "out2")]) == 1

@@ -547,7 +547,8 @@ PLAN_BAD = [
         plan_file(GOOD_SLOT.replace("run_days", "weekdays")),
         [
             "plan.yaml: slot warm_up: days: unknown days 'weekdays' "
-            "(use run_days, rest_days, every_day or a list like [mon, thu])"
+            "(use run_days, rest_days, every_day, strength_days, quiet_days "
+            "or a list like [mon, thu])"
         ],
     ),
     (
@@ -555,7 +556,8 @@ PLAN_BAD = [
         plan_file(GOOD_SLOT.replace("run_days", "mon")),
         [
             "plan.yaml: slot warm_up: days: unknown days 'mon' (for one weekday write [mon]; "
-            "use run_days, rest_days, every_day or a list like [mon, thu])"
+            "use run_days, rest_days, every_day, strength_days, quiet_days "
+            "or a list like [mon, thu])"
         ],
     ),
     (
@@ -571,7 +573,8 @@ PLAN_BAD = [
         plan_file(GOOD_SLOT.replace("days: run_days\n", "")),
         [
             "plan.yaml: slot warm_up: days: "
-            "missing (use run_days, rest_days, every_day or a list like [mon, thu])"
+            "missing (use run_days, rest_days, every_day, strength_days, quiet_days "
+            "or a list like [mon, thu])"
         ],
     ),
     (
@@ -684,12 +687,15 @@ PLAN_BAD = [
     (
         "unknown kind",
         plan_file(GOOD_SLOT.replace("kind: tip", "kind: tips")),
-        ["plan.yaml: slot warm_up: kind: unknown kind 'tips' (use tip or check_in)"],
+        [
+            "plan.yaml: slot warm_up: kind: unknown kind 'tips' "
+            "(use tip, session, education or check_in)"
+        ],
     ),
     (
         "kind missing",
         plan_file(GOOD_SLOT.replace("kind: tip\n", "")),
-        ["plan.yaml: slot warm_up: kind: missing (use tip or check_in)"],
+        ["plan.yaml: slot warm_up: kind: missing (use tip, session, education or check_in)"],
     ),
     (
         "id missing",
@@ -873,11 +879,11 @@ EXPECTED_PLAN = (
     ),
     Slot(
         id="rest_day_strength",
-        kind=SlotKind.TIP,
+        kind=SlotKind.SESSION,
         anchor=Anchor(AnchorKind.TIP_TIME, 0),
-        days=Days(DaysKind.REST_DAYS),
+        days=Days(DaysKind.STRENGTH_DAYS),
         categories=("core_strength", "hips_glutes"),
-        title="Core or hips on a rest day",
+        title="Strength session",
     ),
     Slot(
         id="cross_training",
@@ -901,6 +907,13 @@ EXPECTED_PLAN = (
         anchor=Anchor(AnchorKind.RUN_TIME, 120),
         days=Days(DaysKind.RUN_DAYS),
         title="Post-run check-in",
+    ),
+    Slot(
+        id="education",
+        kind=SlotKind.EDUCATION,
+        anchor=Anchor(AnchorKind.TIP_TIME, 0),
+        days=Days(DaysKind.QUIET_DAYS),
+        title="Why it matters",
     ),
 )
 

@@ -20,6 +20,7 @@ from typing import Any
 URGENT_PRIORITY = -1
 REPLY_PRIORITY = 0
 REMINDER_PRIORITY = 5
+SUMMARY_PRIORITY = 6  # the weekly summary: after the day's timed reminders
 ANNOUNCEMENT_PRIORITY = 8
 
 WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -35,7 +36,15 @@ TIP_CATEGORIES: tuple[str, ...] = (
     "footwear_surface",
     "recovery",
     "everyday_back",
+    "education",
 )
+
+# Sent once each, in the file's order, on quiet days (not run or strength days): the "why"
+# behind the programme. Never picked by the tip rotation.
+EDUCATION_CATEGORY = "education"
+
+# What /tip and "Another tip" draw from: every category but education.
+ROTATION_CATEGORIES: tuple[str, ...] = tuple(c for c in TIP_CATEGORIES if c != EDUCATION_CATEGORY)
 
 # Categories that only make sense while the runner is running normally; they pause after a
 # check-in escalates (see the check-in issue).
@@ -54,6 +63,8 @@ class SlotKind(enum.StrEnum):
     TIP = "tip"  # sends a tip drawn from the slot's categories
     CHECK_IN = "check_in"  # starts the post-run check-in
     SUMMARY = "summary"  # the weekly progress summary (built in, not in plan.yaml)
+    SESSION = "session"  # a strength session: the runner's level in each exercise family
+    EDUCATION = "education"  # the next "why" message, once each in order
 
 
 class AnchorKind(enum.StrEnum):
@@ -68,6 +79,11 @@ class DaysKind(enum.StrEnum):
     REST_DAYS = "rest_days"
     WEEKDAYS = "weekdays"  # the named weekdays in Days.weekdays
     SUMMARY_DAY = "summary_day"  # the runner's chosen weekly summary day (built-in slot only)
+    # The runner's strength days: as many as their weekly goal, placed on rest days first and
+    # spread out (bot.core.programme.strength_days).
+    STRENGTH_DAYS = "strength_days"
+    # Neither a run day nor a strength day (rest days if every rest day has a session).
+    QUIET_DAYS = "quiet_days"
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,14 @@ class Tip:
     why: str = ""
     source: str = ""
     active: bool = True
+    # A progression line (e.g. plank -> side plank) and this tip's step in it, from 1; a tip
+    # outside any line has family "" and level 0.
+    family: str = ""
+    level: int = 0
+    # The order within its category (the file's, beginner to harder): rotation follows it.
+    # Not part of equality: a tip moved in its file is the same tip (re-import rewrites every
+    # position anyway).
+    position: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +152,8 @@ class Runner:
     # After an URGENT or EMERGENCY verdict: no exercise or running content of any kind until
     # the runner confirms a clinician cleared them (bot.escalation).
     exercise_hold: bool = False
+    strength_goal: int = 2  # strength sessions a week (2 or 3)
+    return_step: int | None = None  # the return-to-run step, None when not on the plan
     language: str = "en"
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.models import Tip
+from bot.core.models import EDUCATION_CATEGORY, Tip
 
 
 def tips_by_category(tips: Sequence[Tip]) -> dict[str, list[Tip]]:
+    """Active tips by category, in the file's order (beginner to harder), education left out:
+    those go once each, in order, through their own slot."""
     grouped: dict[str, list[Tip]] = {}
-    for tip in sorted(tips, key=lambda t: t.id):
-        if tip.active:
+    for tip in sorted(tips, key=lambda t: (t.position, t.id)):
+        if tip.active and tip.category != EDUCATION_CATEGORY:
             grouped.setdefault(tip.category, []).append(tip)
     return grouped
 
@@ -23,8 +25,8 @@ def pick_tip(
     slot_key: str,
 ) -> Tip | None:
     """Next tip for this runner: categories take turns, and within a category every tip comes
-    once before any repeats (a per-runner cursor over the category, offset by the runner id so
-    that runners don't all read the same tip on the same day). Updates `counts` in place."""
+    once before any repeats, in the file's order (beginner to harder: a per-runner cursor over
+    the category, from its first tip). Updates `counts` in place."""
     usable = [c for c in categories if library.get(c)]
     if not usable:
         return None
@@ -35,4 +37,4 @@ def pick_tip(
     key = f"cat:{category}"
     turn = counts.get((runner_id, key), 0)
     counts[(runner_id, key)] = turn + 1
-    return pool[(turn + runner_id) % len(pool)]
+    return pool[turn % len(pool)]

@@ -73,6 +73,9 @@ def tip_to_row(tip: Tip, *, version: int, updated_by: int | None, now: int) -> d
         "why": tip.why,
         "source": tip.source,
         "active": int(tip.active),
+        "family": tip.family or None,
+        "level": tip.level or None,
+        "position": tip.position,
         "version": version,
         "updated_by": updated_by,
         "updated_at": now,
@@ -88,12 +91,18 @@ def tip_from_row(row: dict[str, Any]) -> Tip:
         why=row["why"] or "",
         source=row["source"] or "",
         active=bool(row["active"]),
+        family=row.get("family") or "",
+        level=row.get("level") or 0,
+        position=row.get("position") or 0,
     )
 
 
 def load_tips(db: Database, *, active_only: bool = False) -> list[Tip]:
     where = "WHERE active = 1" if active_only else ""
-    return [tip_from_row(r) for r in db.query(f"SELECT * FROM tips {where} ORDER BY category, id")]
+    return [
+        tip_from_row(r)
+        for r in db.query(f"SELECT * FROM tips {where} ORDER BY category, position, id")
+    ]
 
 
 def get_tip(db: Database, tip_id: str) -> Tip | None:

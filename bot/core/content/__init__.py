@@ -36,6 +36,7 @@ from bot.core.content.schema import (
     TIPS_DIR,
     ContentError,
     Library,
+    family_gaps,
 )
 from bot.core.content.validate import validate_slot, validate_tip
 from bot.core.content.yamlio import PLAN_HEADER, dump_plan, dump_tips
@@ -55,6 +56,7 @@ __all__ = [
     "check_schedules",
     "dump_plan",
     "dump_tips",
+    "family_gaps",
     "load_schedules",
     "parse_plan",
     "parse_tips",

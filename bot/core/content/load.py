@@ -8,8 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core.content.parse import parse_plan, parse_tips
-from bot.core.content.schema import PLAN_FILE, TIPS_DIR, ContentError, Library, _line
-from bot.core.models import TIP_CATEGORIES, Slot, Tip
+from bot.core.content.schema import (
+    PLAN_FILE,
+    TIPS_DIR,
+    ContentError,
+    Library,
+    _line,
+    family_gaps,
+)
+from bot.core.models import EDUCATION_CATEGORY, TIP_CATEGORIES, Slot, SlotKind, Tip
 
 __all__ = ["check_schedules", "load_schedules"]
 
@@ -102,10 +109,49 @@ def load_schedules(directory: Path) -> Library:
                         )
                     )
 
+    everything = [t for tips in by_category.values() for t in tips]
+    for tip, field, problem in family_gaps(everything):
+        errors.append(_line(where_id.get(tip.id, TIPS_DIR), f"tip {tip.id}", field, problem))
+    if slots is not None and tips_dir.is_dir():
+        errors.extend(_programme_problems(slots, everything, failed_categories))
+
     if errors or slots is None:
         raise ContentError(errors)
     ordered = tuple(t for c in TIP_CATEGORIES for t in by_category.get(c, ()))
     return Library(slots=slots, tips=ordered)
+
+
+def _programme_problems(
+    slots: tuple[Slot, ...], tips: list[Tip], failed_categories: set[str]
+) -> list[str]:
+    """A session slot needs an exercise family among its categories; an education slot needs
+    active education tips."""
+    problems: list[str] = []
+    for slot in slots:
+        families = any(t.family and t.active and t.category in slot.categories for t in tips)
+        lessons = any(t.active and t.category == EDUCATION_CATEGORY for t in tips)
+        session_unreadable = bool(set(slot.categories) & failed_categories)
+        if slot.kind is SlotKind.SESSION and not families and not session_unreadable:
+            problems.append(
+                _line(
+                    PLAN_FILE,
+                    f"slot {slot.id}",
+                    "categories",
+                    "no exercise family in these categories (a session sends the runner's "
+                    "level in each family: give tips a family and level)",
+                )
+            )
+        lessons_unreadable = EDUCATION_CATEGORY in failed_categories
+        if slot.kind is SlotKind.EDUCATION and not lessons and not lessons_unreadable:
+            problems.append(
+                _line(
+                    PLAN_FILE,
+                    f"slot {slot.id}",
+                    "kind",
+                    f"no active tip in {TIPS_DIR}/{EDUCATION_CATEGORY}.yaml to send",
+                )
+            )
+    return problems
 
 
 def check_schedules(directory: Path) -> list[str]:

@@ -17,7 +17,10 @@ from bot.core.content.schema import (
     _ANCHOR_KEYS,
     _DAYS_HINT,
     _DAYS_WORDS,
+    _FILE_KINDS,
     _HHMM,
+    _KIND_HINT,
+    _KIND_WORDS,
     _PLAN_FILE_FIELDS,
     _SLOT_FIELDS,
     _SLUG,
@@ -158,15 +161,18 @@ def _parse_tip(raw: object, number: int, category: str, file: str, errors: list[
     tip_id, title, body = raw.get("id"), raw.get("title"), raw.get("body")
     why, source = _optional(raw, "why", ""), _optional(raw, "source", "")
     active = _optional(raw, "active", True)
+    family, level = raw.get("family"), raw.get("level")
     label = f"tip {_entry_id(raw) or f'#{number}'}"
     before = len(errors)
     _unknown_fields(raw, _TIP_FIELDS, file, label, errors)
     missing = {name for name in ("id", "title", "body") if raw.get(name) is None}
-    for field, problem in _tip_field_problems(tip_id, title, body, why, source, active):
+    for field, problem in _tip_field_problems(
+        tip_id, title, body, why, source, active, family, level
+    ):
         if field in missing:
             problem = "missing"
             missing.discard(field)
-        elif raw.get(field) is None:
+        elif raw.get(field) is None and field not in ("family", "level"):
             continue
         errors.append(_line(file, label, field, problem))
     if len(errors) > before:
@@ -180,6 +186,9 @@ def _parse_tip(raw: object, number: int, category: str, file: str, errors: list[
         why=why,
         source=source,
         active=active,
+        family=family if isinstance(family, str) else "",
+        level=level if isinstance(level, int) else 0,
+        position=number - 1,
     )
 
 
@@ -237,19 +246,19 @@ def _parse_slot(raw: object, number: int, file: str, errors: list[str]) -> Slot 
     kind: SlotKind | None = None
     raw_kind = raw.get("kind")
     if raw_kind is None:
-        found.append(("kind", "missing (use tip or check_in)"))
+        found.append(("kind", f"missing ({_KIND_HINT})"))
     elif not isinstance(raw_kind, str):
-        found.append(("kind", f"expected tip or check_in, got {_describe(raw_kind)}"))
-    elif raw_kind not in {k.value for k in SlotKind}:
-        found.append(("kind", f"unknown kind {raw_kind!r} (use tip or check_in)"))
+        found.append(("kind", f"expected {_KIND_WORDS}, got {_describe(raw_kind)}"))
+    elif raw_kind not in _FILE_KINDS:
+        found.append(("kind", f"unknown kind {raw_kind!r} ({_KIND_HINT})"))
     else:
         kind = SlotKind(raw_kind)
 
     categories: tuple[str, ...] = ()
     raw_categories = raw.get("categories")
     if raw_categories is None:
-        if kind is SlotKind.TIP:
-            found.append(("categories", "missing (a tip slot needs at least one category)"))
+        if kind in (SlotKind.TIP, SlotKind.SESSION):
+            found.append(("categories", f"missing (a {kind} slot needs at least one category)"))
     elif not isinstance(raw_categories, list):
         found.append(
             (

@@ -17,6 +17,7 @@ from typing import Final
 
 from bot.core.content.html import _ANY_TAG, _ENTITY, plain_text, telegram_html_problem
 from bot.core.models import (
+    EDUCATION_CATEGORY,
     TIP_CATEGORIES,
     DaysKind,
     Slot,
@@ -37,13 +38,22 @@ ANCHOR_MINUTES_MAX: Final = 720
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{1,62}")
 _SLUG_HINT = "use 2-63 characters a-z, 0-9, - and _, starting with a letter or digit"
 _KNOWN_CATEGORIES = ", ".join(TIP_CATEGORIES)
-_DAYS_HINT = "use run_days, rest_days, every_day or a list like [mon, thu]"
+_DAYS_HINT = (
+    "use run_days, rest_days, every_day, strength_days, quiet_days or a list like [mon, thu]"
+)
 _ANCHOR_KEYS: Final = ("before_run", "after_run", "at", "tip_time")
 _ANCHOR_HINT = 'use one of {before_run: MIN}, {after_run: MIN}, {at: "HH:MM"}, {tip_time: MIN}'
 _TIME_HINT = "use HH:MM, 00:00-23:59"
 _HHMM = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 
-_TIP_FIELDS: Final = ("id", "title", "body", "why", "source", "active")
+# Slot kinds a plan file may use (the weekly summary is built in).
+_FILE_KINDS: Final = ("tip", "session", "education", "check_in")
+_KIND_WORDS: Final = "tip, session, education or check_in"
+_KIND_HINT: Final = f"use {_KIND_WORDS}"
+_TIP_FIELDS: Final = ("id", "title", "family", "level", "body", "why", "source", "active")
+_FAMILY = re.compile(r"[a-z][a-z0-9_]{1,39}")
+_FAMILY_HINT = "use 2-40 characters a-z, 0-9 and _, starting with a letter"
+LEVEL_MAX: Final = 20
 _SLOT_FIELDS: Final = ("id", "title", "kind", "categories", "anchor", "days", "weekly", "enabled")
 _TIPS_FILE_FIELDS: Final = ("category", "tips")
 _PLAN_FILE_FIELDS: Final = ("slots",)
@@ -51,6 +61,8 @@ _DAYS_WORDS: Final = {
     "run_days": DaysKind.RUN_DAYS,
     "rest_days": DaysKind.REST_DAYS,
     "every_day": DaysKind.EVERY_DAY,
+    "strength_days": DaysKind.STRENGTH_DAYS,
+    "quiet_days": DaysKind.QUIET_DAYS,
 }
 
 
@@ -155,15 +167,20 @@ def _category_problem(value: object) -> str | None:
 
 def _categories_problems(kind: SlotKind | None, categories: Sequence[object]) -> list[str]:
     problems: list[str] = []
-    if kind is SlotKind.CHECK_IN and categories:
-        return ["a check_in slot takes no categories"]
-    if kind is SlotKind.TIP and not categories:
-        problems.append("empty list (a tip slot needs at least one category)")
+    if kind in (SlotKind.CHECK_IN, SlotKind.EDUCATION) and categories:
+        return [f"a {kind} slot takes no categories"]
+    if kind in (SlotKind.TIP, SlotKind.SESSION) and not categories:
+        problems.append(f"empty list (a {kind} slot needs at least one category)")
     seen: set[str] = set()
     for category in categories:
         problem = _category_problem(category)
         if problem:
             problems.append(problem)
+        elif category == EDUCATION_CATEGORY:
+            problems.append(
+                "education tips are sent once each in order by an education slot, "
+                "not rotated by a tip slot"
+            )
         elif isinstance(category, str):
             if category in seen:
                 problems.append(f"category {category!r} listed twice")
@@ -184,8 +201,77 @@ def _line(file: str, entry: str, field: str, problem: str) -> str:
     return f"{file}: {entry}: {field}: {problem}"
 
 
+def _family_problems(family: object, level: object) -> list[tuple[str, str]]:
+    """A tip's place in a progression line: both fields or neither, a slug and 1..LEVEL_MAX."""
+    has_family = family not in (None, "")
+    has_level = level not in (None, 0)
+    found: list[tuple[str, str]] = []
+    if has_family and not isinstance(family, str):
+        found.append(("family", f"expected a name like plank, got {_describe(family)}"))
+    elif has_family and isinstance(family, str) and not _FAMILY.fullmatch(family):
+        found.append(("family", f"bad family {family!r} ({_FAMILY_HINT})"))
+    if has_level and (isinstance(level, bool) or not isinstance(level, int)):
+        found.append(("level", f"expected a whole number from 1, got {_describe(level)}"))
+    elif has_level and isinstance(level, int) and not 1 <= level <= LEVEL_MAX:
+        found.append(("level", f"level {level} is out of range (1..{LEVEL_MAX})"))
+    if has_family and not has_level:
+        found.append(("level", "missing (a tip in a family needs its level, from 1)"))
+    if has_level and not has_family:
+        found.append(("family", "missing (a level belongs to a family, e.g. family: plank)"))
+    return found
+
+
+def family_gaps(tips: Iterable[Tip]) -> list[tuple[Tip, str, str]]:
+    """(tip, field, problem) for progression lines that don't run 1..N: a missing level (blamed
+    on the tip just above the gap) or a level given twice. Retired tips count: a line keeps its
+    shape while a level is retired, and the runner at that level gets the nearest active one."""
+    by_family: dict[str, list[Tip]] = {}
+    for tip in tips:
+        if tip.family:
+            by_family.setdefault(tip.family, []).append(tip)
+    found: list[tuple[Tip, str, str]] = []
+    for family, members in by_family.items():
+        members.sort(key=lambda t: t.level)
+        levels = [t.level for t in members]
+        shown = ", ".join(str(n) for n in levels)
+        seen: dict[int, Tip] = {}
+        for tip in members:
+            if tip.level in seen:
+                found.append(
+                    (
+                        tip,
+                        "level",
+                        f"family {family!r} has level {tip.level} twice "
+                        f"(also tip {seen[tip.level].id})",
+                    )
+                )
+            seen.setdefault(tip.level, tip)
+        expected = 1
+        for tip in members:
+            if tip.level > expected:
+                missing = ", ".join(str(n) for n in range(expected, tip.level))
+                word = "level" if tip.level - expected == 1 else "levels"
+                found.append(
+                    (
+                        tip,
+                        "level",
+                        f"family {family!r} has levels {shown}: {word} {missing} "
+                        "missing (levels run 1, 2, 3 ... with no gap)",
+                    )
+                )
+            expected = max(expected, tip.level + 1)
+    return found
+
+
 def _tip_field_problems(
-    tip_id: object, title: object, body: object, why: object, source: object, active: object
+    tip_id: object,
+    title: object,
+    body: object,
+    why: object,
+    source: object,
+    active: object,
+    family: object = None,
+    level: object = None,
 ) -> list[tuple[str, str]]:
     """(field, problem) pairs for a tip's values; shared by parse_tips and validate_tip."""
     found: list[tuple[str, str]] = []
@@ -198,4 +284,5 @@ def _tip_field_problems(
         ("active", _bool_problems(active)),
     ):
         found.extend((name, problem) for problem in problems)
+    found.extend(_family_problems(family, level))
     return found

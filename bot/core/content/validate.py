@@ -6,6 +6,7 @@ import datetime as dt
 
 from bot.core.content.schema import (
     _DAYS_HINT,
+    _KIND_HINT,
     _SLUG,
     _TIME_HINT,
     ANCHOR_MINUTES_MAX,
@@ -34,7 +35,9 @@ def validate_tip(tip: Tip, *, where: str = "tip") -> list[str]:
     """Problems with one tip, as ``where: tip <id>: field: problem`` lines ([] when valid)."""
     label = _tip_label(tip.id)
     lines = [_line(where, label, "category", p) for p in [_category_problem(tip.category)] if p]
-    found = _tip_field_problems(tip.id, tip.title, tip.body, tip.why, tip.source, tip.active)
+    found = _tip_field_problems(
+        tip.id, tip.title, tip.body, tip.why, tip.source, tip.active, tip.family, tip.level
+    )
     lines.extend(_line(where, label, f, p) for f, p in found)
     return lines
 
@@ -95,7 +98,7 @@ def validate_slot(slot: Slot, *, where: str = "plan") -> list[str]:
     for name, problems in (
         ("id", _id_problems(slot.id)),
         ("title", _plain_problems(slot.title, SLOT_TITLE_MAX, required=True)),
-        ("kind", [] if kind else [f"unknown kind {slot.kind!r} (use tip or check_in)"]),
+        ("kind", [] if kind else [f"unknown kind {slot.kind!r} ({_KIND_HINT})"]),
         ("categories", _categories_problems(kind, slot.categories)),
         ("anchor", _anchor_problems(slot.anchor)),
         ("days", _days_problems(slot.days)),

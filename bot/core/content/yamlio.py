@@ -25,15 +25,20 @@ PLAN_HEADER: Final = """\
 # One entry per slot:
 #   id:         a-z, 0-9, - and _ (unique); deliveries are keyed on it, so don't rename lightly
 #   title:      what admins see in lists (plain text, up to 80 characters)
-#   kind:       tip (sends a tip from the categories) or check_in (starts the post-run check-in)
-#   categories: tip slots only: tip categories to rotate through, e.g. [core_strength, hips_glutes]
-#               (warm_up, core_strength, hips_glutes, cross_training, stretch_mobility, form,
-#               footwear_surface, recovery, everyday_back)
+#   kind:       tip (sends a tip from the categories), session (a strength session: the runner's
+#               level in each exercise family of the categories), education (the next "why"
+#               message from tips/education.yaml, once each in order) or check_in (starts the
+#               post-run check-in)
+#   categories: tip and session slots only: tip categories to rotate through, e.g.
+#               [core_strength, hips_glutes] (warm_up, core_strength, hips_glutes,
+#               cross_training, stretch_mobility, form, footwear_surface, recovery, everyday_back)
 #   anchor:     exactly one of {before_run: 30}  minutes before the runner's usual run (0-720)
 #                              {after_run: 120}  minutes after the usual run (0-720)
 #                              {at: "12:30"}     a fixed local time; keep the quotes
 #                              {tip_time: 0}     the runner's daily tip time +/- up to 720 minutes
-#   days:       run_days, rest_days, every_day, or a list of weekdays like [mon, thu]
+#   days:       run_days, rest_days, every_day, strength_days (as many days as the runner's weekly
+#               strength goal, rest days first, spread out), quiet_days (neither a run nor a
+#               strength day), or a list of weekdays like [mon, thu]
 #   weekly:     optional, default false: only the first matching day of each Mon-Sun week
 #   enabled:    optional, default true
 #
@@ -177,6 +182,9 @@ def dump_tips(category: str, tips: Iterable[Tip]) -> str:
     entries: list[dict[str, Any]] = []
     for tip in tips:
         entry: dict[str, Any] = {"id": tip.id, "title": tip.title}
+        if tip.family:
+            entry["family"] = tip.family
+            entry["level"] = tip.level
         entry["body"] = _LiteralStr(tip.body.rstrip() + "\n")
         if tip.why:
             entry["why"] = tip.why
@@ -210,7 +218,7 @@ def dump_plan(slots: Iterable[Slot]) -> str:
     entries: list[dict[str, Any]] = []
     for slot in slots:
         entry: dict[str, Any] = {"id": slot.id, "title": slot.title, "kind": slot.kind.value}
-        if slot.kind is SlotKind.TIP or slot.categories:
+        if slot.kind in (SlotKind.TIP, SlotKind.SESSION) or slot.categories:
             entry["categories"] = _FlowList(slot.categories)
         entry["anchor"] = _anchor_yaml(slot.anchor)
         entry["days"] = _days_yaml(slot.days)
