@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 
 from bot.storage import checkins as checkins_db
+from bot.storage import content as content_db
+from bot.storage import programme as programme_db
 from bot.storage import runners as runners_db
 from bot.storage import schema
 
@@ -25,7 +27,7 @@ def test_a_database_from_the_m001_release_upgrades_with_its_data(tmp_path: Path)
     database = schema.connect(path)  # applies every later migration
     try:
         applied = [r["name"] for r in database.query("SELECT name FROM _sqlite_migrations")]
-        assert applied == ["m001_initial", "m002_clinical_safety", "m003_scale"]
+        assert applied == ["m001_initial", "m002_clinical_safety", "m003_scale", "m004_programme"]
         runner = runners_db.get_runner_row(database, 4242)
         assert runner is not None
         # Old data kept...
@@ -46,6 +48,38 @@ def test_a_database_from_the_m001_release_upgrades_with_its_data(tmp_path: Path)
         assert runners_db.runner_from_row(runner).exercise_hold is False
         # m003 counted the verdicts given so far once, for /metrics.
         assert checkins_db.verdict_counts(database) == {2: 1}
+    finally:
+        database.conn.close()
+
+
+def test_a_database_from_the_m003_release_upgrades_to_the_programme(tmp_path: Path) -> None:
+    path = tmp_path / "m003.db"
+    _restore(FIXTURES / "schema_m003.sql", path)
+    database = schema.connect(path)
+    try:
+        applied = [r["name"] for r in database.query("SELECT name FROM _sqlite_migrations")]
+        assert applied[-1] == "m004_programme"
+        runner = runners_db.get_runner(database, 4343)
+        assert runner is not None
+        # Old settings kept; the weekly goal starts at two, the chart on, no return plan.
+        assert (runner.timezone, runner.run_days, runner.strength_goal) == (
+            "Europe/Madrid",
+            frozenset({1, 3, 5}),
+            2,
+        )
+        assert runner.return_step is None and runners_db.wants_weekly_chart(database, 4343)
+        # Tips keep their content; until the next import they have no family and their id
+        # order as position, so the rotation keeps its old order.
+        tips = content_db.load_tips(database)
+        assert len(tips) == 122 and all(t.family == "" and t.level == 0 for t in tips)
+        core = [t for t in tips if t.category == "core_strength"]
+        assert [t.id for t in core] == sorted(t.id for t in core)
+        assert [t.position for t in core] == list(range(len(core)))
+        # The history is still there, and the new tables are empty.
+        (done,) = database.query("SELECT done_at FROM deliveries")
+        assert done["done_at"] == 1780100100
+        assert programme_db.levels_of(database, 4343) == {}
+        assert programme_db.level_changes_since(database, 4343, 0) == []
     finally:
         database.conn.close()
 

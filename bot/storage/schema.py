@@ -216,6 +216,66 @@ def m003_scale(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_programme(db: Database) -> None:
+    """A programme, not a tip feed (issue 13): exercise families with levels per runner, a
+    weekly strength goal, education sent once each in order, and the return-to-run plan.
+
+    * ``tips`` gain ``family`` and ``level`` (a progression line such as plank -> side plank)
+      and ``position``, the order in the file (beginner to harder), which "Another tip" and the
+      rotation follow. Existing tips keep their id order until the next import.
+    * ``runners`` gain the weekly strength goal, the weekly chart opt-out and the
+      return-to-run state (the step, and the step waiting for the next morning's answer).
+    * ``runner_levels`` is each runner's level per family; ``programme_events`` the history of
+      changes (the weekly summary reports them); ``education_sent`` which "why" messages a
+      runner already had (kept beyond the outbox's retention, so none comes twice)."""
+    tips = db.table("tips")
+    tips.add_column("family", str)  # NULL: not part of a progression
+    tips.add_column("level", int)
+    tips.add_column("position", int, not_null_default=0)
+    db.execute(
+        "UPDATE tips SET position = (SELECT COUNT(*) FROM tips AS earlier "
+        "WHERE earlier.category = tips.category AND earlier.id < tips.id)"
+    )
+    runners = db.table("runners")
+    runners.add_column("strength_goal", int, not_null_default=2)  # sessions a week, 2 or 3
+    runners.add_column("weekly_chart", int, not_null_default=1)  # the summary's picture
+    runners.add_column("return_step", int)  # NULL: not on the return-to-run plan
+    runners.add_column("return_awaiting", int)  # a step run at 3/10 or less, settled tomorrow?
+    runners.add_column("return_offered_at", int)  # the last offer of the plan
+    db.table("runner_levels").create(
+        {
+            "runner_id": int,
+            "family": str,
+            "level": int,
+            "streak": int,  # sessions Done at this level with a quiet back
+            "previous": int,  # the level before the last change, until a session shows it
+            "changed_at": int,
+        },
+        pk=("runner_id", "family"),
+        not_null={"level", "streak"},
+        defaults={"streak": 0},
+    )
+    db.table("programme_events").create(
+        {
+            "id": int,
+            "runner_id": int,
+            "at": int,
+            "kind": str,  # up / hold / back (a family), return_up / return_back / return_done
+            "family": str,  # NULL for the return-to-run plan
+            "from_level": int,
+            "to_level": int,
+            "reason": str,
+        },
+        pk="id",
+        not_null={"runner_id", "at", "kind"},
+    )
+    db.table("programme_events").create_index(["runner_id", "at"])
+    db.table("education_sent").create(
+        {"runner_id": int, "tip_id": str, "at": int}, pk=("runner_id", "tip_id")
+    )
+
+
 class DatabaseUnusable(Exception):
     """The database cannot be opened, written or trusted; the message is one line that names
     the path and the problem (for the host: no traceback)."""
