@@ -547,7 +547,8 @@ async def test_the_risk_profile_is_asked_once_kept_and_used(
         export = await api.wait_for(
             lambda: next((m for m in api.messages_to(chat_id) if m.kind == "document"), None)
         )
-        assert export.file is not None and b"cancer_history" in export.file
+        assert export.file is not None
+        assert "I've had cancer" in json.loads(export.file)["settings"]["health_profile"]
     row = runner(path, chat_id)
     assert (row["age_band"], json.loads(str(row["risk_factors"]))) == (
         "over_50",

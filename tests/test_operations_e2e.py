@@ -62,14 +62,17 @@ async def test_mydata_sends_everything_as_json(
         await onboard(api, RUNNER)
         await command(api, RUNNER, "/tip")
         api.send_command(RUNNER, "/mydata")
+        summary = await api.next_message(RUNNER, timeout=5)
+        assert "What BackStride stores about you" in summary.text
         document = await api.next_message(RUNNER, timeout=5)
         assert document.kind == "document" and document.filename == "backstride-my-data.json"
         assert document.file is not None
         data = json.loads(document.file)
-        assert data["settings"]["timezone"] == "Europe/Berlin"
-        assert data["settings"]["chat_id"] == RUNNER
-        assert len(data["deliveries"]) == 1 and data["deliveries"][0]["kind"] == "tip"
-        assert {"schedule", "rotation", "checkins"} <= set(data)
+        assert data["settings"]["time_zone"] == "Europe/Berlin"
+        assert data["settings"]["telegram_chat_id"] == RUNNER
+        sent = data["reminders_and_messages"]
+        assert len(sent) == 1 and sent[0]["kind"] == "tip"
+        assert {"schedule", "tip_rotation", "check_ins"} <= set(data)
 
 
 async def test_delete_erases_every_row_after_confirming(

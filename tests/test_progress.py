@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 from bot.core.advice import NOT_A_DIAGNOSIS
-from bot.core.progress import DayPain, ProgressSummary, summarise, summary_text
+from bot.core.progress import (
+    DayPain,
+    LevelChange,
+    ProgressSummary,
+    WeekReport,
+    summarise,
+    summary_text,
+    week_text,
+)
 from bot.telegram.chart import render_chart
 
 REPO = Path(__file__).resolve().parent.parent
@@ -64,6 +72,19 @@ def test_day_pain_rejects_datetimes() -> None:
         DayPain(dt.datetime(2026, 6, 28, 9, 0), 3)
 
 
+def test_day_pain_defaults_keep_old_callers_working() -> None:
+    c = DayPain(TODAY, 3)
+    assert (c.ran, c.level, c.escalated) == (True, 0, False)
+    assert DayPain(TODAY, 3, ran=False, level=2).escalated
+    assert not DayPain(TODAY, 3, level=1).escalated
+
+
+@pytest.mark.parametrize(("ran", "level"), [(1, 0), (True, 5), (True, -1), (True, True)])
+def test_day_pain_rejects_bad_ran_or_level(ran: object, level: object) -> None:
+    with pytest.raises(ValueError):
+        DayPain(TODAY, 3, ran=ran, level=level)  # type: ignore[arg-type]
+
+
 def test_day_pain_accepts_the_whole_scale() -> None:
     assert [DayPain(TODAY, p).pain for p in (0, 10)] == [0, 10]
 
@@ -73,7 +94,7 @@ def test_day_pain_accepts_the_whole_scale() -> None:
 
 def test_empty() -> None:
     assert summarise([], TODAY) == ProgressSummary(
-        answered=0, average=None, trend="not enough data", pain_free_days=0
+        answered=0, average=None, trend="not enough data", pain_free_days=0, worst=None
     )
 
 
@@ -107,10 +128,20 @@ def test_days_must_be_positive(days: int) -> None:
         summarise([], TODAY, days=days)
 
 
-def test_several_check_ins_a_day_all_count() -> None:
+def test_several_check_ins_a_day_count_once_by_the_worst() -> None:
+    # The chart plots each day's worst pain; the average is over the same figure.
     s = summarise(table((3, 2), (3, 4), (3, 0), (1, 6)), TODAY)
     assert s.answered == 4
-    assert s.average == 3.0
+    assert s.average == 5.0
+    assert s.worst == 6
+
+
+def test_trend_counts_days_not_check_ins() -> None:
+    # Four check-ins on two days: not enough days for a trend.
+    assert summarise(table((9, 9), (9, 8), (1, 0), (1, 1)), TODAY).trend == "not enough data"
+    # By check-in (3, 3 | 3 | 1, 3) this would read "better"; by day it is 3 every day.
+    rows = table((20, 3), (15, 3), (5, 3), (5, 1), (1, 3))
+    assert summarise(rows, TODAY).trend == "steady"
 
 
 def test_pain_free_days_need_every_check_in_at_zero() -> None:
@@ -188,6 +219,14 @@ def test_summary_text_has_the_numbers() -> None:
     assert text.endswith("\n" + NOT_A_DIAGNOSIS)
 
 
+def test_summary_text_names_the_figure_the_chart_plots() -> None:
+    summary = summarise(table((3, 2), (3, 7), (1, 1)), TODAY)
+    text = summary_text(summary)
+    assert "Worst pain of the day: 4.0/10 on average" in text
+    assert "Highest: 7/10" in text
+    assert "Average pain" not in text
+
+
 def test_not_a_diagnosis_line_is_the_agreed_text() -> None:
     assert NOT_A_DIAGNOSIS == "<i>BackStride gives general guidance, not a diagnosis.</i>"
 
@@ -198,7 +237,7 @@ def test_not_a_diagnosis_line_is_the_agreed_text() -> None:
         ("better", "getting better"),
         ("worse", "higher lately"),
         ("steady", "holding steady"),
-        ("not enough data", "trend shows from 4 check-ins"),
+        ("not enough data", "trend shows from 4 days of check-ins"),
     ],
 )
 def test_summary_text_trend_phrases(trend: str, phrase: str) -> None:
@@ -310,3 +349,116 @@ def test_chart_renders_the_same_from_several_threads() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         parallel = list(pool.map(lambda rows: render_chart(rows, TODAY), tables * 2))
     assert parallel == serial * 2
+
+
+# --- week_text -------------------------------------------------------------------------------
+
+
+def week(
+    done: int = 2,
+    goal: int = 2,
+    runs: int = 3,
+    checkins: tuple[DayPain, ...] = (),
+    changes: tuple[LevelChange, ...] = (),
+    return_step: int | None = None,
+    return_steps: int = 0,
+) -> WeekReport:
+    return WeekReport(
+        week_start=ago(6),
+        week_end=TODAY,
+        sessions_done=done,
+        sessions_goal=goal,
+        runs_checked_in=runs,
+        checkins=checkins,
+        level_changes=changes,
+        return_step=return_step,
+        return_steps=return_steps,
+    )
+
+
+@pytest.mark.parametrize(
+    ("done", "goal", "line"),
+    [
+        (2, 2, "💪 2 of 2 strength sessions ✅"),
+        (3, 3, "💪 3 of 3 strength sessions ✅"),
+        (3, 2, "💪 3 of 2 strength sessions ✅ more than your goal"),
+        (1, 3, "💪 1 of 3: every session counts, and next week is a fresh start"),
+        (2, 3, "💪 2 of 3: every session counts"),
+        (0, 2, "💪 0 of 2 strength sessions this week. Even one short session next week"),
+    ],
+)
+def test_week_text_sessions(done: int, goal: int, line: str) -> None:
+    text = week_text(week(done=done, goal=goal))
+    assert line in text
+    for scolding in ("missed", "only", "failed", "should"):
+        assert scolding not in text.lower()
+
+
+@pytest.mark.parametrize(
+    ("runs", "line"),
+    [(0, "No runs checked in this week"), (1, "🏃 1 run checked in"), (2, "🏃 2 runs checked in")],
+)
+def test_week_text_runs_plural(runs: int, line: str) -> None:
+    assert line in week_text(week(runs=runs))
+
+
+@pytest.mark.parametrize(
+    ("rows", "lines"),
+    [
+        ((), ["No check-ins answered this week", "trend shows from 4 days"]),
+        (((1, 0), (3, 0)), ["Pain-free on every day you checked in (2 days)"]),
+        (((1, 0),), ["Pain-free on every day you checked in (1 day)"]),
+        # This week's days: 2, (5 and 1 -> 5), 3; earlier days are outside the week.
+        (
+            ((1, 2), (3, 5), (3, 1), (6, 3), (7, 9), (20, 9)),
+            ["Worst pain this week 5/10, a typical day's worst 3.3/10"],
+        ),
+        (
+            ((25, 7), (20, 6), (5, 2), (1, 1)),
+            ["Over 4 weeks your back is getting better"],
+        ),
+        (
+            ((25, 1), (20, 1), (5, 3), (1, 4)),
+            ["Over 4 weeks your pain is a little higher lately"],
+        ),
+        (((25, 2), (20, 2), (5, 2), (1, 2)), ["Over 4 weeks your pain is holding steady"]),
+    ],
+)
+def test_week_text_pain(rows: tuple[tuple[int, int], ...], lines: list[str]) -> None:
+    text = week_text(week(checkins=tuple(table(*rows))))
+    for line in lines:
+        assert line in text
+
+
+def test_week_text_level_changes_and_return_step() -> None:
+    changes = (
+        LevelChange("Side plank", 2, 3, 4, "up"),
+        LevelChange("Bridge", 2, 1, 3, "back"),
+        LevelChange("Bird <dog>", 1, 2, 3, "up"),
+    )
+    text = week_text(week(changes=changes, return_step=2, return_steps=6))
+    assert "Side plank: up to level 3 of 4" in text
+    assert "Bridge: back to level 1 while your back settles" in text
+    assert "Bird &lt;dog&gt;: up to level 2 of 3" in text
+    assert "Return to running: step 2 of 6" in text
+    assert "Return to running" not in week_text(week())
+
+
+def test_week_text_shape() -> None:
+    text = week_text(week(checkins=tuple(table((1, 2)))))
+    assert text.startswith("<b>Your week, 22 Jun – 28 Jun</b>\n")
+    assert text.endswith("\n\n" + NOT_A_DIAGNOSIS)
+    # Telegram HTML: only <b> and <i>.
+    import re
+
+    assert set(re.findall(r"</?(\w+)", text)) <= {"b", "i"}
+
+
+def test_week_report_checks_its_week() -> None:
+    with pytest.raises(ValueError):
+        WeekReport(ago(7), TODAY, 0, 2, 0, ())
+    with pytest.raises(ValueError):
+        WeekReport(ago(6), TODAY, -1, 2, 0, ())
+    with pytest.raises(ValueError):
+        LevelChange("Bridge", 1, 2, 3, "sideways")
+    assert week(checkins=tuple(table((0, 1), (6, 2), (7, 3)))).week == tuple(table((0, 1), (6, 2)))

@@ -2,17 +2,26 @@
 
 Used by the ``/progress`` command and the weekly summary. Pure: no Telegram, no database and
 no wall clock (``today`` is always an argument). The chart is drawn by ``bot.telegram.chart``.
+
+Every figure here is about **the worst pain of each day**, the same figure the chart plots.
+Why the worst and not the mean of every answer: a physiotherapist managing a runner's load
+reads the highest pain a run provoked (the pain-monitoring model: up to about 3/10 that settles
+by the next morning is acceptable, more means back off). Averaging a 7/10 flare with a 1/10
+answer later that day would show a comfortable 4/10 and hide exactly what they look for; and a
+runner who checks in twice on a bad day must not weigh that day twice.
 """
 
 from __future__ import annotations
 
 import datetime
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
 from bot.core.advice import NOT_A_DIAGNOSIS
+from bot.core.triage import Level
 
 Trend = Literal["better", "worse", "steady", "not enough data"]
 
@@ -24,12 +33,20 @@ MIN_FOR_TREND: Final = 4
 TREND_STEP: Final = 1.0
 
 
+# A day with a verdict at least this serious is marked on the charts.
+ESCALATED: Final = Level.SEE_CLINICIAN
+
+
 @dataclass(frozen=True)
 class DayPain:
-    """One answered check-in: the runner's local date and the 0-10 pain score."""
+    """One answered check-in: the runner's local date and the 0-10 pain score; whether the
+    runner ran (False for a "didn't run" check-in) and the verdict's level (a
+    :class:`bot.core.triage.Level` value, 0 OK ... 4 EMERGENCY)."""
 
     day: datetime.date
     pain: int
+    ran: bool = True
+    level: int = 0
 
     def __post_init__(self) -> None:
         # A datetime is a date subclass but cannot be compared with a plain date.
@@ -40,14 +57,28 @@ class DayPain:
             raise ValueError(f"pain must be an integer 0-10, got {self.pain!r}")
         if not MIN_PAIN <= self.pain <= MAX_PAIN:
             raise ValueError(f"pain must be between 0 and 10, got {self.pain}")
+        if not isinstance(self.ran, bool):
+            raise ValueError(f"ran must be a bool, got {self.ran!r}")
+        if isinstance(self.level, bool) or not isinstance(self.level, int):
+            raise ValueError(f"level must be a triage level 0-4, got {self.level!r}")
+        if not Level.OK <= self.level <= Level.EMERGENCY:
+            raise ValueError(f"level must be between 0 and 4, got {self.level}")
+
+    @property
+    def escalated(self) -> bool:
+        """A verdict of SEE_CLINICIAN or more serious."""
+        return self.level >= ESCALATED
 
 
 @dataclass(frozen=True)
 class ProgressSummary:
     answered: int  # check-ins answered in the window
-    average: float | None  # mean pain over the window (None if no check-ins)
+    # The mean over the window's days of each day's worst pain (None if no check-ins): the
+    # figure the chart plots, see the module docstring.
+    average: float | None
     trend: Trend  # "better", "worse", "steady" or "not enough data"
     pain_free_days: int  # days whose check-ins were all 0
+    worst: int | None = None  # the highest pain in the window (None if no check-ins)
 
 
 def _window(today: datetime.date, days: int) -> tuple[datetime.date, datetime.date]:
@@ -65,14 +96,22 @@ def in_window(
     return first, [c for c in checkins if first <= c.day <= last]
 
 
-def _trend(window: list[DayPain]) -> Trend:
-    if len(window) < MIN_FOR_TREND:
+def worst_by_day(checkins: Sequence[DayPain]) -> dict[datetime.date, int]:
+    """Each day's worst pain, by day (oldest first)."""
+    worst: dict[datetime.date, int] = {}
+    for c in sorted(checkins, key=lambda c: c.day):
+        worst[c.day] = max(c.pain, worst.get(c.day, MIN_PAIN))
+    return worst
+
+
+def _trend(worst: dict[datetime.date, int]) -> Trend:
+    if len(worst) < MIN_FOR_TREND:
         return "not enough data"
-    ordered = sorted(window, key=lambda c: c.day)  # stable: same-day check-ins keep their order
-    # Equal halves; with an odd count the middle check-in belongs to neither.
+    ordered = [worst[day] for day in sorted(worst)]
+    # Equal halves; with an odd count the middle day belongs to neither.
     half = len(ordered) // 2
-    earlier = sum(c.pain for c in ordered[:half])
-    later = sum(c.pain for c in ordered[-half:])
+    earlier = sum(ordered[:half])
+    later = sum(ordered[-half:])
     # mean(later) - mean(earlier) compared with TREND_STEP, in exact integer arithmetic so that
     # a difference of exactly 1.0 is never lost to rounding.
     change = later - earlier
@@ -87,22 +126,22 @@ def _trend(window: list[DayPain]) -> Trend:
 def summarise(checkins: Sequence[DayPain], today: datetime.date, days: int = 28) -> ProgressSummary:
     """Sum up the answered check-ins in the ``days`` days ending ``today`` (inclusive).
 
-    Check-ins before the window or after ``today`` are ignored. The trend compares the mean
-    pain of the earlier half of the window's check-ins (by date) with the later half: lower by
-    1.0 or more is "better", higher by 1.0 or more is "worse", anything else "steady"; fewer
-    than four check-ins is "not enough data".
+    Check-ins before the window or after ``today`` are ignored. Each day counts once, by its
+    worst pain (see the module docstring). The trend compares the mean worst pain of the
+    earlier half of the days with check-ins with the later half: lower by 1.0 or more is
+    "better", higher by 1.0 or more is "worse", anything else "steady"; fewer than four days
+    with check-ins is "not enough data".
     """
     _, window = in_window(checkins, today, days)
     if not window:
         return ProgressSummary(answered=0, average=None, trend="not enough data", pain_free_days=0)
-    worst: dict[datetime.date, int] = {}
-    for c in window:
-        worst[c.day] = max(c.pain, worst.get(c.day, MIN_PAIN))
+    worst = worst_by_day(window)
     return ProgressSummary(
         answered=len(window),
-        average=sum(c.pain for c in window) / len(window),
-        trend=_trend(window),
+        average=sum(worst.values()) / len(worst),
+        trend=_trend(worst),
         pain_free_days=sum(1 for pain in worst.values() if pain == 0),
+        worst=max(worst.values()),
     )
 
 
@@ -111,10 +150,12 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 _TREND_LINE: Final[dict[Trend, str]] = {
-    "better": "📉 Average pain {avg}/10 — getting better",
-    "worse": "📈 Average pain {avg}/10 — a little higher lately",
-    "steady": "➡️ Average pain {avg}/10 — holding steady",
-    "not enough data": "📊 Average pain {avg}/10 · a trend shows from 4 check-ins",
+    "better": "📉 Worst pain of the day: {avg}/10 on average — getting better",
+    "worse": "📈 Worst pain of the day: {avg}/10 on average — a little higher lately",
+    "steady": "➡️ Worst pain of the day: {avg}/10 on average — holding steady",
+    "not enough data": (
+        "📊 Worst pain of the day: {avg}/10 on average · a trend shows from 4 days of check-ins"
+    ),
 }
 
 
@@ -133,6 +174,151 @@ def summary_text(summary: ProgressSummary, days: int = 28) -> str:
             f"✅ {_plural(summary.answered, 'check-in', 'check-ins')} answered",
             _TREND_LINE[summary.trend].format(avg=f"{summary.average:.1f}"),
         ]
+        if summary.worst is not None:
+            lines.append(f"🔺 Highest: {summary.worst}/10")
         if summary.pain_free_days:
             lines.append(f"😌 {_plural(summary.pain_free_days, 'pain-free day', 'pain-free days')}")
+    return "\n".join(lines) + "\n\n" + NOT_A_DIAGNOSIS
+
+
+# ---------------------------------------------------------------------------------------------
+# The weekly summary
+
+
+WEEK_DAYS: Final = 7
+TREND_DAYS: Final = 28
+_MONTHS: Final = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+
+
+def date_label(day: datetime.date) -> str:
+    """ "28 Jun": not strftime("%b"), which follows the process locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    """A change of level in one exercise family during the week."""
+
+    exercise: str  # the family's display name, e.g. "Side plank"
+    from_level: int
+    to_level: int
+    of: int  # levels in the family
+    reason: str  # "up" | "back"
+
+    def __post_init__(self) -> None:
+        if self.reason not in ("up", "back"):
+            raise ValueError(f"reason must be 'up' or 'back', got {self.reason!r}")
+
+
+@dataclass(frozen=True)
+class WeekReport:
+    """What the weekly summary reports: built by the service, rendered by :func:`week_text`
+    and ``bot.telegram.chart.render_week_chart``."""
+
+    week_start: datetime.date  # 7 days ending week_end
+    week_end: datetime.date
+    sessions_done: int  # strength sessions marked Done this week
+    sessions_goal: int  # 2 or 3
+    runs_checked_in: int  # check-ins answered this week where the runner ran
+    checkins: tuple[DayPain, ...]  # the last 28 days' answered check-ins (trend + chart)
+    level_changes: tuple[LevelChange, ...] = ()
+    return_step: int | None = None  # on the return-to-run plan: the current step
+    return_steps: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("week_start", "week_end"):
+            value = getattr(self, name)
+            if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+                raise ValueError(f"{name} must be a datetime.date, got {value!r}")
+        if (self.week_end - self.week_start).days != WEEK_DAYS - 1:
+            raise ValueError(f"a week is 7 days: {self.week_start} to {self.week_end} is not")
+        for name in ("sessions_done", "sessions_goal", "runs_checked_in", "return_steps"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+
+    @property
+    def week(self) -> tuple[DayPain, ...]:
+        """This week's check-ins (week_start to week_end)."""
+        return tuple(c for c in self.checkins if self.week_start <= c.day <= self.week_end)
+
+
+def _sessions_line(done: int, goal: int) -> str:
+    if goal <= 0:
+        return f"💪 {_plural(done, 'strength session', 'strength sessions')} this week"
+    sessions = "strength session" if goal == 1 else "strength sessions"
+    if done > goal:
+        return f"💪 {done} of {goal} {sessions} ✅ more than your goal, brilliant"
+    if done == goal:
+        return f"💪 {done} of {goal} {sessions} ✅"
+    if done == 0:
+        return (
+            f"💪 0 of {goal} {sessions} this week. Even one short session next week "
+            "makes a difference"
+        )
+    return f"💪 {done} of {goal}: every session counts, and next week is a fresh start"
+
+
+def _runs_line(runs: int) -> str:
+    if runs == 0:
+        return "🏃 No runs checked in this week"
+    return f"🏃 {_plural(runs, 'run', 'runs')} checked in"
+
+
+_WEEK_TREND: Final[dict[Trend, str]] = {
+    "better": "📉 Over 4 weeks your back is getting better",
+    "worse": "📈 Over 4 weeks your pain is a little higher lately: easy does it",
+    "steady": "➡️ Over 4 weeks your pain is holding steady",
+    "not enough data": "📊 A 4-week trend shows from 4 days of check-ins",
+}
+
+
+def _pain_lines(report: WeekReport) -> list[str]:
+    worst = worst_by_day(report.week)
+    if not worst:
+        lines = ["😶 No check-ins answered this week"]
+    elif max(worst.values()) == 0:
+        lines = [f"😌 Pain-free on every day you checked in ({_plural(len(worst), 'day', 'days')})"]
+    else:
+        typical = sum(worst.values()) / len(worst)
+        lines = [
+            f"🩺 Worst pain this week {max(worst.values())}/10, "
+            f"a typical day's worst {typical:.1f}/10"
+        ]
+    lines.append(_WEEK_TREND[summarise(report.checkins, report.week_end, TREND_DAYS).trend])
+    return lines
+
+
+def _level_line(change: LevelChange) -> str:
+    name = html.escape(change.exercise)
+    if change.reason == "up":
+        return f"⬆️ {name}: up to level {change.to_level} of {change.of}"
+    return f"↩️ {name}: back to level {change.to_level} while your back settles"
+
+
+def week_text(report: WeekReport) -> str:
+    """The weekly summary as a short Telegram-HTML message ending with :data:`NOT_A_DIAGNOSIS`."""
+    lines = [
+        f"<b>Your week, {date_label(report.week_start)} – {date_label(report.week_end)}</b>",
+        _sessions_line(report.sessions_done, report.sessions_goal),
+        _runs_line(report.runs_checked_in),
+        *_pain_lines(report),
+        *(_level_line(change) for change in report.level_changes),
+    ]
+    if report.return_step is not None:
+        of = f" of {report.return_steps}" if report.return_steps else ""
+        lines.append(f"🛤 Return to running: step {report.return_step}{of}")
     return "\n".join(lines) + "\n\n" + NOT_A_DIAGNOSIS

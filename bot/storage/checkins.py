@@ -9,6 +9,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.core.care import CheckIn, CheckInStatus, red_flags_of
+from bot.core.progress import DayPain
 from bot.core.triage import Level, Radiation
 from bot.storage import admin as admin_db
 
@@ -108,6 +109,20 @@ def pain_history(db: Database, runner_id: int, since_day: str) -> list[tuple[str
         [runner_id, since_day],
     )
     return [(day, pain) for day, pain in cursor.fetchall()]
+
+
+def checkin_history(db: Database, runner_id: int, since_day: dt.date) -> list[DayPain]:
+    """Answered check-ins since `since_day` (the runner's local days), oldest first: the pain,
+    whether they ran (not a "didn't run" check-in) and the verdict's level (0 if none)."""
+    cursor = db.execute(
+        "SELECT day, pain, no_run, level FROM checkins WHERE runner_id = ? "
+        "AND status = 'answered' AND day >= ? AND pain IS NOT NULL ORDER BY day, answered_at",
+        [runner_id, since_day.isoformat()],
+    )
+    return [
+        DayPain(dt.date.fromisoformat(day), int(pain), ran=not no_run, level=int(level or 0))
+        for day, pain, no_run, level in cursor.fetchall()
+    ]
 
 
 # How far back each expiry pass looks for check-in questions that were never opened: from

@@ -1,20 +1,47 @@
-"""The /progress chart: a PNG of the worst pain each day.
+"""The /progress and weekly charts: PNGs of the worst pain each day, runs and escalations.
 
-matplotlib is imported only inside :func:`render_chart`, so importing this module stays cheap
-for bot start-up. The chart is drawn on a :class:`matplotlib.figure.Figure` with its own
-``FigureCanvasAgg``: pyplot is never used, so no backend is switched, no global figure list
-grows, and rcParams are left alone.
+matplotlib and PIL are imported only inside the render functions, so importing this module
+stays cheap for bot start-up. The /progress chart is drawn on a
+:class:`matplotlib.figure.Figure` with its own ``FigureCanvasAgg``: pyplot is never used, so no
+backend is switched, no global figure list grows, and rcParams are left alone. The weekly chart
+(100k of them on a Sunday) is drawn with Pillow in ~11 ms of CPU instead (see
+``bench/week_chart.py``).
+
+Rendering holds the GIL for tens of milliseconds per chart, so the bot renders through a
+:class:`ChartRenderer`, which draws in a worker process and keeps the event loop free.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime
+import importlib.resources
 import io
+import logging
+import multiprocessing
 import threading
-from collections.abc import Sequence
-from typing import Final
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
 
-from bot.core.progress import MIN_PAIN, DayPain, in_window
+from bot.core.progress import (
+    MIN_PAIN,
+    WEEK_DAYS,
+    DayPain,
+    WeekReport,
+    date_label,
+    in_window,
+)
+
+if TYPE_CHECKING:
+    from PIL import Image, ImageDraw, ImageFont
+
+    _Font: TypeAlias = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+log = logging.getLogger(__name__)
 
 # The chart joins two check-in days with a line when they are at most this many days apart.
 # Check-ins follow runs, so a runner on Mon/Wed/Fri has no check-ins on the days between; a
@@ -25,16 +52,43 @@ CHART_WIDTH_PX: Final = 800
 CHART_HEIGHT_PX: Final = 450
 CHART_DPI: Final = 100
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 # matplotlib promises little about threads; one chart at a time is cheap insurance (rendering
 # is mostly under the GIL anyway).
 _RENDER_LOCK: Final = threading.Lock()
 
+_INK: Final = "#2b2d42"
+_MUTED: Final = "#6c757d"
+_LINE: Final = "#1d4e89"
+_RUN: Final = "#2a9d8f"
+_FLAG: Final = "#d62828"
+# The strip under the pain scale where run days are marked.
+_RUN_Y: Final = -1.35
+_Y_MIN: Final = -2.0
 
-def _date_label(day: datetime.date) -> str:
-    # Not strftime("%b"): that follows the process locale.
-    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+@dataclass(frozen=True)
+class _Day:
+    index: int  # days since the chart's first day
+    pain: int | None  # the day's worst pain (None: no check-in that day)
+    ran: bool
+    escalated: bool  # a verdict of SEE_CLINICIAN or more serious
+
+
+def _days(window: Sequence[DayPain], first: datetime.date) -> list[_Day]:
+    by_index: dict[int, list[DayPain]] = {}
+    for c in window:
+        by_index.setdefault((c.day - first).days, []).append(c)
+    return [
+        _Day(
+            index=index,
+            pain=max((c.pain for c in found), default=MIN_PAIN),
+            ran=any(c.ran for c in found),
+            escalated=any(c.escalated for c in found),
+        )
+        for index, found in sorted(by_index.items())
+    ]
 
 
 def _segments(points: list[tuple[int, int]], join_gap_days: int) -> list[list[tuple[int, int]]]:
@@ -55,7 +109,9 @@ def render_chart(
     *,
     join_gap_days: int = JOIN_GAP_DAYS,
 ) -> bytes:
-    """A PNG (800x450 px) of the worst pain each day over the ``days`` days ending ``today``.
+    """A PNG (800x450 px) of the worst pain each day over the ``days`` days ending ``today``,
+    with run days marked along the bottom and days with a SEE_CLINICIAN-or-worse verdict
+    ringed in red.
 
     Days with check-ins are points; points at most ``join_gap_days`` apart are joined by a
     line (``join_gap_days=1`` joins only back-to-back days). The output holds no timestamp or
@@ -64,30 +120,44 @@ def render_chart(
     first, window = in_window(checkins, today, days)
     if join_gap_days < 1:
         raise ValueError(f"join_gap_days must be at least 1, got {join_gap_days!r}")
-    worst: dict[int, int] = {}
-    for c in window:
-        index = (c.day - first).days
-        worst[index] = max(c.pain, worst.get(index, MIN_PAIN))
-    points = sorted(worst.items())
-
+    # Every 7 days counting back from today, so today is always labelled.
+    ticks = list(range(days - 1, -1, -7))[::-1]
+    labels = [date_label(first + datetime.timedelta(days=i)) for i in ticks]
+    if not window:
+        note = "No check-ins yet" if not checkins else f"No check-ins in the last {days} days"
+    else:
+        note = None
+    title = (
+        "Worst back pain each day, today"
+        if days == 1
+        else (f"Worst back pain each day, last {days} days")
+    )
     with _RENDER_LOCK:
-        return _draw(points, first, days, join_gap_days, had_any=bool(checkins))
+        return _draw(
+            _days(window, first),
+            days=days,
+            ticks=ticks,
+            labels=labels,
+            join_gap_days=join_gap_days,
+            title=title,
+            note=note,
+        )
 
 
 def _draw(
-    points: list[tuple[int, int]],
-    first: datetime.date,
-    days: int,
-    join_gap_days: int,
+    days_data: list[_Day],
     *,
-    had_any: bool,
+    days: int,
+    ticks: list[int],
+    labels: list[str],
+    join_gap_days: int,
+    title: str,
+    note: str | None,
+    corner: str | None = None,
 ) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-
-    ink = "#2b2d42"
-    muted = "#6c757d"
-    line_colour = "#1d4e89"
+    from matplotlib.lines import Line2D
 
     fig = Figure(
         figsize=(CHART_WIDTH_PX / CHART_DPI, CHART_HEIGHT_PX / CHART_DPI),
@@ -95,7 +165,9 @@ def _draw(
         facecolor="white",
     )
     FigureCanvasAgg(fig)
-    fig.subplots_adjust(left=0.08, right=0.97, top=0.89, bottom=0.11)
+    two_line_labels = any("\n" in label for label in labels)
+    # right=0.93 leaves room for half of the right-hand date label (it was clipped at 0.97).
+    fig.subplots_adjust(left=0.09, right=0.93, top=0.80, bottom=0.16 if two_line_labels else 0.11)
     ax = fig.add_subplot()
     ax.set_facecolor("white")
 
@@ -105,55 +177,103 @@ def _draw(
     ax.axhspan(6.5, 10.5, color="#e63946", alpha=0.12, linewidth=0, zorder=0)
 
     ax.set_xlim(-0.6, days - 0.4)
-    ax.set_ylim(-0.5, 10.5)
+    ax.set_ylim(_Y_MIN, 10.6)
     ax.set_yticks(range(0, 11, 2))
-    # Every 7 days counting back from today, so today is always labelled.
-    ticks = list(range(days - 1, -1, -7))[::-1]
     ax.set_xticks(ticks)
-    ax.set_xticklabels([_date_label(first + datetime.timedelta(days=i)) for i in ticks])
-    ax.set_xticks(range(days), minor=True)  # a small tick for each day
-    ax.set_ylabel("Pain (0-10)", color=ink)
+    ax.set_xticklabels(labels)
+    if days > len(ticks):
+        ax.set_xticks(range(days), minor=True)  # a small tick for each day
+    ax.set_ylabel("Worst pain of the day (0-10)", color=_INK, fontsize=12)
     ax.grid(axis="y", color="white", linewidth=1.0, alpha=0.9, zorder=1)
-    ax.tick_params(colors=muted, labelcolor=ink, length=4)
+    ax.tick_params(colors=_MUTED, labelcolor=_INK, length=4, labelsize=12)
     ax.tick_params(which="minor", colors="#ced4da", length=2)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     for side in ("left", "bottom"):
         ax.spines[side].set_color("#adb5bd")
 
+    points = [(d.index, d.pain) for d in days_data if d.pain is not None]
     for run in _segments(points, join_gap_days):
-        xs = [x for x, _ in run]
-        ys = [y for _, y in run]
         ax.plot(
-            xs,
-            ys,
-            color=line_colour,
+            [x for x, _ in run],
+            [y for _, y in run],
+            color=_LINE,
             linewidth=2.0,
             marker="o",
-            markersize=6,
-            markerfacecolor=line_colour,
+            markersize=7,
+            markerfacecolor=_LINE,
             markeredgecolor="white",
             markeredgewidth=1.2,
             zorder=3,
         )
+    flagged = [(d.index, d.pain) for d in days_data if d.escalated and d.pain is not None]
+    if flagged:
+        ax.scatter(
+            [x for x, _ in flagged],
+            [y for _, y in flagged],
+            s=330,
+            facecolors="none",
+            edgecolors=_FLAG,
+            linewidths=2.4,
+            zorder=4,
+        )
+    ran = [d.index for d in days_data if d.ran]
+    if ran:
+        ax.scatter(
+            ran,
+            [_RUN_Y] * len(ran),
+            s=70,
+            marker="^",
+            color=_RUN,
+            edgecolors="white",
+            linewidths=0.8,
+            zorder=3,
+        )
 
-    if not points:
-        note = "No check-ins yet" if not had_any else f"No check-ins in the last {days} days"
+    if note is not None:
         ax.text(
             0.5,
-            0.5,
+            0.55,
             note,
             transform=ax.transAxes,
             ha="center",
             va="center",
-            fontsize=14,
-            color=muted,
+            fontsize=15,
+            color=_MUTED,
             bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "edgecolor": "none"},
-            zorder=4,
+            zorder=5,
         )
 
-    title = "Back pain, today" if days == 1 else f"Back pain, last {days} days"
-    ax.set_title(title, loc="left", fontsize=14, fontweight="bold", color=ink, pad=12)
+    fig.text(0.09, 0.93, title, ha="left", va="center", fontsize=15, fontweight="bold", color=_INK)
+    if corner is not None:
+        fig.text(0.93, 0.93, corner, ha="right", va="center", fontsize=13, color=_INK)
+    handles = [
+        Line2D([], [], color=_LINE, marker="o", markersize=7, linewidth=2.0, label="Worst pain"),
+        Line2D([], [], color=_RUN, marker="^", markersize=9, linewidth=0, label="Ran"),
+        Line2D(
+            [],
+            [],
+            color=_FLAG,
+            marker="o",
+            markersize=13,
+            markerfacecolor="none",
+            markeredgewidth=2.2,
+            linewidth=0,
+            label="See a clinician or more",
+        ),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=3,
+        frameon=False,
+        fontsize=12,
+        handletextpad=0.4,
+        columnspacing=1.4,
+        borderaxespad=0.3,
+        labelcolor=_INK,
+    )
 
     buffer = io.BytesIO()
     fig.savefig(
@@ -164,3 +284,405 @@ def _draw(
         metadata={"Software": None},
     )
     return buffer.getvalue()
+
+
+def render_week_chart(report: WeekReport) -> bytes:
+    """A PNG (800x450 px) of the report's 7 days: the worst pain each day (points joined by a
+    line over the 0-3 / 4-6 / 7-10 bands), run days along the bottom, days with a
+    SEE_CLINICIAN-or-worse verdict ringed in red, and the strength sessions done.
+
+    Drawn with Pillow, not matplotlib: a few ms of CPU a chart instead of ~130 ms (a Sunday
+    has 100k of them). The output holds no timestamp or version, so the same input gives the
+    same bytes (with the same Pillow, zlib and font file).
+    """
+    first = report.week_start
+    goal = report.sessions_goal
+    with _WEEK_LOCK:
+        return _draw_week(
+            _days(list(report.week), first),
+            first=first,
+            title=f"Your week: {date_label(first)} – {date_label(report.week_end)}",
+            corner=f"Strength sessions: {report.sessions_done}" + (f" of {goal}" if goal else ""),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The weekly chart, drawn with Pillow
+#
+# PIL is imported inside the functions, as matplotlib is, so importing this module stays
+# cheap. ImageDraw does not smooth edges, so the chart's marks (line, points, rings,
+# triangles) are drawn at twice the size on a copy of the plot area and halved with a box
+# filter; text is drawn at full size afterwards (FreeType smooths it). What every weekly chart
+# shares (bands, grid, axes, the y scale and its name, the legend) is drawn once a process and
+# kept; a chart copies it and adds its own days, title and session count.
+
+_SCALE: Final = 2
+# The plot area, in pixels of the 800x450 image: x from -0.6 to 6.4 (days), y from _Y_MIN
+# (the run-day strip) to 10.6.
+_W_LEFT: Final = 66
+_W_RIGHT: Final = 780
+_W_TOP: Final = 92
+_W_BOTTOM: Final = 380
+_W_X_MIN: Final = -0.6
+_W_X_MAX: Final = WEEK_DAYS - 0.4
+_W_Y_MAX: Final = 10.6
+# Where the marks may reach (a ring at pain 10 pokes above the plot area): the part of the
+# image drawn at _SCALE.
+_MARKS_BOX: Final = (_W_LEFT, _W_TOP - 8, _W_RIGHT, _W_BOTTOM)
+# The bands as the /progress chart blends them onto white (teal 12%, orange 16%, red 12%).
+_BANDS: Final = (
+    (-0.5, 3.5, (229, 243, 242)),
+    (3.5, 6.5, (253, 240, 230)),
+    (6.5, 10.5, (252, 231, 233)),
+)
+_SPINE: Final = "#adb5bd"
+_LEGEND_Y: Final = 60
+_DEJAVU: Final = "mpl-data/fonts/ttf/DejaVuSans.ttf"
+_DEJAVU_BOLD: Final = "mpl-data/fonts/ttf/DejaVuSans-Bold.ttf"
+# Font sizes in pixels: Telegram shows the 800 px image ~390 px wide on a phone, so these are
+# about half that size there.
+_TITLE_PX: Final = 26
+_CORNER_PX: Final = 21
+_LABEL_PX: Final = 19
+_LEGEND_PX: Final = 17
+_AXIS_NAME_PX: Final = 16
+_NOTE_PX: Final = 24
+# zlib level 1: measured on this chart, levels 1 to 3 give nearly the same size and level 6
+# costs twice the time for a quarter fewer bytes (see _png).
+_ZLIB_LEVEL: Final = 1
+
+# A FreeType face is not safe to draw with from two threads at once, and the renderer can
+# fall back to threads: one weekly chart at a time (a few ms each). Not _RENDER_LOCK, so a
+# weekly chart never waits behind a 200 ms matplotlib chart.
+_WEEK_LOCK: Final = threading.Lock()
+
+# Filled on first use: the loaded fonts, by (pixel size, bold), and the shared parts of the
+# chart: (the whole chart at full size, the _MARKS_BOX part of it at _SCALE).
+_FONTS: dict[tuple[int, bool], _Font] = {}
+_BACKGROUND: list[tuple[Image.Image, Image.Image]] = []
+_LINE_BOXES: dict[int, tuple[float, float]] = {}  # by id() of a font in _FONTS (never freed)
+
+
+def _font(size: int, *, bold: bool = False) -> _Font:
+    """DejaVu Sans (the font file matplotlib ships) at ``size`` px, loaded once a process;
+    Pillow's built-in font if that file cannot be found or read."""
+    from PIL import ImageFont
+
+    key = (size, bold)
+    font = _FONTS.get(key)
+    if font is None:
+        try:
+            # Finding the package imports matplotlib/__init__ (not pyplot), once a process.
+            name = _DEJAVU_BOLD if bold else _DEJAVU
+            with importlib.resources.as_file(
+                importlib.resources.files("matplotlib") / name
+            ) as path:
+                font = ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
+        except (ImportError, OSError):
+            log.warning("DejaVu Sans not found: the weekly chart uses Pillow's default font")
+            font = ImageFont.load_default(size=size)
+        _FONTS[key] = font
+    return font
+
+
+def _text(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    font: _Font,
+    fill: str,
+    align: str = "left",
+) -> None:
+    """``text`` with its line's middle at ``xy[1]`` and its left edge, centre or right edge at
+    ``xy[0]``. Placed from bounding boxes, not ``anchor=``, so that Pillow's bitmap fallback
+    font (which has no anchors) is placed the same way."""
+    x, y = xy
+    left, _, right, _ = font.getbbox(text)
+    top, bottom = _line_box(font)
+    if align == "center":
+        x -= (left + right) / 2
+    elif align == "right":
+        x -= right
+    draw.text((round(x), round(y - (top + bottom) / 2)), text, font=font, fill=fill)
+
+
+def _line_box(font: _Font) -> tuple[float, float]:
+    """The top and bottom of a line of ``font``'s text, whatever its letters (kept a font)."""
+    box = _LINE_BOXES.get(id(font))
+    if box is None:
+        _, top, _, bottom = font.getbbox("Hg")
+        box = _LINE_BOXES[id(font)] = (top, bottom)
+    return box
+
+
+def _x(index: float) -> float:
+    return _W_LEFT + (index - _W_X_MIN) / (_W_X_MAX - _W_X_MIN) * (_W_RIGHT - _W_LEFT)
+
+
+def _y(value: float) -> float:
+    return _W_BOTTOM - (value - _Y_MIN) / (_W_Y_MAX - _Y_MIN) * (_W_BOTTOM - _W_TOP)
+
+
+class _Marks:
+    """Draws the chart's marks at _SCALE on an image whose top left is ``origin`` (in pixels
+    of the full-size chart); coordinates are given in full-size pixels."""
+
+    def __init__(self, image: Image.Image, origin: tuple[int, int] = (0, 0)) -> None:
+        from PIL import ImageDraw
+
+        self.draw = ImageDraw.Draw(image)
+        self.origin = origin
+
+    def _at(self, x: float, y: float) -> tuple[float, float]:
+        return (x - self.origin[0]) * _SCALE, (y - self.origin[1]) * _SCALE
+
+    def line(self, points: Sequence[tuple[float, float]], fill: str, width: float) -> None:
+        scaled = [self._at(x, y) for x, y in points]
+        self.draw.line(scaled, fill=fill, width=round(width * _SCALE), joint="curve")
+
+    def dot(self, x: float, y: float) -> None:
+        """A pain point: a filled circle with a white edge."""
+        cx, cy = self._at(x, y)
+        r = 5.5 * _SCALE
+        box = (cx - r, cy - r, cx + r, cy + r)
+        self.draw.ellipse(box, fill=_LINE, outline="white", width=round(1.4 * _SCALE))
+
+    def ring(self, x: float, y: float) -> None:
+        """An escalation: a red ring around the day's point."""
+        cx, cy = self._at(x, y)
+        r = 13 * _SCALE
+        self.draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=_FLAG, width=3 * _SCALE)
+
+    def triangle(self, x: float, y: float) -> None:
+        """A run day: a teal triangle pointing up."""
+        cx, cy = self._at(x, y)
+        half, height = 7.5 * _SCALE, 13 * _SCALE
+        corners = [(cx, cy - 0.6 * height), (cx + half, cy + 0.4 * height)]
+        corners.append((cx - half, cy + 0.4 * height))
+        self.draw.polygon(corners, fill=_RUN, outline="white", width=round(0.8 * _SCALE))
+
+    def rounded_box(self, box: tuple[float, float, float, float], radius: float) -> None:
+        left, top = self._at(box[0], box[1])
+        right, bottom = self._at(box[2], box[3])
+        self.draw.rounded_rectangle(
+            (left, top, right, bottom), radius=radius * _SCALE, fill="white"
+        )
+
+
+def _week_background() -> tuple[Image.Image, Image.Image]:
+    """The parts every weekly chart shares, drawn once a process: the whole chart at full
+    size, and its _MARKS_BOX part at _SCALE (pixel for pixel the same, for drawing on)."""
+    if _BACKGROUND:
+        return _BACKGROUND[0]
+    from PIL import Image, ImageDraw
+
+    big = Image.new("RGB", (CHART_WIDTH_PX * _SCALE, CHART_HEIGHT_PX * _SCALE), "white")
+    marks = _Marks(big)
+    for low, high, colour in _BANDS:
+        left, top = marks._at(_W_LEFT, _y(high))
+        right, bottom = marks._at(_W_RIGHT, _y(low))
+        marks.draw.rectangle((left, top, right, bottom), fill=colour)
+    for value in range(0, 11, 2):  # the grid: white lines across the bands
+        marks.line([(_W_LEFT, _y(value)), (_W_RIGHT, _y(value))], "white", 1)
+        marks.line([(_W_LEFT - 5, _y(value)), (_W_LEFT, _y(value))], _MUTED, 1)  # a tick
+    for index in range(WEEK_DAYS):
+        marks.line([(_x(index), _W_BOTTOM), (_x(index), _W_BOTTOM + 5)], _MUTED, 1)
+    marks.line([(_W_LEFT, _W_TOP), (_W_LEFT, _W_BOTTOM), (_W_RIGHT, _W_BOTTOM)], _SPINE, 1)
+
+    # The legend, one row above the plot: its marks now, its words after halving.
+    legend = _font(_LEGEND_PX)
+    words: list[tuple[float, str]] = []
+    x = float(_W_LEFT)
+    for kind, label in (
+        ("pain", "Worst pain"),
+        ("ran", "Ran"),
+        ("flag", "See a clinician or more"),
+    ):
+        if kind == "pain":
+            marks.line([(x, _LEGEND_Y), (x + 32, _LEGEND_Y)], _LINE, 2.6)
+            marks.dot(x + 16, _LEGEND_Y)
+        elif kind == "ran":
+            marks.triangle(x + 16, _LEGEND_Y)
+        else:
+            marks.ring(x + 16, _LEGEND_Y)
+        words.append((x + 40, label))
+        x += 40 + legend.getlength(label) + 30
+
+    small = big.reduce(_SCALE)
+    draw = ImageDraw.Draw(small)
+    for word_x, label in words:
+        _text(draw, (word_x, _LEGEND_Y), label, legend, _INK)
+    scale = _font(_LABEL_PX)
+    for value in range(0, 11, 2):
+        _text(draw, (_W_LEFT - 9, _y(value)), str(value), scale, _INK, align="right")
+    # The y axis's name, turned a quarter to read upwards along the scale.
+    name, name_font = "Worst pain of the day (0-10)", _font(_AXIS_NAME_PX)
+    _, _, right, bottom = name_font.getbbox(name)
+    strip = Image.new("L", (int(right) + 2, int(bottom) + 2), 0)
+    ImageDraw.Draw(strip).text((0, 0), name, font=name_font, fill=255)
+    strip = strip.rotate(90, expand=True)
+    middle = (_y(0) + _y(10)) / 2
+    small.paste(_MUTED, (4, round(middle - strip.height / 2)), strip)
+
+    left, top, right, bottom = _MARKS_BOX
+    size = ((right - left) * _SCALE, (bottom - top) * _SCALE)
+    scaled = small.crop(_MARKS_BOX).resize(size, Image.Resampling.NEAREST)
+    _BACKGROUND.append((small, scaled))
+    return _BACKGROUND[0]
+
+
+def _draw_week(days_data: list[_Day], *, first: datetime.date, title: str, corner: str) -> bytes:
+    from PIL import ImageDraw
+
+    background, scaled = _week_background()
+    image, plot = background.copy(), scaled.copy()
+    marks = _Marks(plot, origin=(_MARKS_BOX[0], _MARKS_BOX[1]))
+    points = [(_x(d.index), _y(d.pain)) for d in days_data if d.pain is not None]
+    if len(points) > 1:  # the week's check-ins are all joined (JOIN_GAP_DAYS is a week)
+        marks.line(points, _LINE, 2.6)
+    for x, y in points:
+        marks.dot(x, y)
+    for d in days_data:
+        if d.escalated and d.pain is not None:
+            marks.ring(_x(d.index), _y(d.pain))
+        if d.ran:
+            marks.triangle(_x(d.index), _y(_RUN_Y))
+    note, note_font = "No check-ins this week", _font(_NOTE_PX)
+    note_x, note_y = (_W_LEFT + _W_RIGHT) / 2, _y(4.6)
+    if not days_data:
+        half = note_font.getlength(note) / 2 + 22
+        marks.rounded_box((note_x - half, note_y - 26, note_x + half, note_y + 26), radius=12)
+    image.paste(plot.reduce(_SCALE), _MARKS_BOX[:2])
+
+    draw = ImageDraw.Draw(image)
+    _text(draw, (20, 24), title, _font(_TITLE_PX, bold=True), _INK)
+    _text(draw, (CHART_WIDTH_PX - 20, 24), corner, _font(_CORNER_PX), _INK, align="right")
+    labels = _font(_LABEL_PX)
+    for index in range(WEEK_DAYS):
+        day = first + datetime.timedelta(days=index)
+        weekday = _WEEKDAYS[day.weekday()]
+        _text(draw, (_x(index), _W_BOTTOM + 20), weekday, labels, _INK, align="center")
+        _text(draw, (_x(index), _W_BOTTOM + 44), str(day.day), labels, _MUTED, align="center")
+    if not days_data:
+        _text(draw, (note_x, note_y), note, note_font, _MUTED, align="center")
+    return _png(image)
+
+
+def _png(image: Image.Image) -> bytes:
+    """An 8-bit RGB PNG of ``image``, with no time or text chunks (the same bytes for the same
+    chart). zlib level 1: this chart's flat colours compress nearly as well as at level 6 in
+    half the time."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=_ZLIB_LEVEL)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering off the event loop
+
+# Measured (100 renders after a warm-up, 28 days of check-ins, on the 2-CPU dev container):
+# render_chart ~200 ms, render_week_chart ~130 ms of wall time each (matplotlib; the weekly
+# chart is now drawn with Pillow, ~11 ms of CPU), nearly all of it under the GIL, so on the
+# event loop one chart would stall every other update for that long.
+# Through ChartRenderer: ~2 s for the first chart (spawning the worker, importing
+# matplotlib), then ~300 ms a chart round trip on the same box. One worker is therefore ~3-5
+# charts a second: 100k weekly charts need hours, so spread them or add workers.
+RenderResult = TypeVar("RenderResult")
+
+# After the worker process failed twice in a row, render in a thread for this long before
+# trying a process again (a worker that dies on every chart must not cost two process starts
+# per chart on a Sunday).
+THREAD_FALLBACK_SECONDS: Final = 60.0
+
+
+def _spawn_pool() -> concurrent.futures.Executor:
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn")
+    )
+
+
+class ChartRenderer:
+    """Renders charts in one worker process so the event loop never waits on matplotlib.
+
+    The pool is created on first use ("spawn": no copy of the bot's threads or sockets). A
+    broken pool (the worker died: BrokenProcessPool) is recreated once and the chart retried;
+    if that fails too the chart is drawn in a thread (``asyncio.to_thread``), and so are the
+    charts of the next :data:`THREAD_FALLBACK_SECONDS`. ``close()`` stops the worker.
+    """
+
+    def __init__(
+        self,
+        *,
+        pool_factory: Callable[[], concurrent.futures.Executor] = _spawn_pool,
+        monotonic: Callable[[], float] = time.monotonic,
+        fallback_seconds: float = THREAD_FALLBACK_SECONDS,
+    ) -> None:
+        self._factory = pool_factory
+        self._monotonic = monotonic
+        self._fallback_seconds = fallback_seconds
+        self._pool: concurrent.futures.Executor | None = None
+        self._threads_until: float | None = None
+        self._closed = False
+
+    async def progress(
+        self, checkins: Sequence[DayPain], today: datetime.date, days: int = 28
+    ) -> bytes:
+        """:func:`render_chart` off the event loop."""
+        return await self._render(render_chart, tuple(checkins), today, days)
+
+    async def week(self, report: WeekReport) -> bytes:
+        """:func:`render_week_chart` off the event loop."""
+        return await self._render(render_week_chart, report)
+
+    def close(self) -> None:
+        """Stop the worker process (idempotent); later renders run in a thread."""
+        self._closed = True
+        self._drop_pool(wait=True)
+
+    def _drop_pool(self, *, wait: bool = False) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=wait, cancel_futures=True)
+
+    def _executor(self) -> concurrent.futures.Executor:
+        if self._pool is None:
+            self._pool = self._factory()
+        return self._pool
+
+    async def _render(self, function: Callable[..., RenderResult], *args: Any) -> RenderResult:
+        if not self._closed and not self._in_thread_fallback():
+            loop = asyncio.get_running_loop()
+            for attempt in (1, 2):
+                try:
+                    result: RenderResult = await loop.run_in_executor(
+                        self._executor(), function, *args
+                    )
+                    return result
+                except BrokenProcessPool:
+                    log.warning("the chart worker process died (attempt %d of 2)", attempt)
+                    self._drop_pool()
+            log.warning(
+                "charts render in a thread for the next %.0f s (the worker keeps dying)",
+                self._fallback_seconds,
+            )
+            self._threads_until = self._monotonic() + self._fallback_seconds
+        return await asyncio.to_thread(function, *args)
+
+    def _in_thread_fallback(self) -> bool:
+        if self._threads_until is None:
+            return False
+        if self._monotonic() < self._threads_until:
+            return True
+        self._threads_until = None
+        return False
+
+
+_DEFAULT: ChartRenderer | None = None
+
+
+def default_renderer() -> ChartRenderer:
+    """One renderer for the process, created on first use (until the app owns one)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = ChartRenderer()
+    return _DEFAULT

@@ -35,12 +35,13 @@ async def my_data(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat_id is None or chat is None:
         return
-    body = await svc.store.run(privacy_service.export_json, chat_id)
-    if body is None:
+    found = await svc.store.run(privacy_service.my_data, chat_id, now=svc.now())
+    if found is None:
         await say(update, texts.NOTHING_STORED)
         return
+    await say(update, found.summary)
     await chat.send_document(
-        InputFile(body, filename=texts.MYDATA_FILENAME), caption=texts.MYDATA_CAPTION
+        InputFile(found.document, filename=texts.MYDATA_FILENAME), caption=texts.MYDATA_CAPTION
     )
 
 
