@@ -13,7 +13,6 @@ from bot.core.planner import (
     matching_weekdays,
     next_due,
     next_due_all,
-    parse_clock,
     to_utc,
 )
 
@@ -807,7 +806,7 @@ def test_naive_after_raises() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# parse_clock
+# parse_clock (bot.core.clock; tests/test_clock.py has the words: noon, 18h, ...)
 
 
 @pytest.mark.parametrize(
@@ -847,9 +846,10 @@ def test_naive_after_raises() -> None:
         ("", None),
         ("   ", None),
         ("abc", None),
-        ("24:00", None),
-        ("24", None),
-        ("2400", None),
+        # Midnight at the end of the day reads as 00:00 (a runner typing 24:00 means it).
+        ("24:00", time(0, 0)),
+        ("24", time(0, 0)),
+        ("2400", time(0, 0)),
         ("7:60", None),
         ("760", None),
         ("13pm", None),
@@ -869,4 +869,6 @@ def test_naive_after_raises() -> None:
     ],
 )
 def test_parse_clock(text: str, expected: time | None) -> None:
+    from bot.core.clock import parse_clock
+
     assert parse_clock(text) == expected

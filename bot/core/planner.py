@@ -20,7 +20,6 @@ Rules (see DESIGN.md, "Time and delivery"):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -36,14 +35,15 @@ from bot.core.models import (
     Slot,
     SlotKind,
 )
+from bot.core.programme import quiet_days, strength_days
 
 __all__ = [
     "SEARCH_DAYS",
+    "SUMMARY_SPREAD_MINUTES",
     "local_fire_time",
     "matching_weekdays",
     "next_due",
     "next_due_all",
-    "parse_clock",
     "to_utc",
     "zone",
 ]
@@ -53,7 +53,10 @@ __all__ = [
 # that window, including ``weekly`` filters, which reduce to a single weekday.
 SEARCH_DAYS = 9
 
+SUMMARY_SPREAD_MINUTES = 120
 _ALL_WEEKDAYS = 0b111_1111
+# Held back entirely during an exercise hold (after URGENT or EMERGENCY).
+_HELD_KINDS = frozenset({SlotKind.TIP, SlotKind.CHECK_IN, SlotKind.SESSION, SlotKind.EDUCATION})
 _SECONDS_PER_DAY = 86_400
 _ONE_SECOND = timedelta(seconds=1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -153,6 +156,10 @@ def local_fire_time(slot: Slot, runner: Runner) -> tuple[time, int]:
     else:  # pragma: no cover - exhaustive over AnchorKind
         raise ValueError(f"slot {slot.id!r}: unknown anchor kind {kind!r}")
     offset = anchor.offset_minutes
+    if slot.kind == SlotKind.SUMMARY:
+        # Spread over two hours by runner: a Sunday's 100k weekly charts are drawn at the pace
+        # they can be sent, not all at 18:00 ahead of every other reminder.
+        offset += runner.chat_id % SUMMARY_SPREAD_MINUTES
     if (
         slot.kind == SlotKind.CHECK_IN
         and kind == AnchorKind.RUN_TIME
@@ -177,12 +184,18 @@ def _set_mask(weekdays: frozenset[int]) -> int:
     return mask
 
 
-def _weekday_mask(days: Days, run_days: frozenset[int], summary_day: int = 6) -> int:
+def _weekday_mask(
+    days: Days, run_days: frozenset[int], summary_day: int = 6, strength_goal: int = 2
+) -> int:
     """Bit ``d`` set <=> an anchor day with ``weekday() == d`` fires (0 = Monday)."""
     kind = days.kind
     if kind == DaysKind.SUMMARY_DAY:
         return 1 << summary_day if 0 <= summary_day <= 6 else 0
-    if kind == DaysKind.EVERY_DAY:
+    if kind == DaysKind.STRENGTH_DAYS:
+        mask = _set_mask(strength_days(run_days, strength_goal))
+    elif kind == DaysKind.QUIET_DAYS:
+        mask = _set_mask(quiet_days(run_days, strength_goal))
+    elif kind == DaysKind.EVERY_DAY:
         mask = _ALL_WEEKDAYS
     elif kind == DaysKind.RUN_DAYS:
         mask = _set_mask(run_days)
@@ -201,7 +214,7 @@ def _weekday_mask(days: Days, run_days: frozenset[int], summary_day: int = 6) ->
 
 def matching_weekdays(days: Days, runner: Runner) -> frozenset[int]:
     """The weekdays (0 = Monday) whose anchor day fires for ``runner``, ``weekly`` applied."""
-    mask = _weekday_mask(days, runner.run_days, runner.summary_day)
+    mask = _weekday_mask(days, runner.run_days, runner.summary_day, runner.strength_goal)
     return frozenset(d for d in range(7) if mask >> d & 1)
 
 
@@ -233,8 +246,9 @@ def _next_due(
     ``tz`` has proleptic ordinal ``local_ordinal``."""
     if not slot.enabled:
         return None
-    if runner.exercise_hold and slot.kind in (SlotKind.TIP, SlotKind.CHECK_IN):
-        # Every tip is exercise or running advice, and a post-run check-in assumes a run.
+    if runner.exercise_hold and slot.kind in _HELD_KINDS:
+        # Every tip and session is exercise or running advice, a post-run check-in assumes a
+        # run, and "hurt is not harm" is no message for someone who needs a doctor today.
         return None
     if (
         runner.running_paused
@@ -242,7 +256,7 @@ def _next_due(
         and not RUNNING_SPECIFIC_CATEGORIES.isdisjoint(slot.categories)
     ):
         return None
-    mask = _weekday_mask(slot.days, runner.run_days, runner.summary_day)
+    mask = _weekday_mask(slot.days, runner.run_days, runner.summary_day, runner.strength_goal)
     if not mask:
         return None
     wall, day_offset = local_fire_time(slot, runner)
@@ -285,47 +299,3 @@ def next_due_all(
         return {slot.id: None for slot in slots}
     local_ordinal = start.astimezone(tz).toordinal()
     return {slot.id: _next_due(slot, runner, start, local_ordinal, tz) for slot in slots}
-
-
-# ---------------------------------------------------------------------------------------------
-# User input
-
-_CLOCK_RE = re.compile(
-    r"""
-    (?:
-        (?P<hour>[0-9]{1,2}) (?: \s* [:.h] \s* (?P<minute>[0-9]{2}) )?   # 7  07  7:30  7.30  7h30
-      | (?P<chour>[0-9]{1,2}) (?P<cminute>[0-9]{2})                      # 730  0730  1905
-    )
-    \s*
-    (?: (?P<meridiem>[ap]) \.? \s* m \.? )?                               # am  pm  a.m.  PM
-    """,
-    re.VERBOSE | re.ASCII | re.IGNORECASE,
-)
-
-
-def parse_clock(text: str) -> time | None:
-    """A wall-clock time from forgiving user input, or None if it is not one.
-
-    Accepts 24-hour ``7``, ``07:30``, ``7.30``, ``730``, ``0730``, ``19:05`` and 12-hour ``7am``,
-    ``7:30pm``, ``7.30 PM`` (``12am`` is 00:00, ``12pm`` is 12:00). Refuses ``24:00``, ``7:60``,
-    ``13pm``, ``0am`` and anything else.
-    """
-    match = _CLOCK_RE.fullmatch(text.strip())
-    if match is None:
-        return None
-    hour_text = match["hour"] if match["hour"] is not None else match["chour"]
-    minute_text = match["minute"] if match["hour"] is not None else match["cminute"]
-    hour = int(hour_text)
-    minute = int(minute_text) if minute_text is not None else 0
-    if minute > 59:
-        return None
-    meridiem = match["meridiem"]
-    if meridiem is not None:
-        if not 1 <= hour <= 12:
-            return None
-        hour %= 12
-        if meridiem in "pP":
-            hour += 12
-    elif hour > 23:
-        return None
-    return time(hour, minute)

@@ -22,13 +22,16 @@ import datetime as dt
 import enum
 import json
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
 from bot.core.models import RunnerStatus
 from bot.core.triage import RiskFactor
+from bot.services import delivery
 from bot.storage import profile as profile_db
 from bot.storage import runners as runners_db
+from bot.storage import schedule as schedule_db
 from bot.storage import store
 from bot.storage.profile import Profile
 
@@ -37,6 +40,12 @@ __all__ = ["Profile"]
 TZ, DAYS, RUN, TIP, CONFIRM, MENU = "tz", "days", "run", "tip", "confirm", "menu"
 DELAY, SUMMARY_DAY = "delay", "sday"
 COUNTRY, RISK = "country", "risk"
+# Settings only: the weekly strength goal (onboarding asks it with the running days, in the
+# same message: see ``next_question``) and the weekly chart opt-out.
+GOAL, CHART = "goal", "chart"
+
+# Strength sessions a week the runner can aim for (guidance: 2-3).
+STRENGTH_GOALS = (2, 3)
 
 # The health questions a runner can tick (the age band is a choice of its own).
 RISK_TOGGLES = (
@@ -53,7 +62,12 @@ def _ts(now: dt.datetime) -> int:
 
 
 def next_question(profile: Profile) -> str:
-    """Onboarding: the first unanswered question, or CONFIRM when all are answered."""
+    """Onboarding: the first unanswered question, or CONFIRM when all are answered.
+
+    The weekly strength goal is no step of its own: it has a stored default (2) that cannot
+    tell "not asked" from "chose 2", so it is asked in the running days message (one tap to
+    change the ticked default) and is a /settings entry; a runner already subscribed is never
+    asked again."""
     missing = {
         TZ: not profile.timezone,
         COUNTRY: profile.country is None,  # "" means asked and skipped
@@ -76,6 +90,7 @@ class Next:
     profile: Profile | None
     saved: bool = False
     refused: bool = False  # the answer was not accepted (Done with no day ticked)
+    restored: bool = False  # Back put answers toggled on the picker back as they were
 
     @property
     def gone(self) -> bool:
@@ -243,6 +258,78 @@ def save_time(
     return _answer(database, chat_id, now, **{column: value})
 
 
+def save_strength_goal(database: Database, chat_id: int, goal: int, *, now: dt.datetime) -> Next:
+    """The weekly strength goal chosen in /settings (2 or 3 sessions)."""
+    if goal not in STRENGTH_GOALS:
+        raise ValueError(f"not a strength goal: {goal}")
+    return _answer(database, chat_id, now, strength_goal=goal)
+
+
+def choose_strength_goal(
+    database: Database, chat_id: int, goal: int, *, now: dt.datetime
+) -> Profile | None:
+    """The strength goal ticked on the running days message (onboarding): saved, and the
+    answers to redraw that message from; the question stays the running days. None: erased."""
+    if goal not in STRENGTH_GOALS:
+        raise ValueError(f"not a strength goal: {goal}")
+    with store.immediate(database):
+        if profile_db.get_profile(database, chat_id) is None:
+            return None
+        runners_db.update_runner(database, chat_id, now=_ts(now), strength_goal=goal)
+        return profile_db.get_profile(database, chat_id)
+
+
+def save_weekly_chart(database: Database, chat_id: int, on: bool, *, now: dt.datetime) -> Next:
+    """Whether the weekly summary comes with the chart picture."""
+    return _answer(database, chat_id, now, weekly_chart=int(on))
+
+
+@dataclass(frozen=True)
+class Restore:
+    """The answers a toggling picker (days, health profile) showed when it was opened from the
+    menu, carried on its Back button: Back puts them back, so it changes nothing. A field left
+    None is not restored."""
+
+    run_days: frozenset[int] | None = None
+    age_band: str | None = None
+    risk_factors: frozenset[RiskFactor] | None = None
+    risk_declined: bool = False
+    risk: bool = False  # restore the three health fields (age_band None then means none)
+
+
+def back_to_menu(
+    database: Database, chat_id: int | None, restore: Restore, *, now: dt.datetime
+) -> Next:
+    """A picker's Back: the menu again, with the answers as they were when it was opened."""
+    if chat_id is None:
+        return GONE
+    with store.immediate(database):
+        profile = profile_db.get_profile(database, chat_id)
+        if profile is None:
+            return GONE
+        fields: dict[str, object] = {}
+        if restore.run_days is not None and restore.run_days != profile.runner.run_days:
+            fields["run_days"] = restore.run_days
+        if restore.risk:
+            # The picker toggles only RISK_TOGGLES: any other stored factor stays as it is.
+            others = {f for f in profile.risk_factors or () if f not in RISK_TOGGLES}
+            wanted = None if restore.risk_factors is None else restore.risk_factors | others
+            was = (restore.age_band, wanted, restore.risk_declined)
+            if was != (profile.age_band, profile.risk_factors, profile.risk_declined):
+                fields.update(
+                    age_band=restore.age_band,
+                    risk_factors=None
+                    if wanted is None
+                    else json.dumps(sorted(f.value for f in wanted)),
+                    risk_declined=int(restore.risk_declined),
+                )
+        if fields:
+            runners_db.update_runner(database, chat_id, now=_ts(now), **fields)
+        profile_db.record_asked(database, chat_id, MENU, now=_ts(now))
+        fresh = profile_db.get_profile(database, chat_id)
+        return Next(MENU, fresh, restored=bool(fields))
+
+
 def save_delay(database: Database, chat_id: int, minutes: int, *, now: dt.datetime) -> Next:
     return _answer(database, chat_id, now, checkin_delay=minutes)
 
@@ -294,11 +381,41 @@ def finish_risk(database: Database, chat_id: int, *, now: dt.datetime) -> Next:
         return _after_answer(database, chat_id, now)
 
 
-def confirm(database: Database, chat_id: int, *, now: dt.datetime) -> None:
-    """The summary confirmed: subscribed (the shell reschedules)."""
+@dataclass(frozen=True)
+class Upcoming:
+    """One kind of message the runner will get next: its title and when (the runner's local
+    time, aware)."""
+
+    title: str
+    at: dt.datetime
+
+
+def confirm(database: Database, chat_id: int, *, now: dt.datetime) -> list[Upcoming] | None:
+    """The summary confirmed: subscribed and scheduled, in one transaction; returns what comes
+    next, soonest first, one entry per slot with a next instant. None: the runner was erased."""
     with store.immediate(database):
+        profile = profile_db.get_profile(database, chat_id)
+        if profile is None:
+            return None
         runners_db.update_runner(database, chat_id, now=_ts(now), status=RunnerStatus.ACTIVE)
         profile_db.record_asked(database, chat_id, None, now=_ts(now))
+        delivery.schedule_runner(database, chat_id, now)
+        return _upcoming(database, chat_id, profile.timezone or "UTC")
+
+
+def _upcoming(database: Database, chat_id: int, timezone: str) -> list[Upcoming]:
+    try:
+        zone = ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    titles = {slot.id: slot.title or slot.id for slot in delivery.plan_slots(database)}
+    due = schedule_db.schedule_of(database, chat_id)
+    found = [
+        Upcoming(titles.get(slot_id, slot_id), dt.datetime.fromtimestamp(ts, zone))
+        for slot_id, ts in due.items()
+        if ts is not None
+    ]
+    return sorted(found, key=lambda item: (item.at, item.title))
 
 
 def close_menu(database: Database, chat_id: int, *, now: dt.datetime) -> Next | None:

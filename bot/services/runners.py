@@ -129,6 +129,7 @@ class TextContext:
     """What a typed message (no command, no conversation) is answered with."""
 
     known: bool  # the runner exists
+    stopped: bool = False  # they sent /stop (or blocked the bot): only /start brings them back
     open_checkin: bool = False  # a check-in from the last CHECK_IN_EXPIRY awaits its buttons
     country: str | None = None  # for the emergency number
 
@@ -140,6 +141,7 @@ def text_context(database: Database, chat_id: int | None, now: dt.datetime) -> T
     since = int(now.timestamp()) - int(CHECK_IN_EXPIRY.total_seconds())
     return TextContext(
         known=True,
+        stopped=care.status in (RunnerStatus.STOPPED, RunnerStatus.BLOCKED),
         open_checkin=checkins_db.has_open_checkin(database, care.chat_id, since),
         country=care.country,
     )

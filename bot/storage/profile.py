@@ -32,6 +32,7 @@ class Profile:
     # The question last put to the runner (a conversation step); "" = none open; None = not
     # recorded (a runner from before it was kept).
     asked: str | None = None
+    weekly_chart: bool = True  # the weekly summary includes the chart picture
 
     @property
     def chat_id(self) -> int:
@@ -68,6 +69,7 @@ def get_profile(database: Database, chat_id: int) -> Profile | None:
         risk_factors=_factors(row.get("risk_factors")),
         risk_declined=bool(row.get("risk_declined")),
         asked=_asked(row.get("onboarding_step")),
+        weekly_chart=row.get("weekly_chart") != 0,  # 1 unless opted out
     )
 
 

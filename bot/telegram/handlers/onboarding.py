@@ -9,12 +9,18 @@ record, not by the persisted state, which can be a question behind after a crash
 names its question, and every answer button works in every state. The only difference between
 the two modes: while onboarding, an answer leads to the
 next unanswered question and then a summary to confirm; once subscribed, it leads back to the
-settings menu. This module parses the update, calls one service, and renders.
+settings menu. Outside onboarding the questions drop their "2/6" progress labels, and every
+picker opened from the menu has a Back button that returns to it with nothing changed (the
+pickers that save each tap, days and health profile, carry what they opened with on Back).
+The weekly strength goal is asked in the running days message while onboarding, and has a menu
+entry of its own, as has the weekly chart. This module parses the update, calls one service,
+and renders.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Awaitable, Callable
 
@@ -31,6 +37,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.core import advice, texts
+from bot.core.clock import parse_clock
 from bot.core.emergency import (
     COMMON_COUNTRIES,
     country_for_zone,
@@ -38,7 +45,7 @@ from bot.core.emergency import (
     match_country,
     number_for_country,
 )
-from bot.core.planner import parse_clock
+from bot.core.models import RunnerStatus
 from bot.core.symptoms import mentions_symptoms
 from bot.core.timezones import (
     COMMON_ZONES,
@@ -50,20 +57,25 @@ from bot.core.timezones import (
 from bot.core.triage import RiskFactor
 from bot.services import profile
 from bot.services.profile import (
+    CHART,
     CONFIRM,
     COUNTRY,
     DAYS,
     DELAY,
+    GOAL,
     MENU,
     RISK,
     RISK_TOGGLES,
     RUN,
+    STRENGTH_GOALS,
     SUMMARY_DAY,
     TIP,
     TZ,
     Next,
     Opening,
     Profile,
+    Restore,
+    Upcoming,
 )
 from bot.services.runtime import services
 from bot.telegram.handlers import settings as settings_handlers
@@ -84,13 +96,48 @@ from bot.telegram.handlers.common import (
 log = logging.getLogger(__name__)
 
 # Conversation states are the services' step names (strings, so the persisted value is readable
-# in the database): TZ, COUNTRY, DAYS, RUN, TIP, RISK, CONFIRM, MENU, DELAY, SUMMARY_DAY.
+# in the database): TZ, COUNTRY, DAYS, RUN, TIP, RISK, CONFIRM, MENU, DELAY, SUMMARY_DAY, GOAL,
+# CHART.
 END = ConversationHandler.END
 State = str | int  # a question above, or END
 TypedAnswer = Callable[[Update, Context], Awaitable[State]]
 
 RUN_TIME_CHOICES = ("06:00", "06:30", "07:00", "07:30", "08:00", "12:00", "17:30", "18:00", "19:00")
 TIP_TIME_CHOICES = ("07:00", "08:00", "09:00", "12:00", "18:00", "20:00")
+
+# Texts of the strength goal, the weekly chart, Back and the rest added here (candidates for
+# bot/core/texts.py, which another module owns).
+STRENGTH_WHY = (
+    "Guidance suggests 2-3 a week: stronger trunk and hip muscles take load off your lower back."
+)
+ASK_STRENGTH_IN_DAYS = f"💪 <b>How many strength sessions a week?</b> {STRENGTH_WHY}"
+ASK_GOAL = f"💪 <b>How many strength sessions a week?</b>\n{STRENGTH_WHY}"
+GOAL_LABEL = "{n} a week"
+GOAL_SET = "✅ Strength sessions: <b>{n} a week</b>."
+ASK_CHART = (
+    "📈 <b>Weekly chart</b>\nA picture of your week with the {day} summary. "
+    "It's <b>{state}</b> now."
+)
+CHART_ON, CHART_OFF = "on", "off"
+CHART_BUTTONS = {"on": "On", "off": "Off"}
+CHART_SET = "✅ Weekly chart: <b>{state}</b>."
+RISK_SET = "✅ Health profile: <b>{risk}</b>."
+DAYS_SAVED = "✅ Running days: <b>{days}</b>."
+DAYS_AND_GOAL_SAVED = "✅ Running days: <b>{days}</b>. 💪 Strength sessions: <b>{n} a week</b>."
+BACK_BUTTON = "⬅️ Back"
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MENU_EXTRA_BUTTONS = {"goal": "💪 Strength goal", "chart": "📈 Weekly chart"}
+# Close after changes: the change was confirmed "saved" once already.
+SETTINGS_CLOSED = "👍 Done. /settings opens the menu again."
+STOPPED_SETTINGS = (
+    "You've unsubscribed, so I'm not sending you anything; /start brings your reminders back. "
+    "You can still change your settings here."
+)
+SUMMARY_EXTRA = "💪 Strength: {n} sessions a week · 📈 weekly chart {chart}"
+UPCOMING_LINE = "Next: {title} · {when}"
+
+# "2/6 · " in a question's heading: onboarding's progress, shown only while onboarding.
+_STEP_LABEL = re.compile(r"\d+/\d+ · ")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,22 +148,80 @@ def _with_note(note: str, text: str) -> str:
     return f"{note}\n\n{text}" if note else text
 
 
-async def ask(update: Update, step: str, answers: Profile | None, note: str = "") -> State:
+def _onboarding(answers: Profile | None) -> bool:
+    return answers is None or answers.onboarding
+
+
+def _label(text: str, answers: Profile | None) -> str:
+    """A question's text: with its "2/6" progress label only while onboarding."""
+    return text if _onboarding(answers) else _STEP_LABEL.sub("", text)
+
+
+Rows = list[list[tuple[str, str]]]
+
+
+def _back_data(step: str, answers: Profile | None) -> str:
+    """Back's data: for the pickers that save each tap (days, health profile), the answers as
+    they were when the picker opened, so Back can put them back."""
+    if answers is not None and step == DAYS:
+        return "p:back:days:" + "".join(str(d) for d in sorted(answers.runner.run_days))
+    if answers is not None and step == RISK:
+        factors = answers.risk_factors
+        mask = (
+            "n"
+            if factors is None
+            else str(sum(1 << i for i, f in enumerate(RISK_TOGGLES) if f in factors))
+        )
+        declined = int(answers.risk_declined)
+        return f"p:back:risk:{answers.age_band or '-'}:{mask}:{declined}"
+    return "p:back"
+
+
+def _with_back(rows: Rows, back: str | None) -> object:
+    return keyboard([*rows, [(BACK_BUTTON, back)]] if back else rows)
+
+
+async def ask(
+    update: Update, step: str, answers: Profile | None, note: str = "", *, menu: bool = False
+) -> State:
     """Send the question for `step` (after `note`, the answer just saved, in the same
     message), shown from `answers`, and return it as the conversation state (persisted by PTB:
-    the one record of where the conversation stands)."""
+    the one record of where the conversation stands). A question opened from the settings
+    menu (`menu`), and any question of a subscribed runner, has a Back button to the menu."""
+    back = _back_data(step, answers) if menu or not _onboarding(answers) else None
     if step == TZ:
         zones = [(zone_label(z), f"p:tz:{z}") for z in COMMON_ZONES]
-        await say(update, _with_note(note, texts.ASK_TIMEZONE), keyboard(chunk(zones, 3)))
+        text = _label(texts.ASK_TIMEZONE, answers)
+        await say(update, _with_note(note, text), _with_back(chunk(zones, 3), back))
     elif step == DAYS:
         selected = answers.runner.run_days if answers else frozenset[int]()
-        await say(update, _with_note(note, texts.ASK_DAYS), days_keyboard(selected))
+        text = _label(texts.ASK_DAYS, answers)
+        goal = None
+        if back is None:  # onboarding: the strength goal is asked in the same message
+            goal = answers.runner.strength_goal if answers else STRENGTH_GOALS[0]
+            text += "\n\n" + ASK_STRENGTH_IN_DAYS
+        await say(update, _with_note(note, text), days_keyboard(selected, goal=goal, back=back))
     elif step == RUN:
         choices = [(t, f"p:run:{t}") for t in RUN_TIME_CHOICES]
-        await say(update, _with_note(note, texts.ASK_RUN_TIME), keyboard(chunk(choices, 3)))
+        text = _label(texts.ASK_RUN_TIME, answers)
+        await say(update, _with_note(note, text), _with_back(chunk(choices, 3), back))
     elif step == TIP:
         choices = [(t, f"p:tip:{t}") for t in TIP_TIME_CHOICES]
-        await say(update, _with_note(note, texts.ASK_TIP_TIME), keyboard(chunk(choices, 3)))
+        text = _label(texts.ASK_TIP_TIME, answers)
+        await say(update, _with_note(note, text), _with_back(chunk(choices, 3), back))
+    elif step == GOAL:
+        chosen = answers.runner.strength_goal if answers else None
+        await say(update, _with_note(note, ASK_GOAL), _with_back([_goal_row(chosen)], back))
+    elif step == CHART:
+        assert answers is not None
+        state = CHART_ON if answers.weekly_chart else CHART_OFF
+        day = DAY_NAMES[answers.runner.summary_day]
+        text = ASK_CHART.format(day=day, state=state)
+        switches = [
+            (("✅ " if key == state else "") + label, f"p:chart:{key}")
+            for key, label in CHART_BUTTONS.items()
+        ]
+        await say(update, _with_note(note, text), _with_back([switches], back))
     elif step == CONFIRM:
         assert answers is not None
         text = summary_of(answers) + "\n\n" + texts.CONFIRM_PROMPT
@@ -126,49 +231,53 @@ async def ask(update: Update, step: str, answers: Profile | None, note: str = ""
         await say(update, _with_note(note, texts.SETTINGS_MENU), menu_keyboard())
     elif step == DELAY:
         choices = [(label, f"p:delay:{m}") for m, label in texts.CHECKIN_DELAY_CHOICES.items()]
-        await say(update, _with_note(note, texts.ASK_CHECKIN_DELAY), keyboard([choices]))
+        text = _with_note(note, texts.ASK_CHECKIN_DELAY)
+        await say(update, text, _with_back([choices], back))
     elif step == COUNTRY:
-        text, markup = _country_question(answers)
-        await say(update, _with_note(note, text), markup)
+        text, rows = _country_question(answers)
+        await say(update, _with_note(note, text), _with_back(rows, back))
     elif step == RISK:
         assert answers is not None
-        await say(update, _with_note(note, _risk_question()), risk_keyboard(answers))
+        text = _with_note(note, _risk_question(answers))
+        await say(update, text, risk_keyboard(answers, back=back))
     elif step == SUMMARY_DAY:
         days = [(label, f"p:sday:{d}") for d, label in enumerate(texts.DAY_LABELS)]
-        await say(update, _with_note(note, texts.ASK_SUMMARY_DAY), keyboard([days[:4], days[4:]]))
+        text = _with_note(note, texts.ASK_SUMMARY_DAY)
+        await say(update, text, _with_back([days[:4], days[4:]], back))
     return step
 
 
-async def go_to(update: Update, context: Context, step: str) -> State:
+async def go_to(update: Update, context: Context, step: str, *, menu: bool = False) -> State:
     """Ask `step` afresh (a menu choice, Change, a keyboard too old to edit)."""
     svc = services(context)
     chat_id = private_chat_id(update)
     answers = await svc.store.run(profile.ask_step, chat_id, step, now=svc.now())
     if answers is None:
         return await _gone(update)  # erased (/delete) while this conversation was open
-    return await ask(update, step, answers)
+    return await ask(update, step, answers, menu=menu)
 
 
-def _country_question(answers: Profile | None) -> tuple[str, object]:
+def _country_question(answers: Profile | None) -> tuple[str, Rows]:
     """Ask the country, suggesting the one the time zone belongs to (one tap to confirm)."""
     zone = (answers.timezone if answers else None) or ""
     suggested = country_for_zone(zone) if zone else None
     name = country_name(suggested) if suggested else None
+    question = _label(texts.ASK_COUNTRY, answers)
     if suggested and name:
-        text = texts.ASK_COUNTRY + "\n\n" + texts.COUNTRY_SUGGESTED.format(name=texts.esc(name))
+        text = question + "\n\n" + texts.COUNTRY_SUGGESTED.format(name=texts.esc(name))
         rows = [
             [(f"✅ {name}", f"p:cty:{suggested}")],
             [(texts.COUNTRY_OTHER, "p:cty:other"), (texts.COUNTRY_SKIP, "p:cty:skip")],
         ]
     else:
-        text = texts.ASK_COUNTRY + "\n\n" + texts.COUNTRY_TYPE
+        text = question + "\n\n" + texts.COUNTRY_TYPE
         common = [(country_name(code) or code, f"p:cty:{code}") for code in COMMON_COUNTRIES]
         rows = [*chunk(common, 3), [(texts.COUNTRY_SKIP, "p:cty:skip")]]
-    return text, keyboard(rows)
+    return text, rows
 
 
-def _risk_question() -> str:
-    lines = [texts.ASK_RISK, advice.RISK_PROFILE_INTRO, ""]
+def _risk_question(answers: Profile | None) -> str:
+    lines = [_label(texts.ASK_RISK, answers), advice.RISK_PROFILE_INTRO, ""]
     lines += [
         f"• <b>{texts.esc(advice.RISK_FACTOR_LABELS[factor])}</b>: "
         f"{texts.esc(advice.RISK_FACTOR_WHY[factor])}"
@@ -180,7 +289,7 @@ def _risk_question() -> str:
     return "\n".join(lines)
 
 
-def risk_keyboard(answers: Profile) -> object:
+def risk_keyboard(answers: Profile, *, back: str | None = None) -> object:
     chosen = answers.risk_factors or frozenset()
     band = answers.age_band
     ages = [
@@ -196,25 +305,39 @@ def risk_keyboard(answers: Profile) -> object:
         ]
         for factor in RISK_TOGGLES
     ]
-    return keyboard(
-        [
-            ages,
-            *toggles,
-            [(texts.RISK_DECLINE_BUTTON, "p:risk:declined"), (texts.DONE_BUTTON, "p:risk:done")],
-        ]
-    )
+    rows = [
+        ages,
+        *toggles,
+        [(texts.RISK_DECLINE_BUTTON, "p:risk:declined"), (texts.DONE_BUTTON, "p:risk:done")],
+    ]
+    return _with_back(rows, back)
 
 
-def days_keyboard(selected: frozenset[int]) -> object:
+def _goal_row(chosen: int | None, prefix: str = "p:goal") -> list[tuple[str, str]]:
+    return [
+        (("✅ " if n == chosen else "") + GOAL_LABEL.format(n=n), f"{prefix}:{n}")
+        for n in STRENGTH_GOALS
+    ]
+
+
+def days_keyboard(
+    selected: frozenset[int], *, goal: int | None = None, back: str | None = None
+) -> object:
+    """The running days; while onboarding (`goal`: the strength goal ticked) the strength
+    goal's buttons too, after Done (which keeps its place), and from the menu a Back button."""
     days = [
         (("✅ " if d in selected else "") + label, f"p:day:{d}")
         for d, label in enumerate(texts.DAY_LABELS)
     ]
-    return keyboard([days[:4], days[4:], [(texts.DONE_BUTTON, "p:days:done")]])
+    rows = [days[:4], days[4:], [(texts.DONE_BUTTON, "p:days:done")]]
+    if goal is not None:
+        rows.append(_goal_row(goal, "p:dgoal"))
+    return _with_back(rows, back)
 
 
 def menu_keyboard() -> object:
-    items = [(label, f"p:menu:{key}") for key, label in texts.SETTINGS_BUTTONS.items()]
+    entries = {**texts.SETTINGS_BUTTONS, **MENU_EXTRA_BUTTONS}
+    items = [(label, f"p:menu:{key}") for key, label in entries.items()]
     return keyboard([*chunk(items, 2), [(texts.SETTINGS_CLOSE, "p:menu:close")]])
 
 
@@ -254,7 +377,7 @@ def summary_of(answers: Profile) -> str:
     """The settings summary; unanswered questions show as not set."""
     runner = answers.runner
     country, number = _country_line(answers)
-    return texts.SUMMARY.format(
+    text = texts.SUMMARY.format(
         zone=texts.esc(answers.timezone or texts.NOT_SET),
         country=country,
         number=number,
@@ -266,6 +389,11 @@ def summary_of(answers: Profile) -> str:
         risk=_risk_line(answers),
         status=format_status(runner),
     )
+    extra = SUMMARY_EXTRA.format(
+        n=runner.strength_goal, chart=CHART_ON if answers.weekly_chart else CHART_OFF
+    )
+    head, status_sep, status = text.rpartition("\n📍 ")
+    return f"{head}\n{extra}{status_sep}{status}" if status_sep else f"{text}\n{extra}"
 
 
 async def after_answer(update: Update, context: Context, after: Next, note: str = "") -> State:
@@ -276,6 +404,7 @@ async def after_answer(update: Update, context: Context, after: Next, note: str 
     if after.saved:
         assert after.profile is not None
         await services(context).reschedule(after.profile.chat_id)
+        # The one "saved" message of a settings change: what was saved, and the menu again.
         await say(update, _with_note(note, texts.SETTINGS_SAVED), menu_keyboard())
         return MENU
     return await ask(update, after.step, after.profile, note)
@@ -345,7 +474,12 @@ async def _open_settings(update: Update, context: Context, at: str | None) -> St
         await say(update, texts.RESUME_ONBOARDING)
         return await ask(update, opened.step, opened.profile)
     note = summary_of(opened.profile) if opened.profile is not None else ""
+    if opened.profile is not None and opened.profile.runner.status in _STOPPED:
+        note = _with_note(STOPPED_SETTINGS, note)
     return await ask(update, opened.step, opened.profile, note)
+
+
+_STOPPED = frozenset({RunnerStatus.STOPPED, RunnerStatus.BLOCKED})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,6 +491,8 @@ async def _save_zone(update: Update, context: Context, zone: str, template: str)
     chat_id = private_chat_id(update)
     after = await svc.store.run(profile.save_zone, chat_id, zone, now=svc.now())
     note = template.format(zone=texts.esc(zone), local_time=local_time_label(zone, svc.now()))
+    if after.saved:  # /settings: one message says what was saved (no location keyboard shown)
+        return await after_answer(update, context, after, note)
     # Only a message of its own can take the location keyboard away again.
     await say(update, note, ReplyKeyboardRemove())
     return await after_answer(update, context, after)
@@ -464,7 +600,10 @@ async def risk_button(update: Update, context: Context) -> State:
             return await _gone(update)
         await answer_query(update)
         await drop_buttons(update)
-        note = texts.RISK_SAVED_DECLINED if action == "declined" else texts.RISK_SAVED
+        if after.saved and after.profile is not None:  # /settings: what was saved, once
+            note = RISK_SET.format(risk=_risk_line(after.profile))
+        else:
+            note = texts.RISK_SAVED_DECLINED if action == "declined" else texts.RISK_SAVED
         return await after_answer(update, context, after, note)
     if action == "age" and value in texts.AGE_BAND_LABELS:
         fresh = await svc.store.run(profile.toggle_age, chat_id, value, now=svc.now())
@@ -480,7 +619,8 @@ async def risk_button(update: Update, context: Context) -> State:
         return await _gone(update)
     await answer_query(update)
     try:
-        await query.edit_message_reply_markup(risk_keyboard(fresh))  # type: ignore[arg-type]
+        markup = risk_keyboard(fresh, back=_kept_back(update))
+        await query.edit_message_reply_markup(markup)  # type: ignore[arg-type]
     except BadRequest:
         return await go_to(update, context, RISK)
     return RISK
@@ -496,17 +636,158 @@ async def day_toggle(update: Update, context: Context) -> State:
     if fresh is None:  # erased (/delete) while this conversation was open
         return await _gone(update)
     await answer_query(update)
+    if await _redraw_days(update, fresh):
+        return DAYS
+    # Too old to edit (Telegram allows 48 h) or gone: ask afresh, with the saved days.
+    return await go_to(update, context, DAYS)
+
+
+def _pressed_data(update: Update) -> list[str]:
+    """The callback data of every button on the message pressed."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    markup = getattr(message, "reply_markup", None)
+    rows = markup.inline_keyboard if markup is not None else ()
+    return [str(b.callback_data) for row in rows for b in row if b.callback_data is not None]
+
+
+def _kept_back(update: Update) -> str | None:
+    """The Back button's data on the message pressed (a redraw keeps what it was opened with)."""
+    return next((d for d in _pressed_data(update) if d.startswith("p:back")), None)
+
+
+async def _redraw_days(update: Update, fresh: Profile) -> bool:
+    """Redraw the running days message pressed from `fresh`; False if it can't be edited."""
+    query = update.callback_query
+    assert query is not None
+    back = _kept_back(update)
+    goal = (
+        fresh.runner.strength_goal
+        if any(d.startswith("p:dgoal:") for d in _pressed_data(update))
+        else None
+    )
     try:
-        await query.edit_message_reply_markup(days_keyboard(fresh.runner.run_days))  # type: ignore[arg-type]
+        markup = days_keyboard(fresh.runner.run_days, goal=goal, back=back)
+        await query.edit_message_reply_markup(markup)  # type: ignore[arg-type]
     except BadRequest:
-        # Too old to edit (Telegram allows 48 h) or gone: ask afresh, with the saved days.
-        return await go_to(update, context, DAYS)
-    return DAYS
+        return False
+    return True
+
+
+async def days_goal_button(update: Update, context: Context) -> State:
+    """The strength goal ticked on the running days message (onboarding): saved, redrawn."""
+    svc = services(context)
+    query = update.callback_query
+    chat_id = private_chat_id(update)
+    assert query is not None and query.data is not None and chat_id is not None
+    goal = _goal_value(query.data.removeprefix("p:dgoal:"))
+    if goal is None:
+        await answer_query(update, texts.STALE_BUTTON)
+        return DAYS
+    fresh = await svc.store.run(profile.choose_strength_goal, chat_id, goal, now=svc.now())
+    if fresh is None:  # erased (/delete) while this conversation was open
+        return await _gone(update)
+    await answer_query(update)
+    if await _redraw_days(update, fresh):
+        return DAYS
+    return await go_to(update, context, DAYS)
+
+
+def _goal_value(text: str) -> int | None:
+    return int(text) if text in {str(n) for n in STRENGTH_GOALS} else None
+
+
+async def goal_button(update: Update, context: Context) -> State:
+    """The strength goal chosen in /settings."""
+    svc = services(context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    goal = _goal_value(query.data.removeprefix("p:goal:"))
+    if goal is None:
+        await answer_query(update, texts.STALE_BUTTON)
+        return GOAL
+    await answer_query(update)
+    await drop_buttons(update)
+    chat_id = private_chat_id(update)
+    after = await svc.store.run(profile.save_strength_goal, chat_id, goal, now=svc.now())
+    return await after_answer(update, context, after, GOAL_SET.format(n=goal))
+
+
+async def chart_button(update: Update, context: Context) -> State:
+    """The weekly chart switched on or off in /settings."""
+    svc = services(context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    state = query.data.removeprefix("p:chart:")
+    if state not in CHART_BUTTONS:
+        await answer_query(update, texts.STALE_BUTTON)
+        return CHART
+    await answer_query(update)
+    await drop_buttons(update)
+    chat_id = private_chat_id(update)
+    on = state == CHART_ON
+    after = await svc.store.run(profile.save_weekly_chart, chat_id, on, now=svc.now())
+    return await after_answer(update, context, after, CHART_SET.format(state=state))
+
+
+_AGE_BANDS = frozenset(texts.AGE_BAND_LABELS)
+
+
+def _restore_of(data: str) -> Restore | None:
+    """What a Back button's data says to put back (see `_back_data`); None: forged."""
+    parts = data.split(":")[2:]
+    if not parts:
+        return Restore()
+    if parts[0] == "days" and len(parts) == 2:
+        days = parts[1]
+        if len(days) > 7 or not all(d in "0123456" for d in days):
+            return None
+        return Restore(run_days=frozenset(int(d) for d in days))
+    if parts[0] == "risk" and len(parts) == 4:
+        age, mask, declined = parts[1:]
+        if (age != "-" and age not in _AGE_BANDS) or declined not in ("0", "1"):
+            return None
+        factors: frozenset[RiskFactor] | None = None
+        if mask != "n":
+            if not mask.isascii() or not mask.isdigit() or int(mask) >= 1 << len(RISK_TOGGLES):
+                return None
+            bits = int(mask)
+            factors = frozenset(f for i, f in enumerate(RISK_TOGGLES) if bits & (1 << i))
+        return Restore(
+            age_band=None if age == "-" else age,
+            risk_factors=factors,
+            risk_declined=declined == "1",
+            risk=True,
+        )
+    return None
+
+
+async def back_button(update: Update, context: Context) -> State:
+    """Back on a settings picker: the menu again, nothing changed (the days or health answers
+    toggled on the picker are put back as they were when it opened)."""
+    svc = services(context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    restore = _restore_of(query.data)
+    if restore is None:
+        await answer_query(update, texts.STALE_BUTTON)
+        return MENU
+    chat_id = private_chat_id(update)
+    after = await svc.store.run(profile.back_to_menu, chat_id, restore, now=svc.now())
+    if after.gone:
+        return await _gone(update)
+    await answer_query(update)
+    await drop_buttons(update)
+    if after.restored and after.profile is not None and not after.profile.onboarding:
+        await svc.reschedule(after.profile.chat_id)
+    await say(update, texts.SETTINGS_MENU, menu_keyboard())
+    return MENU
 
 
 async def days_done(update: Update, context: Context) -> State:
     svc = services(context)
     chat_id = private_chat_id(update)
+    asked_goal = any(d.startswith("p:dgoal:") for d in _pressed_data(update))
     after = await svc.store.run(profile.finish_days, chat_id, now=svc.now())
     if after.gone:  # erased (/delete) while this conversation was open
         return await _gone(update)
@@ -515,7 +796,14 @@ async def days_done(update: Update, context: Context) -> State:
         return DAYS
     await answer_query(update)
     await drop_buttons(update)
-    return await after_answer(update, context, after)
+    assert after.profile is not None
+    runner = after.profile.runner
+    days = format_days(runner.run_days)
+    if asked_goal:
+        note = DAYS_AND_GOAL_SAVED.format(days=days, n=runner.strength_goal)
+    else:
+        note = DAYS_SAVED.format(days=days)
+    return await after_answer(update, context, after, note)
 
 
 async def _save_time(update: Update, context: Context, column: str, value: str) -> State:
@@ -593,12 +881,28 @@ async def confirm(update: Update, context: Context) -> State:
     chat_id = private_chat_id(update)
     await answer_query(update)
     await drop_buttons(update)
-    await svc.store.run(profile.confirm, chat_id, now=svc.now())
-    assert chat_id is not None
-    await svc.reschedule(chat_id)
-    await say(update, texts.SUBSCRIBED)
+    # Subscribed and scheduled in one transaction, which also says what comes next.
+    upcoming = await svc.store.run(profile.confirm, chat_id, now=svc.now())
+    if upcoming is None:  # erased (/delete) while this conversation was open
+        return await _gone(update)
+    await say(update, _with_lines(texts.SUBSCRIBED, _upcoming_lines(upcoming)))
     log.info("runner subscribed")
     return END
+
+
+def _with_lines(text: str, lines: list[str]) -> str:
+    return text + "\n\n" + "\n".join(lines) if lines else text
+
+
+def _upcoming_lines(upcoming: list[Upcoming]) -> list[str]:
+    """One line per kind of message, soonest first, in the runner's local time."""
+    return [
+        UPCOMING_LINE.format(
+            title=texts.esc(item.title),
+            when=f"{texts.DAY_LABELS[item.at.weekday()]} {item.at:%H:%M}",
+        )
+        for item in upcoming
+    ]
 
 
 async def change(update: Update, context: Context) -> State:
@@ -616,6 +920,8 @@ _MENU_STEPS = {
     "summary": SUMMARY_DAY,
     "country": COUNTRY,
     "risk": RISK,
+    "goal": GOAL,
+    "chart": CHART,
 }
 
 
@@ -631,13 +937,13 @@ async def menu_choice(update: Update, context: Context) -> State:
         after = await svc.store.run(profile.close_menu, chat_id, now=svc.now())
         if after is not None:
             return await after_answer(update, context, after)
-        await say(update, texts.SETTINGS_CLOSED)
+        await say(update, SETTINGS_CLOSED)
         return END
     step = _MENU_STEPS.get(choice)
     if step is None:
         await say(update, texts.SETTINGS_MENU, menu_keyboard())
         return MENU
-    return await go_to(update, context, step)
+    return await go_to(update, context, step, menu=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -757,6 +1063,10 @@ def _answer_buttons() -> list[BaseHandler[Update, Context, State]]:
         CallbackQueryHandler(risk_button, pattern=r"^p:risk:"),
         CallbackQueryHandler(delay_button, pattern=r"^p:delay:"),
         CallbackQueryHandler(summary_day_button, pattern=r"^p:sday:"),
+        CallbackQueryHandler(days_goal_button, pattern=r"^p:dgoal:"),
+        CallbackQueryHandler(goal_button, pattern=r"^p:goal:"),
+        CallbackQueryHandler(chart_button, pattern=r"^p:chart:"),
+        CallbackQueryHandler(back_button, pattern=r"^p:back(:|$)"),
     ]
 
 
@@ -777,9 +1087,12 @@ def build() -> ConversationHandler[Context]:
             [
                 CallbackQueryHandler(day_toggle, pattern=r"^p:day:[0-6]$"),
                 CallbackQueryHandler(days_done, pattern=r"^p:days:done$"),
+                CallbackQueryHandler(days_goal_button, pattern=r"^p:dgoal:"),
             ],
             DAYS_NUDGE,
         ),
+        GOAL: ([CallbackQueryHandler(goal_button, pattern=r"^p:goal:")], texts.USE_BUTTONS),
+        CHART: ([CallbackQueryHandler(chart_button, pattern=r"^p:chart:")], texts.USE_BUTTONS),
         RUN: ([_time_button(RUN, "run_time")], TIME_NUDGE),
         TIP: ([_time_button(TIP, "tip_time")], TIME_NUDGE),
         CONFIRM: (

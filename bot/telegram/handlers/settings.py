@@ -36,14 +36,25 @@ log = logging.getLogger(__name__)
 
 PAUSE_LENGTHS = {"1d": dt.timedelta(days=1), "1w": dt.timedelta(weeks=1), "open": None}
 
+UNSUBSCRIBED = texts.UNSUBSCRIBED
+ALREADY_UNSUBSCRIBED = texts.ALREADY_UNSUBSCRIBED
+
+
+def refusal(standing: runners.Standing) -> str | None:
+    """What a command that needs a subscribed runner answers instead (None: they are)."""
+    if standing is runners.Standing.UNKNOWN:
+        return texts.NOT_SUBSCRIBED
+    if standing is runners.Standing.STOPPED:
+        return UNSUBSCRIBED
+    return None
+
 
 async def _refuse(update: Update, standing: runners.Standing) -> bool:
     """Say what to do if the runner is not subscribed; True if they were refused."""
-    if standing is runners.Standing.UNKNOWN:
-        await say(update, texts.NOT_SUBSCRIBED)
-    elif standing is runners.Standing.STOPPED:
-        await say(update, texts.ALREADY_STOPPED)
-    return standing is not runners.Standing.LIVE
+    text = refusal(standing)
+    if text is not None:
+        await say(update, text)
+    return text is not None
 
 
 async def pause(update: Update, context: Context) -> None:
@@ -137,7 +148,7 @@ async def stop(update: Update, context: Context) -> int:
     if result is runners.StopResult.UNKNOWN:
         await say(update, texts.NOT_SUBSCRIBED)
     elif result is runners.StopResult.ALREADY:
-        await say(update, texts.ALREADY_STOPPED)
+        await say(update, ALREADY_UNSUBSCRIBED)
     else:
         await svc.reschedule(chat_id)
         await say(update, texts.STOPPED)
@@ -172,7 +183,10 @@ async def unknown_text(update: Update, context: Context) -> None:
     if message is not None and message.text and mentions_symptoms(message.text):
         # Typed pain, numbness, bladder or bowel trouble, weakness: the emergency line first,
         # then a way into the check-in. (The text itself is never logged.)
-        if found.open_checkin:
+        if found.stopped:  # no check-in to offer: the way back is /start
+            safety = advice.free_text_safety_message(found.country, then=UNSUBSCRIBED)
+            await say(update, safety, urgent=True)
+        elif found.open_checkin:
             then = texts.CHECKIN_FINISH_ABOVE
             await say(
                 update, advice.free_text_safety_message(found.country, then=then), urgent=True
@@ -180,6 +194,9 @@ async def unknown_text(update: Update, context: Context) -> None:
         else:
             safety = advice.free_text_safety_message(found.country)
             await say(update, safety, keyboard(keyboards.start_checkin_rows()), urgent=True)
+        return
+    if found.stopped:
+        await say(update, UNSUBSCRIBED)
         return
     if found.open_checkin:
         await say(update, texts.CHECKIN_USE_BUTTONS)
