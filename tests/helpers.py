@@ -42,3 +42,14 @@ async def command(api: FakeBotApi, chat_id: int, text: str) -> BotMessage:
     """Send the command `text` and return the bot's next message to that chat."""
     api.send_command(chat_id, text)
     return await api.next_message(chat_id)
+
+
+WHY_NOW_MARKS = ("⏰", "🔁")
+
+
+def tip_text(message: BotMessage) -> str:
+    """A reminder's tip without the why-now lines in front ("⏰ Your run is in 30 minutes")."""
+    text = message.text
+    while text.startswith(WHY_NOW_MARKS) and "\n\n" in text:
+        text = text.split("\n\n", 1)[1]
+    return text

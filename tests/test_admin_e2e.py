@@ -22,6 +22,7 @@ from bot.telegram.app import BotApp, build_application, running
 from bot.telegram.handlers import admin as admin_handlers
 from bot.testing.botapi import BotMessage, FakeBotApi
 from tests.conftest import REPO, TELEGRAM_PACING, BotFactory, FakeClock, make_settings, ticks
+from tests.helpers import tip_text
 from tests.test_delivery_e2e import WARM_UP_MONDAY, add_runners, deliveries
 
 UTC = dt.UTC
@@ -154,7 +155,7 @@ async def test_moving_the_warm_up_reaches_the_runner_at_the_new_time(
         await api.expect_silence(RUNNER, 0)
         clock.set(new_time + dt.timedelta(seconds=1))
         warm_up = await api.next_message(RUNNER, timeout=5)
-        assert warm_up.text.startswith("🔥")
+        assert tip_text(warm_up).startswith("🔥")
         clock.set(WARM_UP_MONDAY + dt.timedelta(seconds=1))  # the old time
         await ticks(api, app)
         await api.expect_silence(RUNNER, 0)
@@ -190,7 +191,7 @@ async def test_disabling_a_slot_stops_it(
         await api.expect_silence(RUNNER, 0)
         clock.set(DAILY_TIP_MONDAY + dt.timedelta(seconds=1))
         tip = await api.next_message(RUNNER, timeout=5)
-        assert not tip.text.startswith("🔥"), "the day's other reminders still come"
+        assert not tip_text(tip).startswith("🔥"), "the day's other reminders still come"
     assert deliveries(path, slot_id="warm_up") == []
     assert [r["action"] for r in query(path, "SELECT action FROM audit")] == ["slot_disable"]
 
@@ -297,7 +298,7 @@ async def test_an_added_tip_goes_into_rotation(
         assert "Added to Warm-up" in added.text and "As runners see it" in added.text
         clock.set(WARM_UP_MONDAY + dt.timedelta(seconds=1))
         warm_up = await api.next_message(RUNNER, timeout=5)
-    assert warm_up.text.startswith("🔥 Hip openers")
+    assert tip_text(warm_up).startswith("🔥 Hip openers")
     assert "<b>10 slow circles</b>" in warm_up.html
     (row,) = deliveries(path, slot_id="warm_up")
     assert row["tip_id"] == "warm-up-hip-openers" and row["status"] == "sent"
@@ -320,7 +321,7 @@ async def test_a_retired_tip_leaves_the_rotation(
         for when in (WARM_UP_MONDAY, WARM_UP_WEDNESDAY):
             clock.set(when + dt.timedelta(seconds=1))
             warm_up = await api.next_message(RUNNER, timeout=5)
-            assert warm_up.text.startswith("🔥 Hip circles"), warm_up.text
+            assert tip_text(warm_up).startswith("🔥 Hip circles"), warm_up.text
     assert {r["tip_id"] for r in deliveries(path, slot_id="warm_up")} == {"warm-hip-circles"}
     tip = query(path, "SELECT active, version FROM tips WHERE id = 'warm-easy-start'")
     assert tip == [{"active": 0, "version": 2}], "kept for history"
@@ -335,7 +336,7 @@ async def test_an_edited_tip_reaches_runners_in_its_new_words(
     async with start_bot():
         clock.set(WARM_UP_MONDAY + dt.timedelta(seconds=1))
         monday = await api.next_message(RUNNER, timeout=5)  # the sender caches the tip
-        assert monday.text.startswith("🔥 Start with 5-10 easy minutes")
+        assert tip_text(monday).startswith("🔥 Start with 5-10 easy minutes")
         await open_admin(api)
         await tap(api, "💡 Tips")
         page = await tap(api, "Warm-up (1/14)")
@@ -353,7 +354,7 @@ async def test_an_edited_tip_reaches_runners_in_its_new_words(
         assert "✅ Saved" in saved.text and "version 2" in saved.text
         clock.set(WARM_UP_WEDNESDAY + dt.timedelta(seconds=1))
         wednesday = await api.next_message(RUNNER, timeout=5)
-    assert wednesday.text.startswith("🔥 Walk first")
+    assert tip_text(wednesday).startswith("🔥 Walk first")
     assert "<b>five minutes</b>" in wednesday.html
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
+from bot.core.planner import SUMMARY_SPREAD_MINUTES
 from bot.storage import runners as runners_db
 from bot.storage import schedule as schedule_db
 from bot.storage import schema
@@ -309,11 +310,18 @@ async def test_weekly_summary_arrives_on_the_chosen_day(
         assert "Weekly summary on Mon" in saved.text
         api.press(RUNNER, "✔️ Close")
         await api.next_message(RUNNER)
-        clock.set(dt.datetime(2026, 6, 1, 16, 0, 1, tzinfo=UTC))  # Monday 18:00 in Berlin
+        # Monday between 18:00 and 20:00 in Berlin: summaries are spread by runner.
+        spread = dt.timedelta(minutes=RUNNER % SUMMARY_SPREAD_MINUTES)
+        planned = schedule_db.schedule_of(schema.connect(path), RUNNER)["weekly_summary"]
+        assert planned == int((dt.datetime(2026, 6, 1, 16, 0, tzinfo=UTC) + spread).timestamp())
+        clock.set(dt.datetime(2026, 6, 1, 16, 0, 1, tzinfo=UTC) + spread)
         summary = await api.next_message(RUNNER, timeout=5)
-        while "28 days" not in summary.text:  # reminders due earlier that day come first
+        while "Your week" not in summary.text:  # reminders due earlier that day come first
             summary = await api.next_message(RUNNER, timeout=5)
-        assert "1 check-in" in summary.text and "/progress" in summary.text
+        # The week's chart comes as a photo with the summary as its caption.
+        assert summary.kind == "photo" and summary.file is not None
+        assert summary.file.startswith(b"\x89PNG")
+        assert "1 run checked in" in summary.text and NOT_A_DIAGNOSIS in summary.text
 
 
 async def test_checkin_delay_is_a_setting(

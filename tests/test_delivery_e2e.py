@@ -24,7 +24,7 @@ from tests.conftest import (
     outbox_idle,
     ticks,
 )
-from tests.helpers import command
+from tests.helpers import command, tip_text
 
 UTC = dt.UTC
 RUNNER = 2001
@@ -83,7 +83,7 @@ async def test_reminder_arrives_at_local_time_once(
         assert not any(claim.queued for claim in claims), claims
         clock.set(WARM_UP_MONDAY + dt.timedelta(seconds=1))
         warm_up = await api.next_message(RUNNER, timeout=5)
-        assert warm_up.text.startswith("🔥"), warm_up.text  # the warm-up category's emoji
+        assert tip_text(warm_up).startswith("🔥"), warm_up.text  # the warm-up category's emoji
         assert warm_up.button_texts() == ["✅ Done", "⏰ Snooze 1 h", "🔄 Another tip"]
         claims = await ticks(api, app, 5)  # more ticks queue nothing again
         assert api.unread(RUNNER) == []
@@ -127,7 +127,7 @@ async def test_failures_are_retried_until_delivered(
             api, clock, tmp_path / "bot.db", lambda: api.messages_to(RUNNER), timeout=20
         )
         message = await api.next_message(RUNNER, timeout=1)
-        assert message.text.startswith("🔥")
+        assert tip_text(message).startswith("🔥")
         await api.expect_silence(RUNNER, 0.5)
     assert len(api.messages_to(RUNNER)) == 1
     (row,) = deliveries(tmp_path / "bot.db", slot_id="warm_up")

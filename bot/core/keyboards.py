@@ -3,7 +3,7 @@ send PTB objects): each is a list of rows of (label, callback_data).
 
 Callback data stays within Telegram's 64 bytes: ``ci:<step>:<delivery id>[:<stable code>]`` for the
 check-in, ``fu:<delivery id>:<answer>`` for the follow-up, ``r:<action>:<delivery id>`` for
-reminders.
+reminders and sessions, ``rt:<answer>:<delivery id>`` for the return-to-run plan.
 """
 
 from __future__ import annotations
@@ -21,6 +21,30 @@ def tip_rows(delivery_id: int) -> Rows:
     return [
         [(texts.TIP_DONE, f"r:done:{delivery_id}"), (texts.TIP_SNOOZE, f"r:snooze:{delivery_id}")],
         [(texts.TIP_ANOTHER, f"r:more:{delivery_id}")],
+    ]
+
+
+def session_rows(delivery_id: int) -> Rows:
+    return [
+        [(texts.TIP_DONE, f"r:done:{delivery_id}"), (texts.TIP_SNOOZE, f"r:snooze:{delivery_id}")]
+    ]
+
+
+def return_offer_rows(delivery_id: int) -> Rows:
+    return [
+        [
+            ("Start the plan", f"rt:start:{delivery_id}"),
+            ("Not now", f"rt:no:{delivery_id}"),
+        ]
+    ]
+
+
+def return_morning_rows(delivery_id: int) -> Rows:
+    return [
+        [
+            ("Settled", f"rt:ok:{delivery_id}"),
+            ("Still sore", f"rt:sore:{delivery_id}"),
+        ]
     ]
 
 

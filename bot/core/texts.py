@@ -103,6 +103,10 @@ SETTINGS_CLOSE = "✔️ Close"
 SETTINGS_SAVED = "Saved. Anything else?"
 SETTINGS_CLOSED = "👍 Settings saved."
 NOT_SUBSCRIBED = "You're not subscribed yet. Send /start to begin."
+# For a runner who sent /stop: not "not subscribed yet", which is for someone who never
+# finished /start.
+UNSUBSCRIBED = "You've unsubscribed. Send /start to come back."
+ALREADY_UNSUBSCRIBED = "You're already unsubscribed; send /start to subscribe again."
 ONBOARDING_GO_ON = "For anything else, carry on with the question above when you're ready."
 
 ASK_COUNTRY = (
@@ -163,6 +167,7 @@ HELP = (
     "/tip – a tip right now\n"
     "/checkin – a check-in now · /ran – I just ran (check-in in an hour)\n"
     "/progress – your last 28 days\n"
+    "/returntorun – a step-by-step walk-run plan back to running\n"
     "/pause – take a break · /resume – start again\n"
     "/stop – no more messages (your data is kept)\n"
     "/privacy – what I store and why · /mydata – download it · /delete – erase it\n"
@@ -179,7 +184,8 @@ PRIVACY = (
     "• If you chose to answer them, your health-profile answers (age band, past cancer, "
     "steroids or osteoporosis, weakened immunity, under-fuelling): only to decide when to "
     "suggest seeing a doctor. Change them in /settings.\n"
-    "• Which reminders I sent and whether you tapped Done.\n"
+    "• Which reminders I sent and whether you tapped Done, your level in each strength "
+    "exercise, and your step on the return-to-run plan.\n"
     "• Your check-in answers (pain score and warning signs), to spot patterns and escalate.\n"
     "Why: to send reminders at your local time, to stop repeating tips, and to spot warning "
     "signs and patterns in your answers. I don't store your name or what you type, and I "
@@ -320,6 +326,7 @@ COMMANDS = (
     ("checkin", "Check in about your back now"),
     ("ran", "I just ran: check in with me in an hour"),
     ("progress", "Your last 28 days"),
+    ("returntorun", "A walk-run plan back to running after a sore spell"),
     ("pause", "Take a break from reminders"),
     ("resume", "Start reminders again"),
     ("stop", "Stop all messages"),

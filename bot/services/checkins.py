@@ -63,7 +63,7 @@ from bot.core.triage import (
     Verdict,
     assess,
 )
-from bot.services import delivery
+from bot.services import delivery, programme
 from bot.storage import checkins as checkins_db
 from bot.storage import outbox as outbox_db
 from bot.storage import runners as runners_db
@@ -202,6 +202,8 @@ def _tell_if_urgent(
     checkins_db.update_checkin(
         database, checkin.id, told_level=int(verdict.level), escalated_at=escalated_at
     )
+    if told < Level.URGENT:
+        programme.after_urgent_sign(database, checkin.runner_id, now)
     checkin.told_level, checkin.escalated_at = verdict.level, escalated_at
     result.replies.append(Reply(_verdict_text(verdict, checkin, runner), urgent=True))
     escalation = escalate(database, runner, verdict.level, now)
@@ -241,6 +243,17 @@ def _finish(
         closed_by=closed_by,
     )
     checkins_db.count_verdict(database, int(level))
+    effect = programme.after_check_in(
+        database,
+        runner_id=checkin.runner_id,
+        checkin_id=checkin.id,
+        pain=checkin.pain,
+        no_run=checkin.no_run,
+        level=level,
+        zone=runner.zone,
+        now=now,
+        urgent_applied=told >= Level.URGENT,
+    )
     if told >= Level.URGENT and level == told:
         done = (
             texts.CHECKIN_EMERGENCY_DONE if told is Level.EMERGENCY else texts.CHECKIN_ALREADY_TOLD
@@ -254,6 +267,8 @@ def _finish(
         escalation = escalate(database, runner, level, now)
         result.replies.extend(_hold_notice(escalation))
         _note_hold(result, escalation.before, escalation.after)
+    if effect.lines:
+        result.replies.append(Reply("\n\n".join(effect.lines)))
     if level >= Level.URGENT:
         log.warning("check-in escalated: level %s", level.name)
 
@@ -606,6 +621,8 @@ def answer_follow_up(
         if after != before:
             runners_db.save_hold(database, chat_id, after, now=int(now.timestamp()))
             delivery.schedule_runner(database, chat_id, now)
+            if not after.active:
+                programme.offer_after_hold(database, chat_id, now)
         if after.exercise_hold != before.exercise_hold:
             result.hold_changed, result.exercise_hold = True, after.exercise_hold
         if outcome is Outcome.CHECK_IN_NOW:
@@ -649,6 +666,7 @@ def apply_resume_hold(
         return ResumeResult("ask_clearance" if not cleared else "still_held")
     runners_db.save_hold(database, chat_id, after, now=int(now.timestamp()))
     delivery.schedule_runner(database, chat_id, now)
+    programme.offer_after_hold(database, chat_id, now)
     return ResumeResult("lifted", hold_changed=before.exercise_hold)
 
 
@@ -764,14 +782,11 @@ class PainHistory:
 
 
 def pain_history(database: Database, *, chat_id: int, now: dt.datetime) -> PainHistory | None:
-    """/progress: the last four weeks' pain by local day; None if not subscribed."""
+    """/progress: the last four weeks' answered check-ins by local day (pain, ran, verdict);
+    None if not subscribed."""
     runner = _live_runner(database, chat_id)
     if runner is None:
         return None
     today = now.astimezone(ZoneInfo(runner.timezone)).date()
-    since = (today - dt.timedelta(days=PROGRESS_DAYS - 1)).isoformat()
-    points = [
-        progress.DayPain(dt.date.fromisoformat(day), pain)
-        for day, pain in checkins_db.pain_history(database, chat_id, since)
-    ]
-    return PainHistory(today, points)
+    since = today - dt.timedelta(days=PROGRESS_DAYS - 1)
+    return PainHistory(today, checkins_db.checkin_history(database, chat_id, since))

@@ -17,21 +17,25 @@ import functools
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from bot.core import advice, keyboards, progress, texts
+from bot.core import advice, coaching, keyboards, programme, progress, texts
 from bot.core.escalation import MAX_FOLLOW_UPS
 from bot.core.models import (
+    EDUCATION_CATEGORY,
     REMINDER_PRIORITY,
+    SUMMARY_PRIORITY,
+    TIP_CATEGORIES,
     Anchor,
     AnchorKind,
     Days,
     DaysKind,
     Delivery,
+    Runner,
     Slot,
     SlotKind,
     Tip,
@@ -43,6 +47,7 @@ from bot.storage import admin as admin_db
 from bot.storage import checkins as checkins_db
 from bot.storage import content as content_db
 from bot.storage import outbox as outbox_db
+from bot.storage import programme as programme_db
 from bot.storage import runners as runners_db
 from bot.storage import schedule as schedule_db
 from bot.storage import store
@@ -54,9 +59,23 @@ MAX_ATTEMPTS = 12
 ON_DEMAND_SLOT = "on_demand"
 FOLLOW_UP = "follow_up"  # outbox kind: the day-after question following an escalation
 VERDICT = "verdict"  # outbox kind: a verdict the tick's sweep sends for an unfinished check-in
-# Safety messages are sent late rather than never: the grace period does not drop them.
-NEVER_LATE_KINDS = frozenset({FOLLOW_UP, VERDICT})
+RETURN_OFFER = "return_offer"  # outbox kind: the return-to-run plan, offered
+RETURN_MORNING = "return_morning"  # outbox kind: "settled by this morning?" after a plan step
+# Safety messages are sent late rather than never: the grace period does not drop them. The
+# return-to-run morning question too: a step waits on its answer.
+NEVER_LATE_KINDS = frozenset({FOLLOW_UP, VERDICT, RETURN_MORNING})
 CHECK_IN_EXPIRY = dt.timedelta(hours=12)
+# What an exercise hold keeps back even when already leased (see storage drop_held_content):
+# exercise, education and the return-to-run plan's messages.
+HELD_KINDS = frozenset(
+    {
+        SlotKind.TIP.value,
+        SlotKind.SESSION.value,
+        SlotKind.EDUCATION.value,
+        RETURN_OFFER,
+        RETURN_MORNING,
+    }
+)
 
 # Built into every plan (not in plan.yaml): each runner's weekly summary on their chosen day.
 WEEKLY_SUMMARY = Slot(
@@ -147,15 +166,31 @@ MAX_CLAIM_ROWS = 100_000  # per tick: the rest is claimed by the next tick
 
 @dataclass(frozen=True)
 class ClaimPlan:
-    """What a tick's claim batches share: the plan's slots and the active tip library."""
+    """What a tick's claim batches share: the plan's slots, the active tip library (by
+    category, in the files' order), each session slot's families and the education order."""
 
     slots: dict[str, Slot]
     library: dict[str, list[Tip]]
+    families: dict[str, programme.Families] = field(default_factory=dict)
+    education: tuple[Tip, ...] = ()
 
 
 def claim_plan(database: Database) -> ClaimPlan:
     slots = {s.id: s for s in plan_slots(database)}
-    return ClaimPlan(slots, tips_by_category(content_db.load_tips(database, active_only=True)))
+    tips = content_db.load_tips(database)
+    ordered = sorted(tips, key=_library_order)
+    families = {
+        slot.id: programme.families_of(ordered, slot.categories)
+        for slot in slots.values()
+        if slot.kind is SlotKind.SESSION
+    }
+    education = tuple(t for t in ordered if t.category == EDUCATION_CATEGORY and t.active)
+    return ClaimPlan(slots, tips_by_category(tips), families, education)
+
+
+def _library_order(tip: Tip) -> tuple[int, int, str]:
+    category = TIP_CATEGORIES.index(tip.category) if tip.category in TIP_CATEGORIES else 99
+    return category, tip.position, tip.id
 
 
 def claim_batch(
@@ -172,7 +207,16 @@ def claim_batch(
         due_rows = schedule_db.due_schedule(database, int(now.timestamp()), batch_size)
         if not due_rows:
             return ClaimResult(queued=0, dropped=0, advanced=0)
-        queued, dropped = _claim_batch(database, due_rows, plan.slots, plan.library, now, grace)
+        queued, dropped = _claim_batch(
+            database,
+            due_rows,
+            plan.slots,
+            plan.library,
+            now,
+            grace,
+            plan.families,
+            plan.education,
+        )
     return ClaimResult(queued=queued, dropped=dropped, advanced=len(due_rows))
 
 
@@ -213,6 +257,8 @@ def _claim_batch(
     library: dict[str, list[Tip]],
     now: dt.datetime,
     grace: dt.timedelta,
+    plan_families: dict[str, programme.Families] | None = None,
+    education: Sequence[Tip] = (),
 ) -> tuple[int, int]:
     now_ts = int(now.timestamp())
     oldest_allowed = now_ts - int(grace.total_seconds())
@@ -220,6 +266,7 @@ def _claim_batch(
     found = runners_db.runners_by_id(database, runner_ids)
     counts = schedule_db.rotation_counts(database, runner_ids)
     before = dict(counts)
+    programme_work = _ProgrammeWork(database, due_rows, slots)
     outbox: list[outbox_db.NewDelivery] = []
     updates: list[tuple[int, str, int | None]] = []
     for runner_id, slot_id, due in due_rows:
@@ -228,8 +275,9 @@ def _claim_batch(
         if slot is None or not slot.enabled or runner is None:
             updates.append((runner_id, slot_id, None))
             continue
+        priority = SUMMARY_PRIORITY if slot.kind is SlotKind.SUMMARY else REMINDER_PRIORITY
         entry = outbox_db.NewDelivery(
-            runner_id, slot_id, due, slot.kind.value, REMINDER_PRIORITY, created_at=now_ts
+            runner_id, slot_id, due, slot.kind.value, priority, created_at=now_ts
         )
         if due < oldest_allowed:
             entry.status, entry.reason = "dropped", "late"
@@ -239,6 +287,23 @@ def _claim_batch(
                 entry.status, entry.reason = "dropped", "no_tip"
             else:
                 entry.tip_id = tip.id
+                entry.payload = _why_now(slot, runner, due)
+        elif slot.kind is SlotKind.SESSION:
+            turn = counts.get((runner_id, f"slot:{slot.id}"), 0)
+            counts[(runner_id, f"slot:{slot.id}")] = turn + 1
+            session = programme_work.session(runner, slot, due, turn, plan_families)
+            if session is None:
+                entry.status, entry.reason = "dropped", "no_tip"
+            else:
+                entry.tip_id, entry.payload = session
+        elif slot.kind is SlotKind.EDUCATION:
+            lesson = programme_work.lesson(runner_id, education)
+            if lesson is None:
+                # Every lesson sent: nothing to record, the slot just moves on.
+                updates.append((runner_id, slot_id, _ts(next_due(slot, runner, now))))
+                continue
+            entry.tip_id = lesson.id
+            entry.payload = json.dumps({"n": lesson.n, "of": lesson.total})
         outbox.append(entry)
         # Advance from the due instant, but never to an instant already beyond the grace
         # period: after long downtime the runner gets what is still timely, not a backlog.
@@ -246,9 +311,99 @@ def _claim_batch(
         updates.append((runner_id, slot_id, _ts(next_due(slot, runner, after))))
     queued = outbox_db.insert_deliveries(database, [e for e in outbox if e.status == "pending"])
     dropped = outbox_db.insert_deliveries(database, [e for e in outbox if e.status != "pending"])
+    programme_work.save(now_ts)
     schedule_db.advance_schedule(database, updates)
     schedule_db.save_rotation(database, {k: v for k, v in counts.items() if before.get(k) != v})
     return queued, dropped
+
+
+def _why_now(slot: Slot, runner: Runner, due: int) -> str | None:
+    """A tip's first lines saying why it comes now (stored with the row: the sender renders
+    without looking anything up): the run it warms up for, and the return-to-run step."""
+    lines: list[str] = []
+    anchor = slot.anchor
+    if anchor.kind is AnchorKind.RUN_TIME and anchor.offset_minutes < 0:
+        minutes = -anchor.offset_minutes
+        run_at = dt.datetime.fromtimestamp(due + minutes * 60, dt.UTC)
+        lines.append(coaching.run_soon_line(minutes, run_at.astimezone(ZoneInfo(runner.timezone))))
+        if runner.return_step:
+            lines.append(coaching.return_step_line(runner.return_step))
+    return json.dumps({"why": "\n".join(lines)}) if lines else None
+
+
+@dataclass
+class _Lesson:
+    id: str
+    n: int
+    total: int
+
+
+class _ProgrammeWork:
+    """The programme's reads and writes for one claim batch: levels of the runners with a
+    session due, lessons already sent to those with an education slot due (one query each,
+    only when the batch has such rows), and what the batch changes."""
+
+    def __init__(
+        self, database: Database, due_rows: list[tuple[int, str, int]], slots: dict[str, Slot]
+    ) -> None:
+        self.database = database
+        kinds = {slot_id: slot.kind for slot_id, slot in slots.items()}
+        session_runners = [r for r, s, _ in due_rows if kinds.get(s) is SlotKind.SESSION]
+        lesson_runners = [r for r, s, _ in due_rows if kinds.get(s) is SlotKind.EDUCATION]
+        self.levels = programme_db.levels_for(database, session_runners) if session_runners else {}
+        self.sent = programme_db.education_sent(database, lesson_runners) if lesson_runners else {}
+        self.started: list[tuple[int, str]] = []
+        self.shown: list[tuple[int, str]] = []
+        self.lessons: list[tuple[int, str]] = []
+
+    def session(
+        self,
+        runner: Runner,
+        slot: Slot,
+        due: int,
+        turn: int,
+        plan_families: dict[str, programme.Families] | None,
+    ) -> tuple[str, str] | None:
+        """(first tip id, payload) of the session due, or None when there is nothing to do."""
+        families = (plan_families or {}).get(slot.id)
+        if families is None or not families.order:
+            return None
+        levels = self.levels.get(runner.chat_id, {})
+        exercises = programme.session_exercises(families, levels, turn)
+        if not exercises:
+            return None
+        weekday = dt.datetime.fromtimestamp(due, ZoneInfo(runner.timezone)).weekday()
+        number = programme.session_number(runner.run_days, runner.strength_goal, weekday)
+        for exercise in exercises:
+            if exercise.family not in levels:
+                self.started.append((runner.chat_id, exercise.family))
+            elif exercise.previous is not None:
+                self.shown.append((runner.chat_id, exercise.family))
+        payload = {
+            "n": number,
+            "goal": runner.strength_goal,
+            "x": [[e.family, e.tip_id, e.level, e.of, e.streak, e.previous] for e in exercises],
+        }
+        return exercises[0].tip_id, json.dumps(payload)
+
+    def lesson(self, runner_id: int, education: Sequence[Tip]) -> _Lesson | None:
+        sent = self.sent.setdefault(runner_id, set())
+        tip = programme.next_education(education, sent)
+        if tip is None:
+            return None
+        sent.add(tip.id)
+        self.lessons.append((runner_id, tip.id))
+        number = next(i for i, t in enumerate(education, start=1) if t.id == tip.id)
+        return _Lesson(tip.id, number, len(education))
+
+    def save(self, now: int) -> None:
+        if self.started:
+            for runner_id, family in self.started:
+                programme_db.start_levels(self.database, [runner_id], [family])
+        if self.shown:
+            programme_db.shown(self.database, self.shown)
+        if self.lessons:
+            programme_db.mark_education(self.database, self.lessons, now=now)
 
 
 def queue_now(
@@ -276,7 +431,7 @@ def queue_now(
         not_before=due,
     )
     with database.atomic():
-        if kind == SlotKind.TIP.value and runners_db.on_exercise_hold(database, runner_id):
+        if kind in HELD_KINDS and runners_db.on_exercise_hold(database, runner_id):
             return None  # the last gate: no exercise content during an exercise hold
         if kind == SlotKind.TIP.value and "tip_id" not in (payload or {}):
             library = tips_by_category(content_db.load_tips(database, active_only=True))
@@ -323,15 +478,49 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> Keyboard:
     }
 
 
+def session_tip_ids(row: Delivery) -> list[str]:
+    """The tips a session row needs rendered (its exercises)."""
+    return [str(x[1]) for x in row.payload_data().get("x", [])]
+
+
+def _exercises(row: Delivery) -> list[programme.Exercise]:
+    return [
+        programme.Exercise(
+            str(f), str(t), int(lv), int(of), int(st), None if pv is None else int(pv)
+        )
+        for f, t, lv, of, st, pv in row.payload_data().get("x", [])
+    ]
+
+
 def render(
-    row: Delivery, tip: Tip | None, summary: str | None = None
+    row: Delivery,
+    tip: Tip | None,
+    summary: str | None = None,
+    tips: dict[str, Tip] | None = None,
 ) -> tuple[str, Keyboard | None]:
-    """Text and buttons for an outbox row."""
+    """Text and buttons for an outbox row (``tips``: a session's exercises by id)."""
     kind = row.kind
     if kind == SlotKind.TIP.value:
         if tip is None:
             raise LookupError("tip is gone")
-        return render_tip(tip), keyboard(keyboards.tip_rows(row.id))
+        why = row.payload_data().get("why") if row.payload else None
+        text = f"{why}\n\n{render_tip(tip)}" if why else render_tip(tip)
+        return text, keyboard(keyboards.tip_rows(row.id))
+    if kind == SlotKind.SESSION.value:
+        exercises = _exercises(row)
+        if not tips or not any(e.tip_id in tips for e in exercises):
+            raise LookupError("the session's tips are gone")
+        data = row.payload_data()
+        text = coaching.session_text(
+            exercises, tips, number=int(data.get("n") or 0), goal=int(data.get("goal") or 2)
+        )
+        return text, keyboard(keyboards.session_rows(row.id))
+    if kind == SlotKind.EDUCATION.value:
+        if tip is None:
+            raise LookupError("tip is gone")
+        data = row.payload_data()
+        line = coaching.education_line(int(data.get("n") or 1), int(data.get("of") or 1))
+        return f"{line}\n{render_tip(tip)}", None
     if kind == SlotKind.CHECK_IN.value:
         return texts.CHECKIN_PROMPT, keyboard(keyboards.pain_rows(row.id))
     if kind == SlotKind.SUMMARY.value:
@@ -340,6 +529,13 @@ def render(
         return summary + texts.SUMMARY_FOOTER, None
     if kind == FOLLOW_UP:
         return follow_up_message(row.payload_data()), keyboard(keyboards.follow_up_rows(row.id))
+    if kind == RETURN_OFFER:
+        return coaching.RETURN_OFFER, keyboard(keyboards.return_offer_rows(row.id))
+    if kind == RETURN_MORNING:
+        step = int(row.payload_data().get("step") or 1)
+        return coaching.return_morning_question(step), keyboard(
+            keyboards.return_morning_rows(row.id)
+        )
     payload = row.payload_data()
     buttons = payload.get("buttons")
     return str(payload.get("text", "")), keyboard(buttons) if buttons else None
@@ -356,13 +552,46 @@ def follow_up_message(payload: dict[str, Any]) -> str:
 
 
 def weekly_summary(database: Database, runner_id: int, now: dt.datetime) -> str:
-    """The weekly summary's text: the last 28 days of check-ins (db thread)."""
+    """The weekly summary's text (db thread); see :func:`weekly_report`."""
+    return progress.week_text(weekly_report(database, runner_id, now).report)
+
+
+@dataclass(frozen=True)
+class WeeklyReport:
+    report: progress.WeekReport
+    chart: bool  # the runner wants the week's picture with it
+
+
+def weekly_report(database: Database, runner_id: int, now: dt.datetime) -> WeeklyReport:
+    """What the weekly summary reports for the 7 local days ending today (db thread): strength
+    sessions Done against the goal, runs checked in, 28 days of check-ins for the trend and the
+    chart, level changes in the week, and the return-to-run step."""
     runner = runners_db.get_runner(database, runner_id)
     zone = ZoneInfo(runner.timezone if runner else "UTC")
     today = now.astimezone(zone).date()
-    since = (today - dt.timedelta(days=27)).isoformat()
-    points = [
-        progress.DayPain(dt.date.fromisoformat(day), pain)
-        for day, pain in checkins_db.pain_history(database, runner_id, since)
-    ]
-    return progress.summary_text(progress.summarise(points, today))
+    week_start = today - dt.timedelta(days=6)
+    since = int(dt.datetime.combine(week_start, dt.time(0, 0), zone).timestamp())
+    history = checkins_db.checkin_history(database, runner_id, today - dt.timedelta(days=27))
+    families = programme.families_of(content_db.load_tips(database))
+    changes = tuple(
+        progress.LevelChange(
+            families.name(family, to_level), from_level, to_level, families.top(family), kind
+        )
+        for family, from_level, to_level, kind in programme_db.level_changes_since(
+            database, runner_id, since
+        )
+    )
+    report = progress.WeekReport(
+        week_start=week_start,
+        week_end=today,
+        sessions_done=programme_db.sessions_done(database, runner_id, since),
+        sessions_goal=runner.strength_goal if runner else 2,
+        runs_checked_in=programme_db.runs_checked_in(
+            database, runner_id, week_start.isoformat(), today.isoformat()
+        ),
+        checkins=tuple(history),
+        level_changes=changes,
+        return_step=runner.return_step if runner else None,
+        return_steps=len(programme.RETURN_STEPS),
+    )
+    return WeeklyReport(report, chart=runners_db.wants_weekly_chart(database, runner_id))

@@ -16,11 +16,12 @@ from sqlite_utils import Database
 from bot.core.models import (
     REMINDER_PRIORITY,
     REPLY_PRIORITY,
-    TIP_CATEGORIES,
+    ROTATION_CATEGORIES,
     Delivery,
     SlotKind,
 )
-from bot.services import delivery
+from bot.services import delivery, programme
+from bot.services.delivery import HELD_KINDS
 from bot.services.runners import live_runner
 from bot.storage import content as content_db
 from bot.storage import outbox as outbox_db
@@ -52,7 +53,7 @@ def request_tip(database: Database, *, chat_id: int, now: dt.datetime) -> TipReq
             return TipRequest.HELD
         if outbox_db.waiting(database, chat_id, TIP_SLOT):
             return TipRequest.ON_ITS_WAY  # one at a time: a burst of /tip gets one tip
-        queued = _queue_tip(database, chat_id, now, TIP_CATEGORIES, TIP_SLOT)
+        queued = _queue_tip(database, chat_id, now, ROTATION_CATEGORIES, TIP_SLOT)
         return TipRequest.QUEUED if queued is not None else TipRequest.NO_TIPS
 
 
@@ -88,6 +89,7 @@ class ReminderAnswer:
     local_time: dt.datetime | None = None  # SNOOZED: when it comes back, local time
     queued: bool = False  # SNOOZED / MORE: a message was queued
     wake: bool = False  # the sender should look at the outbox now
+    notes: tuple[str, ...] = ()  # DONE on a session: what changed in the programme
 
 
 def press(
@@ -110,13 +112,16 @@ def press(
         runner_id = int(row.runner_id)
         if action == "done":
             fresh = outbox_db.mark_done(database, row.id, runner_id, int(now.timestamp()))
-            return ReminderAnswer(Answer.DONE if fresh else Answer.ALREADY_DONE)
+            if not fresh:
+                return ReminderAnswer(Answer.ALREADY_DONE)
+            changes = programme.session_done(database, row, now)
+            return ReminderAnswer(Answer.DONE, notes=tuple(changes))
         if action == "snooze":
             return _snooze(database, row, runner_id, now)
         if runners_db.on_exercise_hold(database, runner_id):
             return ReminderAnswer(Answer.MORE_HELD)
         tip = content_db.get_tip(database, row.tip_id) if row.tip_id else None
-        categories = (tip.category,) if tip else TIP_CATEGORIES
+        categories = (tip.category,) if tip else ROTATION_CATEGORIES
         queued = _queue_tip(database, runner_id, now, categories, f"more:{row.slot_id}"[:64])
         return ReminderAnswer(Answer.MORE, queued=queued is not None, wake=True)
 
@@ -125,7 +130,7 @@ def _snooze(database: Database, row: Delivery, runner_id: int, now: dt.datetime)
     runner = runners_db.get_runner(database, runner_id)
     if runner is None:
         return ReminderAnswer(Answer.STALE)
-    if row.kind == SlotKind.TIP.value and runner.exercise_hold:
+    if row.kind in HELD_KINDS and runner.exercise_hold:
         return ReminderAnswer(Answer.HELD)
     at = now + SNOOZE
     zone = ZoneInfo(runner.timezone)
@@ -139,7 +144,16 @@ def _snooze(database: Database, row: Delivery, runner_id: int, now: dt.datetime)
         now=now,
         at=at,
         priority=REMINDER_PRIORITY,
-        payload={"tip_id": row.tip_id} if row.tip_id else None,
+        payload=_snoozed_payload(row),
         slot_id=f"snooze:{row.slot_id}"[:64],
     )
     return ReminderAnswer(Answer.SNOOZED, local_time=local, queued=queued is not None)
+
+
+def _snoozed_payload(row: Delivery) -> dict[str, object] | None:
+    """What the snoozed copy carries: the same tip, or the same session and its why-now."""
+    carried: dict[str, object] = dict(row.payload_data()) if row.payload else {}
+    carried.pop("why", None)  # "your run is in 30 minutes" is no longer true an hour later
+    if row.tip_id:
+        carried["tip_id"] = row.tip_id
+    return carried or None

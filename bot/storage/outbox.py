@@ -137,14 +137,16 @@ def mark_done(db: Database, delivery_id: int, runner_id: int, now: int) -> bool:
 
 
 def drop_held_content(db: Database, runner_id: int) -> tuple[int, int]:
-    """An exercise hold began: queued tips and planned (reminder-priority) check-ins for this
-    runner are dropped, including any being sent right now, so none goes out after it.
+    """An exercise hold began: queued tips, sessions, education, the return-to-run plan's
+    messages and planned (reminder-priority) check-ins for this runner are dropped, including
+    any being sent right now, so none goes out after it.
 
     Returns (dropped, requested): ``requested`` counts the tips the runner asked for
     themselves (/tip, "Another tip"), which the hold notice must say will not come."""
     held = (
         "WHERE runner_id = ? AND status IN ('pending', 'sending') "
-        "AND (kind = 'tip' OR (kind = 'check_in' AND priority > 0))"
+        "AND (kind IN ('tip', 'session', 'education', 'return_offer', 'return_morning') "
+        "OR (kind = 'check_in' AND priority > 0))"
     )
     requested = db.execute(
         f"SELECT COUNT(*) FROM deliveries {held} AND kind = 'tip' AND priority = ?",

@@ -40,6 +40,8 @@ def runner_from_row(row: dict[str, Any]) -> Runner:
         summary_day=row["summary_day"] if row["summary_day"] is not None else 6,
         running_paused=bool(row["running_paused"]),
         exercise_hold=bool(row.get("exercise_hold")),
+        strength_goal=row.get("strength_goal") or 2,
+        return_step=row.get("return_step"),
         language=row["language"] or "en",
     )
 
@@ -157,6 +159,11 @@ _RUNNER_FIELDS = {
     "exercise_hold",
     "follow_up_at",
     "follow_ups_sent",
+    "strength_goal",
+    "weekly_chart",
+    "return_step",
+    "return_awaiting",
+    "return_offered_at",
 }
 
 
@@ -217,12 +224,24 @@ def mark_blocked(db: Database, runner_id: int, now: int) -> None:
         )
 
 
-RUNNER_TABLES = ("schedule", "deliveries", "rotation", "checkins")
+RUNNER_TABLES = (
+    "schedule",
+    "deliveries",
+    "rotation",
+    "checkins",
+    "runner_levels",
+    "programme_events",
+    "education_sent",
+)
 
 
 def runner_export(db: Database, chat_id: int) -> dict[str, Any] | None:
-    """Everything stored about one runner, as plain data (settings, deliveries, check-ins);
-    None if no runner is stored."""
+    """Everything stored about one runner, as plain data; None if no runner is stored.
+
+    ``{"settings": <the runners row>, <table>: [rows] for each of RUNNER_TABLES, "tip_titles":
+    {tip id: title}}`` for the tips its reminders and education name. Every column of every
+    table that holds the runner's data is here (``services/privacy`` decides what is shown and
+    how): a table added to RUNNER_TABLES is exported, and erased, without another change."""
     runner = get_runner_row(db, chat_id)
     if runner is None:
         return None
@@ -231,6 +250,22 @@ def runner_export(db: Database, chat_id: int) -> dict[str, Any] | None:
         out[table] = list(
             db.query(f"SELECT * FROM {table} WHERE runner_id = ? ORDER BY rowid", [chat_id])
         )
+    tip_ids = sorted(
+        {
+            str(row["tip_id"])
+            for table in ("deliveries", "education_sent")
+            for row in out.get(table, ())
+            if row.get("tip_id")
+        }
+    )
+    titles: dict[str, str] = {}
+    for part in chunks(tip_ids):
+        marks = ",".join("?" * len(part))
+        for tip_id, title in db.execute(
+            f"SELECT id, title FROM tips WHERE id IN ({marks})", list(part)
+        ).fetchall():
+            titles[tip_id] = title
+    out["tip_titles"] = titles
     return out
 
 
@@ -254,6 +289,11 @@ def erase_runner(db: Database, chat_id: int) -> int:
         with waiting_at_most(db, 1000):
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return removed
+
+
+def wants_weekly_chart(db: Database, runner_id: int) -> bool:
+    found = db.execute("SELECT weekly_chart FROM runners WHERE chat_id = ?", [runner_id]).fetchone()
+    return bool(found is None or found[0] is None or found[0])
 
 
 def on_exercise_hold(db: Database, runner_id: int) -> bool:

@@ -31,7 +31,7 @@ from bot.services.runtime import Clock, Services, open_store, system_clock
 from bot.services.runtime import StartupError as StartupError
 from bot.services.runtime import seed_if_needed as seed_if_needed
 from bot.telegram.handlers import admin as admin_handlers
-from bot.telegram.handlers import checkin, onboarding, privacy, reminders
+from bot.telegram.handlers import checkin, onboarding, privacy, programme, reminders
 from bot.telegram.handlers import settings as settings_handlers
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.monitoring import Health, Metrics, MonitoringServer
@@ -199,7 +199,7 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Bot
     application.add_handler(CallbackQueryHandler(_no_callback_data), group=GUARD_GROUP)
     application.add_handler(onboarding.build())
     admin_handlers.register(application)  # before the catch-alls, which take any button
-    for module in (settings_handlers, reminders, checkin, privacy):
+    for module in (settings_handlers, reminders, programme, checkin, privacy):
         application.add_handlers(module.handlers())
     application.add_handlers(settings_handlers.catch_alls())
     application.add_error_handler(_on_error)

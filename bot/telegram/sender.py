@@ -30,8 +30,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ExtBot
 
 from bot.core.models import REPLY_PRIORITY, Delivery, Outcome, SlotKind, Tip
+from bot.core.progress import WeekReport, week_text
 from bot.services import outbox
 from bot.services.delivery import (
+    HELD_KINDS,
     MAX_ATTEMPTS,
     MAX_CLAIM_ROWS,
     NEVER_LATE_KINDS,
@@ -41,14 +43,18 @@ from bot.services.delivery import (
     claim_plan,
     render,
     schedule_runner,
-    weekly_summary,
+    session_tip_ids,
+    weekly_report,
 )
 from bot.services.runtime import Store
+from bot.telegram.chart import ChartRenderer
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.monitoring import Metrics
 from bot.telegram.ratelimit import PacedRateLimiter
 
 log = logging.getLogger(__name__)
+CAPTION_MAX = 1024  # Telegram's limit for a photo's caption
+CHART_CAPTION = "📊 Your week in a picture"
 MAX_EXPIRY_BATCHES = 200  # a tick's expiry work: a million rows at most
 
 # Extra work each tick does on the db thread; returns (runner id, exercise hold) for each
@@ -128,8 +134,12 @@ class Sender:
         sleep: Sleep = asyncio.sleep,
         metrics: Metrics | None = None,
         paid_broadcast: bool | None = None,
+        charts: ChartRenderer | None = None,
     ) -> None:
         self.bot = bot
+        # The weekly summaries' pictures are drawn in a worker process: a Sunday's charts
+        # never hold up the event loop, replies or urgent messages.
+        self.charts = charts or ChartRenderer()
         # Paid broadcast mode (SEND_RATE above Telegram's free 30/s): every outbox send carries
         # allow_paid_broadcast. By default it follows the bot's rate limiter.
         if paid_broadcast is None:
@@ -231,6 +241,7 @@ class Sender:
             except Exception:  # a loop that died must not stop the outcomes being recorded
                 log.exception("sender task %s had failed", task.get_name())
         self._tasks = []
+        self.charts.close()
         for queue in (self._queue, self._replies):
             while not queue.empty():
                 _, _, row = queue.get_nowait()
@@ -380,14 +391,25 @@ class Sender:
         late = row.due < now.timestamp() - self.grace.total_seconds()
         if late and row.priority > 0 and row.kind not in NEVER_LATE_KINDS:
             return Outcome(row.id, "dropped", "late")
-        if row.kind == SlotKind.TIP.value and row.runner_id in self.held:
+        if row.kind in HELD_KINDS and row.runner_id in self.held:
             # Put on an exercise hold after this row was leased: it must not go out.
             return Outcome(row.id, "dropped", "exercise_hold")
+        photo: bytes | None = None
         try:
             summary = None
+            tips: dict[str, Tip] | None = None
             if row.kind == SlotKind.SUMMARY.value:
-                summary = await self.store.run(weekly_summary, row.runner_id, now)
-            text, markup = render(row, await self._tip(row.tip_id), summary)
+                weekly = await self.store.run(weekly_report, row.runner_id, now)
+                summary = week_text(weekly.report)
+                if weekly.chart:
+                    photo = await self._week_chart(weekly.report)
+            elif row.kind == SlotKind.SESSION.value:
+                tips = {}
+                for tip_id in session_tip_ids(row):
+                    found = await self._tip(tip_id)
+                    if found is not None:
+                        tips[tip_id] = found
+            text, markup = render(row, await self._tip(row.tip_id), summary, tips)
         except (LookupError, ValueError):
             return Outcome(row.id, "failed", "unrenderable")
         parameters: dict[str, Any] = {
@@ -403,7 +425,10 @@ class Sender:
             # and a 429 from the free 30/s would hold back exactly the urgent ones.
             parameters["allow_paid_broadcast"] = True
         try:
-            message_id = await self._post_message(parameters, row.priority)
+            if photo is not None:
+                message_id = await self._send_photo(parameters, photo, row.priority)
+            else:
+                message_id = await self._post_message(parameters, row.priority)
         except RetryAfter as exc:
             return self._retry(row, "flood", _retry_seconds(exc))
         except Forbidden:
@@ -423,6 +448,35 @@ class Sender:
             return self._retry(row, "telegram")
         self.sent += 1
         return Outcome(row.id, "sent", message_id=message_id, sent_at=int(self.clock().timestamp()))
+
+    async def _week_chart(self, report: WeekReport) -> bytes | None:
+        """The week's picture, or None (the summary goes as text) if it cannot be drawn."""
+        try:
+            return await self.charts.week(report)
+        except Exception:
+            log.warning("a weekly chart could not be drawn; the summary goes without it")
+            return None
+
+    async def _send_photo(
+        self, parameters: dict[str, Any], photo: bytes, priority: int
+    ) -> int | None:
+        """The weekly summary with its picture: one photo with the summary as its caption
+        (Telegram allows 1,024 characters), or the text first and the photo after it."""
+        text = str(parameters["text"])
+        extra = {"allow_paid_broadcast": True} if self.paid_broadcast else {}
+        limits = {"priority": priority, "bulk": True}
+        if len(text) > CAPTION_MAX:
+            await self._post_message(parameters, priority)
+            text = CHART_CAPTION
+        message = await self.bot.send_photo(
+            parameters["chat_id"],
+            photo,
+            caption=text,
+            parse_mode=ParseMode.HTML,
+            rate_limit_args=limits,
+            api_kwargs=extra or None,
+        )
+        return message.message_id
 
     async def _post_message(self, parameters: dict[str, Any], priority: int) -> int | None:
         """sendMessage through the rate limiter, the body encoded once as JSON and only the

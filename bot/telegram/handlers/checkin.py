@@ -17,7 +17,6 @@ ahead of every queued reminder.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 
@@ -41,6 +40,7 @@ from bot.telegram.handlers.common import (
     parse_id,
     private_chat_id,
     private_commands,
+    refuse_not_live,
     say,
 )
 
@@ -88,7 +88,7 @@ async def checkin_now(update: Update, context: Context) -> None:
         else checkins.StartNow(False)
     )
     if not started.subscribed:
-        await say(update, texts.CHECKIN_NOT_SUBSCRIBED)
+        await refuse_not_live(update, context, texts.CHECKIN_NOT_SUBSCRIBED)
         return
     if started.resume is not None:
         # A check-in is open: carry on with the question it is on, not a new one.
@@ -125,7 +125,7 @@ async def ran(update: Update, context: Context) -> None:
         else checkins.RanResult(checkins.RanState.NOT_LIVE)
     )
     if result.state is checkins.RanState.NOT_LIVE:
-        await say(update, texts.CHECKIN_NOT_SUBSCRIBED)
+        await refuse_not_live(update, context, texts.CHECKIN_NOT_SUBSCRIBED)
     elif result.state is checkins.RanState.ALREADY:
         await say(update, texts.CHECKIN_RAN_ALREADY)
     else:
@@ -244,6 +244,7 @@ async def follow_up_button(update: Update, context: Context) -> None:
     if outcome is Outcome.RESUMED:
         await svc.reschedule(chat_id)
         await say(update, texts.FOLLOW_UP_RESUMED)
+        svc.wake_sender()  # the return-to-run offer
     elif outcome is Outcome.STILL_HELD:
         await say(update, texts.FOLLOW_UP_STILL_HELD)
     elif outcome is Outcome.ASK_AGAIN:
@@ -274,13 +275,13 @@ async def progress_command(update: Update, context: Context) -> None:
         else None
     )
     if history is None:
-        await say(update, texts.NOT_SUBSCRIBED)
+        await refuse_not_live(update, context)
         return
     if chat is None:
         return
     text = progress.summary_text(progress.summarise(history.points, history.today))
-    # Rendering takes ~0.1 s (more on first use): off the event loop.
-    png = await asyncio.to_thread(chart.render_chart, history.points, history.today)
+    # Rendering holds the GIL for ~0.1-0.2 s: in the renderer's worker process, off the loop.
+    png = await chart.default_renderer().progress(history.points, history.today)
     await chat.send_photo(png, caption=text, parse_mode=ParseMode.HTML)
 
 

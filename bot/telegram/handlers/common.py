@@ -132,8 +132,19 @@ async def live_runner(
     chat_id = private_chat_id(update)
     runner = await services(context).store.run(runners.live_runner, chat_id) if chat_id else None
     if runner is None:
-        await say(update, refusal)
+        await refuse_not_live(update, context, refusal)
     return runner
+
+
+async def refuse_not_live(
+    update: Update, context: Context, refusal: str = texts.NOT_SUBSCRIBED
+) -> None:
+    """A command that needs a subscribed runner, from someone who isn't: `refusal` for a
+    newcomer, "you've unsubscribed" for a runner who sent /stop."""
+    chat_id = private_chat_id(update)
+    standing = await services(context).store.run(runners.standing, chat_id) if chat_id else None
+    stopped = standing is runners.Standing.STOPPED
+    await say(update, texts.UNSUBSCRIBED if stopped else refusal)
 
 
 _ID = re.compile(r"[0-9]{1,18}")

@@ -19,6 +19,7 @@ from bot.telegram.handlers.common import (
     parse_id,
     private_chat_id,
     private_commands,
+    refuse_not_live,
     say,
 )
 
@@ -34,7 +35,7 @@ async def tip_now(update: Update, context: Context) -> None:
         else reminders.TipRequest.NOT_LIVE
     )
     if result is reminders.TipRequest.NOT_LIVE:
-        await say(update, texts.NOT_SUBSCRIBED)
+        await refuse_not_live(update, context)
         return
     if result is reminders.TipRequest.HELD:
         await say(update, advice.hold_refusal())
@@ -66,6 +67,8 @@ async def reminder_button(update: Update, context: Context) -> None:
             update, texts.TIP_DONE_THANKS if answer is Answer.DONE else texts.TIP_ALREADY_DONE
         )
         await drop_buttons(update)
+        if result.notes:
+            await say(update, "\n".join(result.notes))
     elif answer is Answer.HELD:
         await answer_query(update, texts.TIP_HELD, alert=True)
         await drop_buttons(update)

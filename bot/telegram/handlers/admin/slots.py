@@ -10,8 +10,8 @@ from typing import Any
 from telegram import Update
 
 from bot.core import content, texts
+from bot.core.clock import parse_clock
 from bot.core.models import TIP_CATEGORIES, Anchor, AnchorKind, Days, DaysKind, SlotKind
-from bot.core.planner import parse_clock
 from bot.core.timezones import match_zone
 from bot.services import admin, catalog
 from bot.services.runtime import services

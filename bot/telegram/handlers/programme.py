@@ -1,0 +1,73 @@
+"""The return-to-run plan: /returntorun and the buttons under its offer and morning question."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.core import advice, texts
+from bot.services import programme
+from bot.services.programme import ReturnAnswer
+from bot.services.runtime import services
+from bot.telegram.handlers.common import (
+    Context,
+    Handlers,
+    answer_query,
+    drop_buttons,
+    parse_id,
+    private_chat_id,
+    private_commands,
+    refuse_not_live,
+    say,
+)
+
+
+async def return_to_run(update: Update, context: Context) -> None:
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    if chat_id is None:
+        return
+    reply = await svc.store.run(programme.return_command, chat_id=chat_id, now=svc.now())
+    if reply.answer is ReturnAnswer.STALE:
+        await refuse_not_live(update, context)
+    elif reply.answer is ReturnAnswer.HELD:
+        await say(update, advice.hold_refusal())
+    else:
+        if reply.answer is ReturnAnswer.STARTED:
+            await svc.reschedule(chat_id)
+        await say(update, reply.text or "")
+
+
+async def return_button(update: Update, context: Context) -> None:
+    svc = services(context)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, action, raw_id = [*query.data.split(":", 2), "", ""][:3]
+    chat_id = private_chat_id(update)
+    reply = await svc.store.run(
+        programme.return_press,
+        chat_id=chat_id,
+        delivery_id=parse_id(raw_id),
+        action=action,
+        now=svc.now(),
+    )
+    if reply.answer is ReturnAnswer.STALE:
+        await answer_query(update, texts.STALE_BUTTON)
+        await drop_buttons(update)
+        return
+    await answer_query(update)
+    await drop_buttons(update)
+    if reply.answer is ReturnAnswer.HELD:
+        await say(update, advice.hold_refusal())
+        return
+    if reply.answer is ReturnAnswer.STARTED and chat_id is not None:
+        await svc.reschedule(chat_id)
+    if reply.text:
+        await say(update, reply.text)
+
+
+def handlers() -> Handlers:
+    return [
+        *private_commands(returntorun=return_to_run),
+        CallbackQueryHandler(return_button, pattern=r"^rt:(start|no|ok|sore):"),
+    ]
