@@ -64,6 +64,13 @@ Figures (one ``name: value unit (target ...) PASS/FAIL`` line each; ``(info)`` h
    runners the month is simulated for every 10th runner and scaled (the last 3 days' check-ins
    are made for every runner, so figure 6 sees the full load), and the line says so.
 
+8. ``weekly_*``: Telegram's limits on, default ``SEND_RATE``: 3,000 runners' weekly summaries
+   due at one instant, each with its chart (a photo, drawn in the bot's chart worker process).
+   For 20 s, every 0.5 s, a runner types the emergency text and another sends ``/help``: each
+   reply's latency; summaries with a chart per second, and the hours 100k of them would take
+   at that pace against the planner's two-hour spread of the day's summaries; the bot's main
+   process CPU per summary.
+
 Why the set-up is honest: the bot is its own process with its own interpreter, started from
 nothing, so start-up and memory are what a host sees; the server and the benchmark share the
 other core (they idle while the bot works, apart from answering it); the floor is measured in
@@ -123,6 +130,9 @@ FANOUT = 10_000  # figure 3
 BROADCAST_RUNNERS = 5_000  # figure 5: two messages each
 PROBE_RUNNERS = 2_000  # idle runners who write to the bot (figures 4 and 5)
 PRIORITY_SECONDS = 20.0
+WEEKLY_RUNNERS = 3_000  # figure 8: weekly summaries with their chart, due at one instant
+WEEKLY_SECONDS = 20.0
+SUMMARY_SPREAD_HOURS = 2.0  # the planner spreads each day's summaries over two hours
 STEADY_SECONDS = 15.0
 EXPIRY_BAND_PER_SECOND = 5
 MONTH_DAYS = 30
@@ -670,6 +680,7 @@ class Observer:
         self.first_poll: float | None = None
         self.sends: list[float] = []  # every successful sendMessage, in arrival order
         self.send_chats: list[int] = []
+        self.photos: list[float] = []  # every successful sendPhoto (a weekly summary's chart)
         self.errors: list[tuple[float, int]] = []
         self.probes: dict[int, Probe] = {}  # chat id -> the probe waiting for its reply
         original = api.methods.lookup
@@ -680,7 +691,7 @@ class Observer:
             if found is None:
                 return None
             name, handler = found
-            if name not in ("getUpdates", "sendMessage"):
+            if name not in ("getUpdates", "sendMessage", "sendPhoto"):
                 return found
             if name not in wrapped:
                 wrapped[name] = (
@@ -708,6 +719,8 @@ class Observer:
                 raise
             now = time.perf_counter()
             chat_id = int(result["chat"]["id"])
+            if "photo" in result:
+                self.photos.append(now)
             self.sends.append(now)
             self.send_chats.append(chat_id)
             probe = self.probes.pop(chat_id, None)
@@ -1444,6 +1457,80 @@ class Bench:
                 "got both in the window (info)",
             )
 
+    # ------------------------------------------------------------------ figure 8
+
+    async def weekly(self) -> None:
+        """Weekly summaries with their chart (a photo each), Telegram's limits on, while idle
+        runners write /help and the emergency text: the charts are drawn in the bot's worker
+        process, so neither the replies nor the pace may suffer."""
+        layout = self.layout
+        who = range(layout.claim.start, layout.claim.start + WEEKLY_RUNNERS)
+        lead = self.startup_seen + 4.0
+        due = make_due(self.path, ("weekly_summary",), who, self.due_in(lead))
+        note(f"weekly: {due} summaries with charts due in {lead:.1f} s; launching the bot")
+        self.api.flood_limits = True
+        probes: dict[str, list[Probe]] = {"emergency": [], "help": []}
+        figures: dict[str, float] = {}
+        since = time.perf_counter()
+        first_photo = len(self.observer.photos)
+
+        async def phase(bot: BotProcess, startup: float) -> None:
+            deadline = time.perf_counter() + lead + 60
+            while len(self.observer.photos) == first_photo:
+                if time.perf_counter() > deadline or not bot.alive():
+                    raise BotFailed(f"no weekly summary arrived:\n{bot.tail()}")
+                await asyncio.sleep(0.02)
+            start = time.perf_counter() + 1.0
+            cpu_before = bot.cpu_seconds()
+            chats = iter(layout.probes[: PROBE_RUNNERS // 2])
+            for step in range(int(WEEKLY_SECONDS / 0.5)):
+                for offset, kind, text in (
+                    (0.0, "emergency", EMERGENCY_TEXT),
+                    (0.25, "help", "/help"),
+                ):
+                    await asyncio.sleep(max(0.0, start + step * 0.5 + offset - time.perf_counter()))
+                    probes[kind].append(self.probe(next(chats), kind, text))
+            end = start + WEEKLY_SECONDS
+            await asyncio.sleep(max(0.0, end - time.perf_counter()))
+            cpu = bot.cpu_seconds() - cpu_before
+            photos = bisect.bisect_right(self.observer.photos, end) - bisect.bisect_left(
+                self.observer.photos, start
+            )
+            figures["photos"] = photos / WEEKLY_SECONDS
+            figures["rate"] = self.observer.sends_between(start, end) / WEEKLY_SECONDS
+            figures["cpu_ms"] = 1000 * cpu / photos if photos else float("inf")
+            await asyncio.sleep(3.0)  # late replies
+
+        await self.run_bot("weekly", phase)
+        drop_leftovers(self.path)
+        report = self.report
+        for kind in ("emergency", "help"):
+            latencies = [p.latency if p.latency is not None else float("inf") for p in probes[kind]]
+            ok = bool(latencies) and p95(latencies) <= 0.3 and max(latencies) <= 1.0
+            report.add(
+                f"weekly_{kind}_reply",
+                f"{spread(latencies)} while summaries with charts go out "
+                "(target p95 <= 0.3 s, max <= 1 s)",
+                ok,
+            )
+        photos = figures.get("photos", 0.0)
+        needed = 100_000 / (SUMMARY_SPREAD_HOURS * 3600)
+        hours = 100_000 / photos / 3600 if photos else float("inf")
+        report.add(
+            "weekly_summaries_rate",
+            f"{photos:.1f} summaries with a chart per s ({figures.get('rate', 0.0):.1f} msg/s "
+            f"in all); 100k runners' summaries take {hours:.2f} h at this pace (target "
+            f">= {needed:.1f}/s: 100k within the {SUMMARY_SPREAD_HOURS:.0f} h spread)",
+            photos >= needed,
+        )
+        report.add(
+            "weekly_summary_cpu",
+            f"{figures.get('cpu_ms', 0.0):.1f} ms of the bot's main process per summary "
+            "(the chart is drawn in its worker process) (info)",
+        )
+        throttled = self.observer.errors_since(since, 429)
+        report.add("weekly_http_429", f"{throttled} answers (target 0)", throttled == 0)
+
     def _chat_gaps(self, mark: int, chats: range) -> list[float]:
         last: dict[int, float] = {}
         gaps = []
@@ -1629,7 +1716,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> Report:
             for chat_id in chats:
                 api.add_chat(chat_id)
         bench = Bench(api, Observer(api), path, workdir, layout, report)
-        for step in (bench.fanout, bench.claim, bench.priority, bench.month):
+        for step in (bench.fanout, bench.claim, bench.priority, bench.weekly, bench.month):
             try:
                 await step()
             except BotFailed as exc:
