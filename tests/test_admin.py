@@ -439,6 +439,28 @@ def test_reimport_shows_and_applies_the_diff(database: Database, schedules: Path
     assert admin.reimport_diff(database, schedules).empty
 
 
+def test_reimport_brings_a_new_order_in_a_file(database: Database, schedules: Path) -> None:
+    """Moving a tip in its file is a change to import: the rotation follows the files' order."""
+    path = schedules / "tips" / "form.yaml"
+    text = path.read_text(encoding="utf-8")
+    head, *entries = text.split("\n  - id: ")
+    moved = "\n  - id: ".join([head, entries[-1].rstrip("\n") + "\n", *entries[:-1]])
+    path.write_text(moved.rstrip("\n") + "\n", encoding="utf-8")
+    last_id = entries[-1].split("\n", 1)[0]
+    diff = admin.reimport_diff(database, schedules)
+    assert diff.reordered == ("form",) and not diff.tips_changed
+    admin.reimport_apply(database, schedules, diff.fingerprint, admin_id=ADMIN, now=NOW)
+    form = [t for t in content_db.load_tips(database) if t.category == "form"]
+    assert form[0].id == last_id and [t.position for t in form] == list(range(len(form)))
+    assert admin.reimport_diff(database, schedules).empty
+
+
+def test_an_added_tip_goes_last_in_its_category(database: Database) -> None:
+    added = admin.add_tip(database, "form", "Tall", "Run <b>tall</b>.", admin_id=ADMIN, now=NOW)
+    form = [t for t in content_db.load_tips(database) if t.category == "form"]
+    assert form[-1].id == added.tip.id
+
+
 def test_reimport_of_a_broken_file_changes_nothing(database: Database, schedules: Path) -> None:
     add_runners(database, [1])
     form = schedules / "tips" / "form.yaml"

@@ -546,6 +546,7 @@ ADMIN_DIFF_SLOTS_DISABLED = "<b>Slots switched off ({n})</b>, no longer in the f
 ADMIN_DIFF_TIPS_ADDED = "<b>Tips added ({n})</b>"
 ADMIN_DIFF_TIPS_CHANGED = "<b>Tips changed ({n})</b>"
 ADMIN_DIFF_TIPS_RETIRED = "<b>Tips retired ({n})</b>, no longer in the files"
+ADMIN_DIFF_REORDERED = "<b>New order</b> (the rotation follows it) in: {categories}"
 
 # Stats (counts only)
 ADMIN_STATS = (

@@ -145,6 +145,13 @@ def tip_versions(db: Database) -> dict[str, int]:
     return {r["id"]: r["version"] or 1 for r in db.query("SELECT id, version FROM tips")}
 
 
+def set_positions(db: Database, positions: dict[str, int]) -> None:
+    """Each tip's place in its file (the order the rotation follows)."""
+    db.conn.executemany(
+        "UPDATE tips SET position = ? WHERE id = ?", [(n, i) for i, n in positions.items()]
+    )
+
+
 def save_tips(db: Database, rows: Sequence[dict[str, Any]]) -> None:
     """Insert or replace tip rows (built with `tip_to_row`)."""
     if rows:

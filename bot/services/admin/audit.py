@@ -75,6 +75,8 @@ def tip_doc(tip: Tip, version: int | None = None) -> dict[str, Any]:
         "source": tip.source,
         "active": tip.active,
     }
+    if tip.family:
+        doc["family"], doc["level"] = tip.family, tip.level
     if version is not None:
         doc["version"] = version
     return doc

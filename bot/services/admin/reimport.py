@@ -36,6 +36,8 @@ class ImportDiff:
     tips_added: tuple[Tip, ...] = ()
     tips_changed: tuple[Tip, ...] = ()
     tips_retired: tuple[Tip, ...] = ()  # active in the database, not in the files: retired
+    # Categories whose tips the files list in another order (the rotation follows the files).
+    reordered: tuple[str, ...] = ()
     fingerprint: str = ""
 
     @property
@@ -47,6 +49,7 @@ class ImportDiff:
             or self.tips_added
             or self.tips_changed
             or self.tips_retired
+            or self.reordered
         )
 
 
@@ -68,6 +71,7 @@ def diff_library(
         tips_changed=tuple(
             t for t in library.tips if t.id in current_tips and current_tips[t.id] != t
         ),
+        reordered=tuple(sorted(_reordered(tips, library.tips))),
         tips_retired=tuple(t for t in tips if t.id not in file_tips and t.active),
     )
     digest = hashlib.sha256()
@@ -78,10 +82,27 @@ def diff_library(
         diff.tips_added,
         diff.tips_changed,
         diff.tips_retired,
+        diff.reordered,
     ):
         digest.update(repr(group).encode())
         digest.update(b"\x00")
     return replace(diff, fingerprint=digest.hexdigest()[:12])
+
+
+def _reordered(current: Sequence[Tip], files: Sequence[Tip]) -> set[str]:
+    """Categories where the tips both sides have come in a different order (tips added or
+    removed alone don't count: the others keep their order)."""
+    known = {t.id for t in current} & {t.id for t in files}
+
+    def order(tips: Sequence[Tip]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for tip in sorted(tips, key=lambda t: (t.position, t.id)):
+            if tip.id in known:
+                found.setdefault(tip.category, []).append(tip.id)
+        return found
+
+    now, wanted = order(current), order(files)
+    return {c for c in wanted if wanted[c] != now.get(c, wanted[c])}
 
 
 def reimport_diff(database: Database, directory: Path) -> ImportDiff:
@@ -162,6 +183,8 @@ def reimport_apply(
             for t in diff.tips_retired
         ]
         content_db.save_tips(database, tip_rows)
+        # Every tip takes its place in its file: the rotation follows the files' order.
+        content_db.set_positions(database, {t.id: t.position for t in library.tips})
         old_slots = {s.id: s for s in slots}
         old_tips = {t.id: t for t in tips}
         slot_changes = [(old_slots.get(s.id), s) for s in changed]
@@ -184,4 +207,5 @@ def _diff_counts(diff: ImportDiff) -> dict[str, int]:
         "tips_added": len(diff.tips_added),
         "tips_changed": len(diff.tips_changed),
         "tips_retired": len(diff.tips_retired),
+        "categories_reordered": len(diff.reordered),
     }

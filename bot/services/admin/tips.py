@@ -118,7 +118,9 @@ def add_tip(
         if emoji and not _starts_with_symbol(title):
             title = f"{emoji} {title}"
         tip_id = new_tip_id(category, title, {t.id for t in existing})
-        tip = Tip(id=tip_id, category=category, title=title, body=body)
+        # At the end of its category: the rotation follows the order, beginner tips first.
+        last = max((t.position for t in existing if t.category == category), default=-1)
+        tip = Tip(id=tip_id, category=category, title=title, body=body, position=last + 1)
         _check_tip(tip)
         content_db.save_tips(
             database, [content_db.tip_to_row(tip, version=1, updated_by=admin_id, now=_ts(now))]

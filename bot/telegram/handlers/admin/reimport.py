@@ -41,6 +41,8 @@ def _diff_lines(diff: admin.ImportDiff) -> list[str]:
             lines.append(f"  • {texts.esc(item.title)} <i>({texts.esc(item.id)})</i>")
         if len(items) > LIST_LIMIT:
             lines.append("  " + texts.ADMIN_MORE.format(n=len(items) - LIST_LIMIT))
+    if diff.reordered:
+        lines.append(texts.ADMIN_DIFF_REORDERED.format(categories=", ".join(diff.reordered)))
     return lines
 
 
