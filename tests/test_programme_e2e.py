@@ -290,3 +290,26 @@ async def test_after_an_urgent_verdict_nothing_of_the_programme_goes_out(
         database.conn.close()
     assert morning == [{"status": "dropped", "reason": "exercise_hold"}]
     assert step == 1
+
+
+async def test_returntorun_starts_the_plan_and_it_can_be_left(
+    api: FakeBotApi, start_bot: BotFactory, clock: FakeClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "bot.db"
+    add_runners(api, path, [RUNNER], clock())
+    async with start_bot():
+        api.send_command(RUNNER, "/returntorun")
+        plan = await until(api, "Your return-to-run plan")
+        assert plan.button_texts() == ["Leave the plan"]
+        api.send_command(RUNNER, "/returntorun")  # on the plan: shows where the runner is
+        again = await until(api, "You're on step 1")
+        api.press(RUNNER, "Leave the plan", message_id=again.message_id)
+        left = await until(api, "you've left the return-to-run plan")
+        assert "/returntorun starts it again" in left.text
+        await settled(api)
+    database = schema.connect(path)
+    try:
+        step = database.execute("SELECT return_step FROM runners").fetchone()[0]
+    finally:
+        database.conn.close()
+    assert step is None

@@ -358,7 +358,8 @@ async def test_confirm_says_what_comes_next_and_when(
         await onboard(api, RUNNER)
         done = api.last_message(RUNNER)
         assert "all set" in done.text
-        lines = [line for line in done.text.splitlines() if line.startswith("Next: ")]
+        assert "What comes next (your local time)" in done.text
+        lines = [line for line in done.text.splitlines() if line.startswith("• ")]
         database = sqlite3.connect(app.bot_data["services"].settings.database_path)
         try:
             due = dict(
@@ -378,8 +379,8 @@ async def test_confirm_says_what_comes_next_and_when(
             for slot, ts in due.items()
         )
         assert len(due) >= 3 and lines == [
-            f"Next: {title} · {WEEKDAYS[at.weekday()]} {at:%H:%M}" for at, title in expected
+            f"• {WEEKDAYS[at.weekday()]} {at:%H:%M} · {title}" for at, title in expected
         ], (lines, expected)
         # Berlin 06:00 on a run day: the warm-up half an hour before the 07:00 run comes first.
-        assert lines[0] == "Next: Warm-up before your run · Mon 06:30", lines
-        assert any(line.startswith("Next: Weekly summary · Sun 18:") for line in lines), lines
+        assert lines[0] == "• Mon 06:30 · Warm-up before your run", lines
+        assert any(line.startswith("• Sun 18:") and "Weekly summary" in line for line in lines), lines

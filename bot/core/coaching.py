@@ -120,6 +120,11 @@ RETURN_OFFER: Final = (
     "back a step. It replaces your usual runs until you finish.\n\nStart it now?"
 )
 
+RETURN_LEFT: Final = (
+    "OK, you've left the return-to-run plan: your usual runs and reminders carry on. "
+    "/returntorun starts it again."
+)
+
 RETURN_DECLINED: Final = (
     "Fine: your usual plan carries on. If you change your mind, send /returntorun."
 )

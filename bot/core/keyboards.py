@@ -39,6 +39,10 @@ def return_offer_rows(delivery_id: int) -> Rows:
     ]
 
 
+def return_leave_rows() -> Rows:
+    return [[("Leave the plan", "rt:leave:0")]]
+
+
 def return_morning_rows(delivery_id: int) -> Rows:
     return [
         [

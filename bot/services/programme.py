@@ -252,12 +252,14 @@ class ReturnAnswer(enum.StrEnum):
     DECLINED = "declined"
     ALREADY = "already"  # on the plan already (a second tap)
     MORNING = "morning"  # the morning answer was taken
+    LEFT = "left"  # left the plan
 
 
 @dataclass(frozen=True)
 class ReturnReply:
     answer: ReturnAnswer
     text: str | None = None
+    leave: bool = False  # offer the "Leave the plan" button
 
 
 def return_command(database: Database, *, chat_id: int, now: dt.datetime) -> ReturnReply:
@@ -269,7 +271,9 @@ def return_command(database: Database, *, chat_id: int, now: dt.datetime) -> Ret
         if runner.exercise_hold:
             return ReturnReply(ReturnAnswer.HELD)
         if runner.return_step is not None:
-            return ReturnReply(ReturnAnswer.ALREADY, coaching.return_plan_text(runner.return_step))
+            return ReturnReply(
+                ReturnAnswer.ALREADY, coaching.return_plan_text(runner.return_step), leave=True
+            )
         return _start(database, chat_id, now)
 
 
@@ -277,7 +281,7 @@ def _start(database: Database, chat_id: int, now: dt.datetime) -> ReturnReply:
     runners_db.update_runner(database, chat_id, now=_ts(now), return_step=1, return_awaiting=None)
     programme_db.record_event(database, chat_id, "return_start", now=_ts(now), to_level=1)
     delivery.schedule_runner(database, chat_id, now)
-    return ReturnReply(ReturnAnswer.STARTED, coaching.return_plan_text(1))
+    return ReturnReply(ReturnAnswer.STARTED, coaching.return_plan_text(1), leave=True)
 
 
 def return_press(
@@ -289,8 +293,14 @@ def return_press(
     now: dt.datetime,
 ) -> ReturnReply:
     """A button under the offer (start / no) or the morning question (ok / sore)."""
-    if chat_id is None or delivery_id is None or action not in ("start", "no", "ok", "sore"):
+    if (
+        chat_id is None
+        or delivery_id is None
+        or action not in ("start", "no", "ok", "sore", "leave")
+    ):
         return ReturnReply(ReturnAnswer.STALE)
+    if action == "leave":
+        return _leave(database, chat_id, now)
     with store.immediate(database):
         row = outbox_db.get_delivery(database, delivery_id)
         expected = RETURN_OFFER if action in ("start", "no") else RETURN_MORNING
@@ -310,6 +320,20 @@ def return_press(
                 )
             return _start(database, chat_id, now)
         return _morning(database, row, action == "ok", now)
+
+
+def _leave(database: Database, chat_id: int, now: dt.datetime) -> ReturnReply:
+    """ "Leave the plan" under /returntorun: the usual runs carry on."""
+    with store.immediate(database):
+        step, _, _ = programme_db.return_state(database, chat_id)
+        if step is None:
+            return ReturnReply(ReturnAnswer.STALE)
+        runners_db.update_runner(
+            database, chat_id, now=_ts(now), return_step=None, return_awaiting=None
+        )
+        programme_db.record_event(database, chat_id, "return_stop", now=_ts(now), from_level=step)
+        delivery.schedule_runner(database, chat_id, now)
+        return ReturnReply(ReturnAnswer.LEFT, coaching.RETURN_LEFT)
 
 
 def _morning(database: Database, row: Delivery, settled: bool, now: dt.datetime) -> ReturnReply:

@@ -134,7 +134,8 @@ STOPPED_SETTINGS = (
     "You can still change your settings here."
 )
 SUMMARY_EXTRA = "💪 Strength: {n} sessions a week · 📈 weekly chart {chart}"
-UPCOMING_LINE = "Next: {title} · {when}"
+UPCOMING_HEAD = "<b>What comes next</b> (your local time)"
+UPCOMING_LINE = "• {when} · {title}"
 
 # "2/6 · " in a question's heading: onboarding's progress, shown only while onboarding.
 _STEP_LABEL = re.compile(r"\d+/\d+ · ")
@@ -896,7 +897,9 @@ def _with_lines(text: str, lines: list[str]) -> str:
 
 def _upcoming_lines(upcoming: list[Upcoming]) -> list[str]:
     """One line per kind of message, soonest first, in the runner's local time."""
-    return [
+    if not upcoming:
+        return []
+    return [UPCOMING_HEAD] + [
         UPCOMING_LINE.format(
             title=texts.esc(item.title),
             when=f"{texts.DAY_LABELS[item.at.weekday()]} {item.at:%H:%M}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.core import advice, texts
+from bot.core import advice, keyboards, texts
 from bot.services import programme
 from bot.services.programme import ReturnAnswer
 from bot.services.runtime import services
@@ -14,6 +14,7 @@ from bot.telegram.handlers.common import (
     Handlers,
     answer_query,
     drop_buttons,
+    keyboard,
     parse_id,
     private_chat_id,
     private_commands,
@@ -35,7 +36,8 @@ async def return_to_run(update: Update, context: Context) -> None:
     else:
         if reply.answer is ReturnAnswer.STARTED:
             await svc.reschedule(chat_id)
-        await say(update, reply.text or "")
+        rows = keyboards.return_leave_rows() if reply.leave else None
+        await say(update, reply.text or "", keyboard(rows) if rows else None)
 
 
 async def return_button(update: Update, context: Context) -> None:
@@ -60,14 +62,15 @@ async def return_button(update: Update, context: Context) -> None:
     if reply.answer is ReturnAnswer.HELD:
         await say(update, advice.hold_refusal())
         return
-    if reply.answer is ReturnAnswer.STARTED and chat_id is not None:
+    if reply.answer in (ReturnAnswer.STARTED, ReturnAnswer.LEFT) and chat_id is not None:
         await svc.reschedule(chat_id)
     if reply.text:
-        await say(update, reply.text)
+        rows = keyboards.return_leave_rows() if reply.leave else None
+        await say(update, reply.text, keyboard(rows) if rows else None)
 
 
 def handlers() -> Handlers:
     return [
         *private_commands(returntorun=return_to_run),
-        CallbackQueryHandler(return_button, pattern=r"^rt:(start|no|ok|sore):"),
+        CallbackQueryHandler(return_button, pattern=r"^rt:(start|no|ok|sore|leave):"),
     ]
