@@ -128,14 +128,14 @@ def _stats(_: argparse.Namespace) -> int:
 
 def _sandbox(args: argparse.Namespace) -> int:
     import asyncio
-    import logging
 
     from bot.telegram.sandbox import run_sandbox
 
-    logging.basicConfig(level=logging.WARNING)
+    # Log lines go to a file in the files folder (run_sandbox), never into the chat.
     if args.db:
         _check_database(Path(args.db))
-    asyncio.run(run_sandbox(Path(args.db) if args.db else None))
+    files = Path(args.files) if args.files else None
+    asyncio.run(run_sandbox(Path(args.db) if args.db else None, files=files))
     return 0
 
 
@@ -161,6 +161,11 @@ def parser() -> argparse.ArgumentParser:
         "sandbox", help="chat with the bot in this terminal (no token, no internet)"
     )
     sandbox.add_argument("--db", help="keep the sandbox database at this path")
+    sandbox.add_argument(
+        "--files",
+        help="save the photos and documents the bot sends, and the log, here "
+        "(default: ./sandbox-files, made when needed)",
+    )
     sandbox.set_defaults(func=_sandbox)
     root.set_defaults(func=_run)
     return root

@@ -52,6 +52,11 @@ class Settings:
     # host's firewall or a reverse proxy rather than on the public internet.
     metrics_port: int = 0
     metrics_listen: str = "127.0.0.1"
+    # The admin web console (a Telegram Mini App served by the bot); 0 = off. ADMIN_WEB_URL is
+    # where Telegram opens it (the /admin "Open console" button; https unless local).
+    admin_web_port: int = 0
+    admin_web_listen: str = "127.0.0.1"
+    admin_web_url: str | None = None
 
     @property
     def base_url(self) -> str:
@@ -133,6 +138,22 @@ def _webhook_url(env: Mapping[str, str]) -> str | None:
     return raw
 
 
+def _admin_web_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("ADMIN_WEB_URL", "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"ADMIN_WEB_URL is not an http(s) URL: {raw!r} (example: https://admin.example.org/)"
+        )
+    if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost"):
+        raise ConfigError(
+            f"ADMIN_WEB_URL must be an https URL (Telegram opens Mini Apps over https), got {raw!r}"
+        )
+    return raw
+
+
 def _webhook_secret(env: Mapping[str, str], token: str) -> str:
     """Telegram sends this back in a header on every webhook request; we refuse others.
 
@@ -168,6 +189,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         chat_interval=_number(env, "PER_CHAT_INTERVAL", 1.0, 0, 60),
         metrics_port=int(_number(env, "METRICS_PORT", 0, 0, 65535)),
         metrics_listen=env.get("METRICS_LISTEN", "").strip() or "127.0.0.1",
+        admin_web_port=int(_number(env, "ADMIN_WEB_PORT", 0, 0, 65535)),
+        admin_web_listen=env.get("ADMIN_WEB_LISTEN", "").strip() or "127.0.0.1",
+        admin_web_url=_admin_web_url(env),
     )
 
 

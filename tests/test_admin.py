@@ -700,7 +700,7 @@ def test_typed_html_keeps_telegram_formatting() -> None:
 
     chat = Chat(1, "private")
     plain = Message(1, NOW, chat, text="Title\nUse <b>tags</b> & more")
-    assert _typed_html(plain) == "Title\nUse <b>tags</b> & more", "typed as is"
+    assert _typed_html(plain) == "Title\nUse <b>tags</b> &amp; more", "tags kept, '&' escaped"
     bold = MessageEntity(MessageEntity.BOLD, 10, 4)
     formatted = Message(1, NOW, chat, text="Title\nUse bold & more", entities=[bold])
     assert _typed_html(formatted) == "Title\nUse <b>bold</b> &amp; more"

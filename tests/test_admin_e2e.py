@@ -34,17 +34,12 @@ NOT_ALLOWED = "only for BackStride admins"
 
 
 def _with_admin(application: BotApp) -> BotApp:
-    """The admin conversation, where bot/app.py registers it (right after onboarding), unless
-    the application has it already."""
-    group = application.handlers[0]
-    if any(isinstance(h, ConversationHandler) and h.name == "admin" for h in group):
-        return application
+    """The admin conversation, where bot/app.py registers it (before onboarding, see
+    ``admin_handlers.register``), unless the application has it already."""
+    for group in application.handlers.values():
+        if any(isinstance(h, ConversationHandler) and h.name == "admin" for h in group):
+            return application
     admin_handlers.register(application)
-    handler = group.pop()
-    after = next(
-        i for i, h in enumerate(group) if isinstance(h, ConversationHandler) and h.name == "profile"
-    )
-    group.insert(after + 1, handler)
     return application
 
 
@@ -229,7 +224,7 @@ async def test_an_admin_tours_the_menu_from_the_chat(
         assert "Runners: 5 active" in stats.text
         await tap(api, "⬅️ Back")
         prompt = await tap(api, "📣 Announcement")
-        assert "all 5 active runners" in prompt.text
+        assert "for 5 active runners." in prompt.text
         refused = await type_answer(api, "Club run at <b>9")
         assert "Not sent" in refused.text and "invalid HTML: unclosed <b>" in refused.text
         await tap(api, "⬅️ Back")
@@ -475,13 +470,13 @@ async def test_non_admins_are_refused_and_nothing_changes(
 async def _announce(api: FakeBotApi, text: str, reach: int) -> BotMessage:
     await open_admin(api)
     prompt = await tap(api, "📣 Announcement")
-    assert f"all {reach} active runners" in prompt.text
+    assert f"for {reach} active runners." in prompt.text
     preview = await type_answer(api, text)
     assert preview.html == text, "the preview is the message as runners see it"
     confirm = await api.next_message(ADMIN)
-    assert f"{reach} active runner(s)" in confirm.text
+    assert f"{reach} active runners," in confirm.text
     queued = await tap(api, f"📣 Send to {reach} runners")
-    assert f"going out to {reach} runner(s)" in queued.text
+    assert f"going out to {reach} runners." in queued.text
     return queued
 
 

@@ -35,6 +35,13 @@ REPO = Path(__file__).resolve().parent.parent
         ({"BOT_TOKEN": TOKEN, "GRACE_MINUTES": "0"}, "GRACE_MINUTES must be between"),
         ({"BOT_TOKEN": TOKEN, "PER_CHAT_INTERVAL": "-1"}, "PER_CHAT_INTERVAL must be between"),
         ({"BOT_TOKEN": TOKEN, "PER_CHAT_INTERVAL": "slow"}, "PER_CHAT_INTERVAL must be a number"),
+        ({"BOT_TOKEN": TOKEN, "ADMIN_WEB_PORT": "x"}, "ADMIN_WEB_PORT must be a number"),
+        ({"BOT_TOKEN": TOKEN, "ADMIN_WEB_PORT": "70000"}, "ADMIN_WEB_PORT must be between"),
+        (
+            {"BOT_TOKEN": TOKEN, "ADMIN_WEB_URL": "http://admin.example.org/"},
+            "ADMIN_WEB_URL must be an https URL",
+        ),
+        ({"BOT_TOKEN": TOKEN, "ADMIN_WEB_URL": "admin.example.org"}, "ADMIN_WEB_URL is not an"),
     ],
 )
 def test_bad_settings_name_the_variable(env: dict[str, str], expected: str) -> None:
@@ -67,6 +74,25 @@ def test_defaults() -> None:
     assert settings.admin_ids == frozenset()
     assert settings.chat_interval == 1.0, "Telegram's pace for one chat unless told otherwise"
     assert load_settings({"BOT_TOKEN": TOKEN, "PER_CHAT_INTERVAL": "0"}).chat_interval == 0.0
+    assert settings.admin_web_port == 0, "the admin console is off unless asked for"
+    assert settings.admin_web_listen == "127.0.0.1"
+    assert settings.admin_web_url is None
+
+
+@pytest.mark.parametrize(
+    "url", ["https://admin.example.org/console", "http://127.0.0.1:8088/", "http://localhost:9/"]
+)
+def test_admin_web_settings(url: str) -> None:
+    settings = load_settings(
+        {
+            "BOT_TOKEN": TOKEN,
+            "ADMIN_WEB_PORT": "8088",
+            "ADMIN_WEB_LISTEN": "0.0.0.0",
+            "ADMIN_WEB_URL": url,
+        }
+    )
+    assert (settings.admin_web_port, settings.admin_web_listen) == (8088, "0.0.0.0")
+    assert settings.admin_web_url == url
 
 
 def test_redaction_covers_every_logger_and_exceptions(caplog: pytest.LogCaptureFixture) -> None:

@@ -1411,3 +1411,12 @@ def test_content_error() -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert copy.errors == error.errors
     assert str(copy) == str(error)
+
+
+def test_a_title_of_only_an_emoji_is_refused() -> None:
+    """An admin clearing a title is left with the category's emoji: that is not a title."""
+    problems = validate_tip(Tip("form-x", "form", "🏃 ", "Run tall."))
+    assert problems == [
+        "tip: tip form-x: title: no words (write a few, after the emoji if it has one)"
+    ]
+    assert validate_tip(Tip("form-x", "form", "🏃 Tall", "Run tall.")) == []

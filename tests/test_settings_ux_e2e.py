@@ -383,4 +383,5 @@ async def test_confirm_says_what_comes_next_and_when(
         ], (lines, expected)
         # Berlin 06:00 on a run day: the warm-up half an hour before the 07:00 run comes first.
         assert lines[0] == "• Mon 06:30 · Warm-up before your run", lines
-        assert any(line.startswith("• Sun 18:") and "Weekly summary" in line for line in lines), lines
+        summary = [line for line in lines if "Weekly summary" in line]
+        assert summary and summary[0].startswith("• Sun 18:"), lines

@@ -342,6 +342,12 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def plural(n: int, one: str, many: str) -> str:
+    """`n` with the word that fits it: ``plural(1, "runner", "runners")`` is "1 runner",
+    ``plural(3, ...)`` "3 runners". English only; issue 15 makes it ``ngettext``."""
+    return f"{n} {one if n == 1 else many}"
+
+
 # --- Admin texts ---
 # /admin (bot/telegram/handlers/admin/). Placeholders in braces are filled by the handler; anything
 # from a person or a file is escaped there first.
@@ -386,7 +392,7 @@ ADMIN_CATEGORY_LABELS = {
 }
 
 # Slots
-ADMIN_SLOTS = "🗓 <b>The plan</b> ({n} slots)"
+ADMIN_SLOTS = "🗓 <b>The plan</b> ({slots})"
 ADMIN_SLOTS_HINT = "\nTap a slot to change it."
 ADMIN_SLOT_LINE = (
     "{n}. <b>{title}</b> · {kind}\n     {anchor} · {days} · {status} · reaches {reach}"
@@ -396,20 +402,29 @@ ADMIN_SLOT_DETAIL = (
     "Sends: {kind}\n"
     "When: {anchor}, in each runner's own time zone\n"
     "Days: {days}\n"
-    "Status: {status} · reaches {reach} runner(s)"
+    "Status: {status} · reaches {reach}"
 )
 ADMIN_CHECKIN_DELAY_NOTE = "<i>Runners who chose their own check-in delay in /settings keep it.</i>"
 ADMIN_ON = "✅ on"
 ADMIN_OFF = "⏸ off"
 ADMIN_KIND_TIP = "tips ({categories})"
 ADMIN_KIND_CHECK_IN = "the post-run check-in"
+ADMIN_KIND_SESSION = "strength sessions ({categories})"
+ADMIN_KIND_EDUCATION = "the next why-it-matters message"
 ADMIN_RUN = "the run"
 ADMIN_TIP_TIME = "the tip time"
 ADMIN_ANCHOR_FIXED = "at {time}"
 ADMIN_ANCHOR_AT = "at {base}"
 ADMIN_ANCHOR_BEFORE = "{duration} before {base}"
 ADMIN_ANCHOR_AFTER = "{duration} after {base}"
-ADMIN_DAYS_KINDS = {"run_days": "run days", "rest_days": "rest days", "every_day": "every day"}
+ADMIN_DAYS_KINDS = {
+    "run_days": "run days",
+    "rest_days": "rest days",
+    "every_day": "every day",
+    "strength_days": "strength days (the runner's weekly goal)",
+    "quiet_days": "quiet days (no run, no session)",
+    "summary_day": "the runner's summary day",
+}
 ADMIN_WEEKLY_SUFFIX = ", only the first each week"
 ADMIN_ANCHOR_BUTTONS = {
     "fixed": "⏰ Fixed time",
@@ -448,7 +463,7 @@ ADMIN_BAD_MINUTES = (
     "<i>30</i> (after)."
 )
 ADMIN_MINUTES_RANGE = "That's too far: use a number from -{limit} to {limit} minutes (12 hours)."
-ADMIN_SLOT_SAVED = "✅ Saved. {n} runner schedule(s) recomputed: it applies from the next reminder."
+ADMIN_SLOT_SAVED = "✅ Saved. {schedules} recomputed: it applies from the next reminder."
 ADMIN_DAYS = (
     "📅 <b>Days for {title}</b>\nNow: {days}.\n"
     "Pick run days, rest days or every day, or tap weekdays to choose them yourself."
@@ -528,7 +543,7 @@ ADMIN_AS_RUNNERS_SEE_IT = "<i>As runners see it:</i>"
 
 # Re-import
 ADMIN_IMPORT_REFUSED = (
-    "❌ <b>schedules/ has {n} problem(s), so nothing was changed.</b> Fix the files and try again:"
+    "❌ <b>schedules/ has {problems}, so nothing was changed.</b> Fix the files and try again:"
 )
 ADMIN_IMPORT_SAME = "✅ The running plan and tips already match schedules/. Nothing to import."
 ADMIN_IMPORT_DIFF = (
@@ -566,7 +581,7 @@ ADMIN_STATS_STATUSES = {
     "onboarding": "setting up",
 }
 ADMIN_STATS_LEVELS = {2: "see a clinician", 3: "urgent", 4: "emergency"}
-ADMIN_STATS_DONE = "{percent}% ({done} of {tips} tips)"
+ADMIN_STATS_DONE = "{percent}% ({done} of {tips})"
 ADMIN_STATS_NO_DONE = "no tips sent yet this week"
 
 # Audit
@@ -593,19 +608,19 @@ ADMIN_AUDIT_ACTIONS = {
 
 # Announcements
 ADMIN_ANNOUNCE_PROMPT = (
-    "📣 <b>Announcement</b>\nType the message for all {n} active runners. Bold, italic and "
+    "📣 <b>Announcement</b>\nType the message for {runners}. Bold, italic and "
     "links work (Telegram's formatting or HTML tags); up to {limit} characters. You'll see a "
     "preview before anything is sent."
 )
 ADMIN_ANNOUNCE_CONFIRM = (
-    "☝️ That's the preview. It goes to <b>{n} active runner(s)</b>, after any urgent "
+    "☝️ That's the preview. It goes to <b>{runners}</b>, after any urgent "
     "messages, at Telegram's pace (about {minutes} min). Send it?"
 )
-ADMIN_ANNOUNCE_SEND = "📣 Send to {n} runners"
+ADMIN_ANNOUNCE_SEND = "📣 Send to {runners}"
 ADMIN_ANNOUNCE_DISCARD = "✖️ Discard"
 ADMIN_ANNOUNCE_DISCARDED = "🗑 Discarded: nothing was sent."
 ADMIN_ANNOUNCE_GONE = "That announcement was already sent or discarded: nothing new was sent."
-ADMIN_ANNOUNCE_QUEUED = "✅ Announcement #{n} is going out to {queued} runner(s)."
+ADMIN_ANNOUNCE_QUEUED = "✅ Announcement #{n} is going out to {runners}."
 ADMIN_ANNOUNCE_PROGRESS = (
     "📣 Announcement #{n}: {sent} of {queued} sent · {pending} still to go · {failed} failed "
     "· {dropped} not sent"

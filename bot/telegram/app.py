@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -44,6 +44,7 @@ from bot.telegram.updates import (
     TolerantBot,
     WebhookReceiver,
 )
+from bot.telegram.webadmin import AdminWebServer
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +90,46 @@ async def _post_init(application: BotApp) -> None:
     seeded = await svc.store.run(seed_if_needed, svc.settings, svc.now_ts())
     if seeded:
         log.info("seeded schedules and tips from %s", svc.settings.schedules_dir)
+    await _set_admin_commands(application, svc)
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
     added = await svc.store.run(schedule_missing, svc.now())
     if added:
         log.info("scheduled %d runner(s) for new or changed slots", added)
+    if svc.settings.admin_web_port:
+        # Before the delivery engine: a port already taken stops the start with nothing to
+        # wind down (the console reads the engine from svc.extras at each request).
+        port = svc.settings.admin_web_port
+        console = AdminWebServer(svc, svc.settings.admin_web_listen, port)
+        try:
+            await console.start()
+        except OSError as exc:
+            await console.stop()
+            raise StartupError(f"cannot listen on ADMIN_WEB_PORT {port}: {exc.strerror}") from None
+        svc.extras["admin_console"] = console
     await _start_delivery(application, svc)
     me = application.bot.bot
     log.info("BackStride is running as @%s", me.username)
+
+
+ADMIN_COMMAND = ("admin", "Admin menu")
+
+
+async def _set_admin_commands(application: BotApp, svc: Services) -> None:
+    """Each admin's own command menu: the runners' commands and /admin. One admin's failure
+    (e.g. they never started the bot) is logged once and the others still get theirs."""
+    commands = [BotCommand(c, d) for c, d in (*texts.COMMANDS, ADMIN_COMMAND)]
+    failed = 0
+    for admin_id in sorted(svc.settings.admin_ids):
+        try:
+            await application.bot.set_my_commands(
+                commands, scope=BotCommandScopeChat(chat_id=admin_id)
+            )
+        except TelegramError as exc:
+            failed += 1
+            if failed == 1:
+                log.warning("could not set an admin's command menu (%s)", type(exc).__name__)
+    if failed > 1:
+        log.warning("could not set the command menu of %d admins", failed)
 
 
 async def _start_delivery(application: BotApp, svc: Services) -> None:
@@ -160,6 +194,9 @@ async def _post_stop(application: BotApp) -> None:
     server = svc.extras.pop("monitoring", None)
     if isinstance(server, MonitoringServer):
         await server.stop()
+    console = svc.extras.pop("admin_console", None)
+    if isinstance(console, AdminWebServer):
+        await console.stop()
 
 
 async def _post_shutdown(application: BotApp) -> None:
@@ -197,8 +234,10 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Bot
     # A group of its own, before any other: a handler in the same group would only run for
     # the updates this one leaves alone (PTB runs the first match of each group).
     application.add_handler(CallbackQueryHandler(_no_callback_data), group=GUARD_GROUP)
+    # The admin conversation before onboarding: an admin's typed answer to an admin prompt is
+    # the admin's even with a runner question open (see admin_handlers.register).
+    admin_handlers.register(application)
     application.add_handler(onboarding.build())
-    admin_handlers.register(application)  # before the catch-alls, which take any button
     for module in (settings_handlers, reminders, programme, checkin, privacy):
         application.add_handlers(module.handlers())
     application.add_handlers(settings_handlers.catch_alls())

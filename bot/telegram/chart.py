@@ -601,6 +601,10 @@ def _spawn_pool() -> concurrent.futures.Executor:
     )
 
 
+# A chart takes 0.01-0.3 s; the first one in a new worker process about 2 s (imports).
+RENDER_TIMEOUT_SECONDS = 20.0
+
+
 class ChartRenderer:
     """Renders charts in one worker process so the event loop never waits on matplotlib.
 
@@ -654,12 +658,16 @@ class ChartRenderer:
             loop = asyncio.get_running_loop()
             for attempt in (1, 2):
                 try:
-                    result: RenderResult = await loop.run_in_executor(
-                        self._executor(), function, *args
+                    result: RenderResult = await asyncio.wait_for(
+                        loop.run_in_executor(self._executor(), function, *args),
+                        RENDER_TIMEOUT_SECONDS,
                     )
                     return result
-                except BrokenProcessPool:
-                    log.warning("the chart worker process died (attempt %d of 2)", attempt)
+                except (BrokenProcessPool, TimeoutError) as exc:
+                    # A dead worker, or one that stopped answering: a chart never holds a
+                    # runner's reply or a sender worker for longer than the timeout.
+                    what = "died" if isinstance(exc, BrokenProcessPool) else "did not answer"
+                    log.warning("the chart worker process %s (attempt %d of 2)", what, attempt)
                     self._drop_pool()
             log.warning(
                 "charts render in a thread for the next %.0f s (the worker keeps dying)",

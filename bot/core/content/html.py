@@ -4,6 +4,11 @@ Tip bodies and announcements are sent with ``parse_mode=HTML``; Telegram refuses
 message when the markup is off, and a reminder that fails at send time is a reminder lost. So
 the checker here is stricter than Telegram where Telegram is lenient, and an edit or a file is
 refused up front with the first reason, in words an admin can act on.
+
+What an admin types in Telegram is more forgiving (``escape_typed``): a plain ``&``, ``<`` or
+``>`` is the character itself, and is escaped before the strict check; only text that uses
+tags keeps what might be markup for the check to explain. Files stay strict: a person who can
+fix them wrote them.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
-__all__ = ["plain_text", "telegram_html_problem"]
+__all__ = ["escape_typed", "plain_text", "telegram_html_problem"]
 
 _FORMATTING_TAGS: Final = frozenset(
     {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "tg-spoiler", "span"}
@@ -27,6 +32,10 @@ _ENTITY = re.compile(r"&(?:(lt|gt|amp|quot)|#([0-9]{1,8})|#[xX]([0-9a-fA-F]{1,8}
 _NAMED_ENTITY = re.compile(r"&[A-Za-z][A-Za-z0-9]*;")
 _ANY_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^<>]*>")
 _TAG_FOR_STRIPPING = re.compile(r"<[^<>]*>")
+# Something meant as a tag: a name Telegram knows (in any case), then the end of the name.
+_TAG_INTENT = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?=[\s/>]|$)")
+# Looks like an entity (supported or not): left for the strict check when the text has tags.
+_ENTITY_LIKE = re.compile(r"&#?[A-Za-z0-9]+;")
 
 
 def _entity_problem(text: str, i: int, offset: int = 0) -> tuple[str | None, int]:
@@ -190,6 +199,57 @@ def _unknown_tag(name: str, *, closing: bool) -> str:
     if name.lower() in _ALLOWED_TAGS:
         return f"tag <{slash}{name}> must be lower-case"
     return f"unknown tag <{slash}{name}>"
+
+
+def uses_tags(text: str) -> bool:
+    """Does ``text`` hold anything meant as a Telegram HTML tag (``<b>``, ``</i>``, ``<B>``, an
+    unfinished ``<a href=...``)? ``<foo>`` or ``< 3`` is not."""
+    return any(m.group(1).lower() in _ALLOWED_TAGS for m in _TAG_INTENT.finditer(text))
+
+
+def escape_typed(text: str) -> str:
+    """What an admin typed in Telegram (no Telegram formatting) as Telegram HTML.
+
+    Without tags (see ``uses_tags``), ``&``, ``<`` and ``>`` are the characters themselves and
+    are escaped; an entity Telegram supports (``&amp;``, ``&#8212;``...) is kept, so a body
+    copied back from the edit prompt (which shows the stored HTML) is not escaped twice. With
+    tags, only what cannot be markup is escaped: a ``&`` that starts no entity, a ``<`` that
+    starts no tag (``< 3``, ``<3``) and a ``>`` outside a tag; the rest is left as typed for
+    ``telegram_html_problem`` to check strictly.
+    """
+    if not uses_tags(text):
+        return _ENTITY_OR_MARK.sub(_escape_mark, text)
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "&":
+            out.append("&" if _ENTITY_LIKE.match(text, i) else "&amp;")
+        elif ch == "<":
+            tag = _OPEN_TAG.match(text, i) or _CLOSE_TAG.match(text, i)
+            if tag:
+                out.append(tag.group(0))
+                i = tag.end()
+                continue
+            after = text[i + 1 : i + 3]
+            meant = after[:1].isascii() and after[:1].isalpha()
+            meant = meant or (after[:1] == "/" and after[1:].isascii() and after[1:].isalpha())
+            out.append("<" if meant else "&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+_ENTITY_OR_MARK = re.compile(rf"{_ENTITY.pattern}|[&<>]")
+_MARKS: Final = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def _escape_mark(match: re.Match[str]) -> str:
+    found = match.group(0)
+    return _MARKS.get(found, found)
 
 
 def plain_text(html_text: str) -> str:

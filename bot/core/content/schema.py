@@ -134,6 +134,14 @@ def _plain_problems(value: object, maximum: int, *, required: bool) -> list[str]
     return problems
 
 
+def _title_problems(value: object) -> list[str]:
+    """A tip's title: plain text with at least one word (an emoji alone says nothing)."""
+    problems = _plain_problems(value, TIP_TITLE_MAX, required=True)
+    if not problems and isinstance(value, str) and not any(c.isalnum() for c in value):
+        problems.append("no words (write a few, after the emoji if it has one)")
+    return problems
+
+
 def _body_problems(value: object) -> list[str]:
     if not isinstance(value, str):
         return [f"expected text, got {_describe(value)}"]
@@ -277,7 +285,7 @@ def _tip_field_problems(
     found: list[tuple[str, str]] = []
     for name, problems in (
         ("id", _id_problems(tip_id)),
-        ("title", _plain_problems(title, TIP_TITLE_MAX, required=True)),
+        ("title", _title_problems(title)),
         ("body", _body_problems(body)),
         ("why", _plain_problems(why, TIP_WHY_MAX, required=False)),
         ("source", _plain_problems(source, TIP_SOURCE_MAX, required=False)),

@@ -281,7 +281,12 @@ async def progress_command(update: Update, context: Context) -> None:
         return
     text = progress.summary_text(progress.summarise(history.points, history.today))
     # Rendering holds the GIL for ~0.1-0.2 s: in the renderer's worker process, off the loop.
-    png = await chart.default_renderer().progress(history.points, history.today)
+    try:
+        png = await chart.default_renderer().progress(history.points, history.today)
+    except Exception:  # a chart that can't be drawn (in time) must not cost the runner the text
+        log.warning("the /progress chart could not be drawn; the summary goes as text")
+        await say(update, text)
+        return
     await chat.send_photo(png, caption=text, parse_mode=ParseMode.HTML)
 
 

@@ -161,11 +161,14 @@ def build() -> ConversationHandler[Context]:
     button: BaseHandler[Update, Context, object] = CallbackQueryHandler(
         admin_button, pattern=rf"^{PREFIX}"
     )
+    command: BaseHandler[Update, Context, object] = CommandHandler(
+        "admin", menu.admin_command, filters=private
+    )
     with warnings.catch_warnings():
         # Buttons and typed answers in one conversation per chat (not per message).
         warnings.simplefilter("ignore", PTBUserWarning)
         return ConversationHandler(
-            entry_points=[CommandHandler("admin", menu.admin_command, filters=private), button],
+            entry_points=[command, button],
             states={
                 # Only buttons: what an admin types while a menu is open is not for us.
                 MENU: [button],
@@ -175,10 +178,7 @@ def build() -> ConversationHandler[Context]:
                     MessageHandler(private & ~filters.COMMAND, not_text),
                 ],
             },
-            fallbacks=[
-                CommandHandler("admin", menu.admin_command, filters=private),
-                CommandHandler("cancel", menu.cancel, filters=private),
-            ],
+            fallbacks=[command, CommandHandler("cancel", menu.cancel, filters=private)],
             allow_reentry=True,
             name="admin",
             persistent=True,
@@ -187,4 +187,10 @@ def build() -> ConversationHandler[Context]:
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """The admin conversation, in group 0 *before* onboarding (PTB runs the first handler of a
+    group that takes an update): while it waits for typed input (INPUT), an admin's text is
+    its own even with a runner question open (onboarding takes any text at a question, as an
+    answer or with a nudge). With only a menu open (MENU) it takes buttons alone, so text goes
+    on to onboarding; for anyone without an admin conversation it takes only /admin and
+    ``a:`` buttons, so runners' onboarding is unchanged."""
     application.add_handler(build())

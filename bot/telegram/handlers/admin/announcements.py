@@ -50,7 +50,8 @@ async def ask_announcement(
     svc = services(context)
     reach = await svc.store.run(admin.announcement_reach)
     recent = await svc.store.run(admin.recent_announcements, 1)
-    lines = [texts.ADMIN_ANNOUNCE_PROMPT.format(n=reach, limit=admin.ANNOUNCEMENT_MAX)]
+    runners = texts.plural(reach, "active runner", "active runners")
+    lines = [texts.ADMIN_ANNOUNCE_PROMPT.format(runners=runners, limit=admin.ANNOUNCEMENT_MAX)]
     back = (texts.ADMIN_BACK, "a:m")
     rows: Buttons = [[back]]
     if recent:
@@ -75,11 +76,16 @@ async def typed_announcement(
     minutes = max(1, round(reach / max(svc.settings.send_rate, 1.0) / 60))
     rows = [
         [
-            (texts.ADMIN_ANNOUNCE_SEND.format(n=reach), f"a:ay:{fingerprint(announcement)}"),
+            (
+                texts.ADMIN_ANNOUNCE_SEND.format(runners=texts.plural(reach, "runner", "runners")),
+                f"a:ay:{fingerprint(announcement)}",
+            ),
             (texts.ADMIN_ANNOUNCE_DISCARD, "a:ax"),
         ]
     ]
-    await say(update, texts.ADMIN_ANNOUNCE_CONFIRM.format(n=reach, minutes=minutes), keyboard(rows))
+    runners = texts.plural(reach, "active runner", "active runners")
+    confirm = texts.ADMIN_ANNOUNCE_CONFIRM.format(runners=runners, minutes=minutes)
+    await say(update, confirm, keyboard(rows))
     return MENU
 
 
@@ -106,7 +112,8 @@ async def send_announcement(
         return MENU
     svc.wake_sender()
     log.info("announcement %d queued for %d runner(s)", found.number, found.queued)
-    text_out = texts.ADMIN_ANNOUNCE_QUEUED.format(n=found.number, queued=found.queued)
+    runners = texts.plural(found.queued, "runner", "runners")
+    text_out = texts.ADMIN_ANNOUNCE_QUEUED.format(n=found.number, runners=runners)
     await show(update, f"{text_out}\n\n{_progress_text(found)}", _progress_rows(found))
     return MENU
 

@@ -18,6 +18,7 @@ from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
 from bot.core import texts
+from bot.core.content.html import escape_typed
 from bot.core.models import TIP_CATEGORIES
 from bot.services import admin
 from bot.services.runtime import Services, services
@@ -161,11 +162,12 @@ def typed_answer(update: Update) -> str:
 
 def typed_html(message: Message) -> str:
     """What the admin typed as Telegram HTML: their formatting (bold, links...) if they used
-    Telegram's, else the text as typed (which may hold HTML tags of its own)."""
+    Telegram's, else the text as typed (which may hold HTML tags of its own), with a plain
+    ``&``, ``<`` or ``>`` escaped (see ``escape_typed``: "Hips & knees" is not refused)."""
     text = message.text or ""
     if any(e.type in _FORMATTING for e in message.entities):
         return message.text_html or text
-    return text
+    return escape_typed(text)
 
 
 def fingerprint(text: str) -> str:

@@ -48,7 +48,9 @@ def _diff_lines(diff: admin.ImportDiff) -> list[str]:
 
 async def _refused(update: Update, exc: content.ContentError, back: Buttons) -> State:
     """The files do not validate: list what is wrong, import nothing."""
-    lead = texts.ADMIN_IMPORT_REFUSED.format(n=len(exc.errors))
+    lead = texts.ADMIN_IMPORT_REFUSED.format(
+        problems=texts.plural(len(exc.errors), "problem", "problems")
+    )
     await show(update, problems_text(lead, exc.errors), back)
     return MENU
 

@@ -33,9 +33,10 @@ def days_words(days: Days) -> str:
 def _kind_words(slot: Slot) -> str:
     if slot.kind is SlotKind.CHECK_IN:
         return texts.ADMIN_KIND_CHECK_IN
-    return texts.ADMIN_KIND_TIP.format(
-        categories=", ".join(category_label(c) for c in slot.categories)
-    )
+    if slot.kind is SlotKind.EDUCATION:
+        return texts.ADMIN_KIND_EDUCATION
+    template = texts.ADMIN_KIND_SESSION if slot.kind is SlotKind.SESSION else texts.ADMIN_KIND_TIP
+    return template.format(categories=", ".join(category_label(c) for c in slot.categories))
 
 
 def _slot_fields(slot: Slot) -> dict[str, str]:
@@ -50,11 +51,14 @@ def _slot_fields(slot: Slot) -> dict[str, str]:
 
 
 def slot_line(number: int, view: admin.SlotView) -> str:
-    return texts.ADMIN_SLOT_LINE.format(n=number, reach=view.reach, **_slot_fields(view.slot))
+    reach = texts.plural(view.reach, "runner", "runners")
+    return texts.ADMIN_SLOT_LINE.format(n=number, reach=reach, **_slot_fields(view.slot))
 
 
 def slot_text(slot: Slot, reach: int, note: str = "") -> str:
-    text = texts.ADMIN_SLOT_DETAIL.format(id=texts.esc(slot.id), reach=reach, **_slot_fields(slot))
+    text = texts.ADMIN_SLOT_DETAIL.format(
+        id=texts.esc(slot.id), reach=texts.plural(reach, "runner", "runners"), **_slot_fields(slot)
+    )
     if slot.kind is SlotKind.CHECK_IN and slot.anchor.kind is AnchorKind.RUN_TIME:
         text += "\n" + texts.ADMIN_CHECKIN_DELAY_NOTE
     return f"{note}\n\n{text}" if note else text
@@ -119,7 +123,8 @@ def days_rows(slot: Slot) -> Buttons:
 def saved_note(change: admin.SlotChange) -> str:
     if change.before == change.slot:
         return texts.ADMIN_UNCHANGED
-    return texts.ADMIN_SLOT_SAVED.format(title=texts.esc(change.slot.title), n=change.rescheduled)
+    schedules = texts.plural(change.rescheduled, "runner schedule", "runner schedules")
+    return texts.ADMIN_SLOT_SAVED.format(title=texts.esc(change.slot.title), schedules=schedules)
 
 
 def slot_view(change: admin.SlotChange) -> tuple[str, Buttons]:

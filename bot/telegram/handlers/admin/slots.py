@@ -48,7 +48,7 @@ _MINUTES = re.compile(r"^\s*([+\-−]?)\s*(\d{1,4})\s*(?:m|min|mins|minutes)?\s*
 
 async def show_slots(update: Update, context: Context, args: list[str], press: Press) -> State:
     views = await services(context).store.run(admin.list_slots)
-    lines = [texts.ADMIN_SLOTS.format(n=len(views))]
+    lines = [texts.ADMIN_SLOTS.format(slots=texts.plural(len(views), "slot", "slots"))]
     lines += [slot_line(i, view) for i, view in enumerate(views, 1)]
     lines.append(texts.ADMIN_SLOTS_HINT)
     rows: list[list[tuple[str, str]]] = [

@@ -27,7 +27,9 @@ async def show_stats(update: Update, context: Context, args: list[str], press: P
     rate = found.done_rate
     done = (
         texts.ADMIN_STATS_DONE.format(
-            percent=round(rate * 100), done=found.done_week, tips=found.tips_week
+            percent=round(rate * 100),
+            done=found.done_week,
+            tips=texts.plural(found.tips_week, "tip", "tips"),
         )
         if rate is not None
         else texts.ADMIN_STATS_NO_DONE
