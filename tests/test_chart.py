@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import datetime as dt
 import io
+import itertools
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -51,12 +53,6 @@ def test_week_chart_is_deterministic_without_metadata() -> None:
     assert render_week_chart(WEEK) == first
     assert png_chunks(first) == [b"IHDR", b"IDAT", b"IEND"]  # no tIME, tEXt, pHYs...
     assert b"Software" not in first and b"matplotlib" not in first
-
-
-def test_week_chart_does_not_use_matplotlib_to_draw() -> None:
-    # The weekly chart is drawn with Pillow: a Sunday's 100k charts in matplotlib cost hours.
-    with patch.object(chart, "_draw", side_effect=AssertionError("matplotlib drawing")):
-        assert render_week_chart(WEEK).startswith(PNG_SIGNATURE)
 
 
 def test_empty_week() -> None:
@@ -148,17 +144,27 @@ def test_all_zero_week_draws_points_on_zero() -> None:
         assert image.getpixel((round(chart._x(index)), round(chart._y(0)))) == (29, 78, 137)
 
 
-def test_week_chart_falls_back_to_pillows_font(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_charts_fall_back_to_pillows_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [DayPain(ago(2), 3), DayPain(ago(12), 7, level=3)]
     monkeypatch.setattr(chart, "_FONTS", {})
     monkeypatch.setattr(chart, "_LINE_BOXES", {})
-    monkeypatch.setattr(chart, "_BACKGROUND", [])
-    monkeypatch.setattr(chart, "_DEJAVU", "mpl-data/fonts/ttf/missing.ttf")
-    monkeypatch.setattr(chart, "_DEJAVU_BOLD", "mpl-data/fonts/ttf/missing-bold.ttf")
-    data = render_week_chart(WEEK)
-    assert png_size(data) == (800, 450)
+    monkeypatch.setattr(chart, "_BACKGROUNDS", {})
+    monkeypatch.setattr(chart, "_DEJAVU", "missing.ttf")
+    monkeypatch.setattr(chart, "_DEJAVU_BOLD", "missing-bold.ttf")
+    data, progress = render_week_chart(WEEK), render_chart(rows, TODAY)
+    assert png_size(data) == png_size(progress) == (800, 450)
     assert render_week_chart(WEEK) == data
+    assert render_chart(rows, TODAY) == progress
     monkeypatch.undo()
     assert render_week_chart(WEEK) != data  # DejaVu again: a different picture
+    assert render_chart(rows, TODAY) != progress
+
+
+def test_the_bold_face_falls_back_to_the_regular_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chart, "_FONTS", {})
+    monkeypatch.setattr(chart, "_DEJAVU_BOLD", "missing-bold.ttf")
+    bold = chart._font(chart._TITLE_PX, bold=True)
+    assert bold.getbbox("Week") == chart._font(chart._TITLE_PX).getbbox("Week")
 
 
 # --- markers on the /progress chart --------------------------------------------------------
@@ -172,6 +178,135 @@ def test_progress_chart_marks_runs_and_escalations() -> None:
     # A day with one run check-in and one "didn't run" one is a run day.
     both = [DayPain(ago(2), 3, ran=False), DayPain(ago(2), 1)]
     assert render_chart(both, TODAY) == base
+
+
+def drawn_texts(render: Callable[[], bytes]) -> list[tuple[str, float, float, float]]:
+    """(text, left, right, middle y) of every piece of text ``render`` draws with _text."""
+    texts: list[tuple[str, float, float, float]] = []
+    real = chart._text
+
+    def spy(
+        draw: Any, xy: tuple[float, float], text: str, font: Any, fill: str, align: str = "left"
+    ) -> None:
+        width = font.getlength(text)
+        left = {"left": xy[0], "center": xy[0] - width / 2, "right": xy[0] - width}[align]
+        texts.append((text, left, left + width, xy[1]))
+        real(draw, xy, text, font, fill, align)
+
+    with patch.object(chart, "_text", spy):
+        render()
+    return texts
+
+
+def date_rows(
+    texts: list[tuple[str, float, float, float]],
+) -> dict[float, list[tuple[str, float, float]]]:
+    rows: dict[float, list[tuple[str, float, float]]] = {}
+    for text, left, right, y in texts:
+        if y > chart._W_BOTTOM:
+            rows.setdefault(y, []).append((text, left, right))
+    return {y: sorted(row, key=lambda t: t[1]) for y, row in sorted(rows.items())}
+
+
+def test_progress_chart_is_an_rgb_png_without_metadata() -> None:
+    rows = [DayPain(ago(2), 3), DayPain(ago(12), 7, level=3)]
+    data = render_chart(rows, TODAY)
+    assert png_chunks(data) == [b"IHDR", b"IDAT", b"IEND"]
+    assert render_chart(rows, TODAY) == data
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        assert (image.format, image.mode, image.size) == ("PNG", "RGB", (800, 450))
+
+
+@pytest.mark.parametrize(
+    ("days", "title", "dates"),
+    [
+        (1, "Worst back pain each day, today", ["28 Jun"]),
+        (7, "Worst back pain each day, last 7 days", ["28 Jun"]),
+        (28, "Worst back pain each day, last 28 days", ["7 Jun", "14 Jun", "21 Jun", "28 Jun"]),
+    ],
+)
+def test_progress_chart_titles_and_dates(days: int, title: str, dates: list[str]) -> None:
+    texts = drawn_texts(lambda: render_chart([DayPain(ago(0), 2)], TODAY, days))
+    assert title in [t[0] for t in texts]
+    (row,) = date_rows(texts).values()
+    assert [t[0] for t in row] == dates
+    # Each date sits under its day (today's may be nudged to stay inside the image).
+    for n, (_, left, right) in enumerate(reversed(row)):
+        centre = chart._x(days - 1 - 7 * n, days)
+        assert left - 1 <= centre <= right + 1
+        assert left >= 0 and right <= chart.CHART_WIDTH_PX
+
+
+def test_ninety_days_of_dates_do_not_overlap() -> None:
+    texts = drawn_texts(
+        lambda: render_chart([DayPain(ago(n), n % 11) for n in range(90)], TODAY, 90)
+    )
+    rows = date_rows(texts)
+    assert rows, "dates are drawn"
+    for row in rows.values():
+        assert row[0][1] >= 0 and row[-1][2] <= chart.CHART_WIDTH_PX
+        for (_, _, right), (_, left, _) in itertools.pairwise(row):
+            assert right + 8 <= left, row
+    # Every 7 days back from today is dated (on two lines: day over month), today included.
+    top = next(iter(rows.values()))
+    assert [t[0] for t in top] == [
+        str((TODAY - dt.timedelta(days=7 * n)).day) for n in range(12, -1, -1)
+    ]
+    assert [t[0] for t in list(rows.values())[1]][-1] == "Jun"
+
+
+@pytest.mark.parametrize(
+    ("checkins", "note"),
+    [([], "No check-ins yet"), ([DayPain(ago(40), 3)], "No check-ins in the last 28 days")],
+)
+def test_progress_chart_empty_notes(checkins: list[DayPain], note: str) -> None:
+    assert note in [t[0] for t in drawn_texts(lambda: render_chart(checkins, TODAY))]
+    with_data = drawn_texts(lambda: render_chart([DayPain(ago(1), 3)], TODAY))
+    assert not [t for t in with_data if t[0].startswith("No check-ins")]
+
+
+def test_progress_chart_joins_points_only_within_the_gap() -> None:
+    line = (29, 78, 137)  # _LINE, #1d4e89
+
+    def between(a: int, b: int, join: int = chart.JOIN_GAP_DAYS) -> tuple[int, int, int]:
+        data = render_chart(
+            [DayPain(ago(a), 5, ran=False), DayPain(ago(b), 5, ran=False)],
+            TODAY,
+            join_gap_days=join,
+        )
+        middle = chart._x(27 - (a + b) / 2, 28)
+        return pixels(data).getpixel((round(middle), round(chart._y(5))))
+
+    assert between(20, 13) == line  # 7 days apart: joined
+    assert between(20, 12) != line  # 8 days apart: a gap
+    assert between(20, 18, join=1) != line
+    assert between(20, 19, join=1) == line
+
+
+def test_progress_chart_marks_sit_on_their_day() -> None:
+    days = 28
+    base = render_chart([DayPain(ago(9), 3, ran=False)], TODAY)
+    ran = changed_box(base, render_chart([DayPain(ago(9), 3)], TODAY))
+    assert ran is not None
+    left, top, right, bottom = ran
+    assert left < chart._x(18, days) < right and right - left < 30
+    assert chart._y(-0.5) < top and bottom < chart._W_BOTTOM
+    flagged = render_chart([DayPain(ago(9), 3, ran=False, level=3)], TODAY)
+    ring = changed_box(base, flagged)
+    assert ring is not None
+    left, top, right, bottom = ring
+    assert left < chart._x(18, days) < right and top < chart._y(3) < bottom
+    red = pixels(flagged).getpixel((round(chart._x(18, days)), round(chart._y(3) - 13)))
+    assert red == (214, 40, 40)  # _FLAG, #d62828
+
+
+@pytest.mark.parametrize("days", [1, 7, 28, 90])
+def test_progress_chart_points_sit_on_their_value(days: int) -> None:
+    image = pixels(render_chart([DayPain(ago(0), 0)], TODAY, days))
+    assert image.getpixel((round(chart._x(days - 1, days)), round(chart._y(0)))) == (29, 78, 137)
+    image = pixels(render_chart([DayPain(ago(days - 1), 10)], TODAY, days))
+    assert image.getpixel((round(chart._x(0, days)), round(chart._y(10)))) == (29, 78, 137)
 
 
 # --- ChartRenderer -------------------------------------------------------------------------
@@ -268,7 +403,7 @@ async def test_renderer_keeps_the_event_loop_free_in_a_real_worker_process() -> 
                 await asyncio.sleep(0)
 
         task = asyncio.create_task(ticker())
-        # One 28-day chart (matplotlib, ~0.2 s) is enough to see the loop go on meanwhile.
+        # Starting the worker and one 28-day chart: the loop goes on meanwhile.
         charts = await asyncio.gather(renderer.progress(ROWS, TODAY))
         task.cancel()
         assert charts == [render_chart(ROWS, TODAY)]

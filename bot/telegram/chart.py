@@ -1,13 +1,11 @@
 """The /progress and weekly charts: PNGs of the worst pain each day, runs and escalations.
 
-matplotlib and PIL are imported only inside the render functions, so importing this module
-stays cheap for bot start-up. The /progress chart is drawn on a
-:class:`matplotlib.figure.Figure` with its own ``FigureCanvasAgg``: pyplot is never used, so no
-backend is switched, no global figure list grows, and rcParams are left alone. The weekly chart
-(100k of them on a Sunday) is drawn with Pillow in ~11 ms of CPU instead (see
-``bench/week_chart.py``).
+Both charts are drawn with Pillow (a few ms of CPU each, see ``bench/week_chart.py``); PIL is
+imported only inside the render functions, so importing this module stays cheap for bot
+start-up. The text is set in DejaVu Sans from the system's fonts (Debian: fonts-dejavu-core),
+or in Pillow's own font where that is missing.
 
-Rendering holds the GIL for tens of milliseconds per chart, so the bot renders through a
+Rendering holds the GIL for the whole chart, so the bot renders through a
 :class:`ChartRenderer`, which draws in a worker process and keeps the event loop free.
 """
 
@@ -16,15 +14,16 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime
-import importlib.resources
 import io
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
 
 from bot.core.progress import (
@@ -53,10 +52,6 @@ CHART_HEIGHT_PX: Final = 450
 CHART_DPI: Final = 100
 
 _WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-# matplotlib promises little about threads; one chart at a time is cheap insurance (rendering
-# is mostly under the GIL anyway).
-_RENDER_LOCK: Final = threading.Lock()
 
 _INK: Final = "#2b2d42"
 _MUTED: Final = "#6c757d"
@@ -114,14 +109,16 @@ def render_chart(
     ringed in red.
 
     Days with check-ins are points; points at most ``join_gap_days`` apart are joined by a
-    line (``join_gap_days=1`` joins only back-to-back days). The output holds no timestamp or
-    version, so the same input gives the same bytes.
+    line (``join_gap_days=1`` joins only back-to-back days). Dates are labelled every 7 days
+    counting back from today. Drawn with Pillow, as the weekly chart is. The output holds no
+    timestamp or version, so the same input gives the same bytes (with the same Pillow, zlib
+    and font file).
     """
     first, window = in_window(checkins, today, days)
     if join_gap_days < 1:
         raise ValueError(f"join_gap_days must be at least 1, got {join_gap_days!r}")
     # Every 7 days counting back from today, so today is always labelled.
-    ticks = list(range(days - 1, -1, -7))[::-1]
+    ticks = tuple(range(days - 1, -1, -7))[::-1]
     labels = [date_label(first + datetime.timedelta(days=i)) for i in ticks]
     if not window:
         note = "No check-ins yet" if not checkins else f"No check-ins in the last {days} days"
@@ -132,7 +129,7 @@ def render_chart(
         if days == 1
         else (f"Worst back pain each day, last {days} days")
     )
-    with _RENDER_LOCK:
+    with _DRAW_LOCK:
         return _draw(
             _days(window, first),
             days=days,
@@ -144,160 +141,18 @@ def render_chart(
         )
 
 
-def _draw(
-    days_data: list[_Day],
-    *,
-    days: int,
-    ticks: list[int],
-    labels: list[str],
-    join_gap_days: int,
-    title: str,
-    note: str | None,
-    corner: str | None = None,
-) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-
-    fig = Figure(
-        figsize=(CHART_WIDTH_PX / CHART_DPI, CHART_HEIGHT_PX / CHART_DPI),
-        dpi=CHART_DPI,
-        facecolor="white",
-    )
-    FigureCanvasAgg(fig)
-    two_line_labels = any("\n" in label for label in labels)
-    # right=0.93 leaves room for half of the right-hand date label (it was clipped at 0.97).
-    fig.subplots_adjust(left=0.09, right=0.93, top=0.80, bottom=0.16 if two_line_labels else 0.11)
-    ax = fig.add_subplot()
-    ax.set_facecolor("white")
-
-    # Pain bands: 0-3, 4-6, 7-10 (scores are whole numbers, so the edges sit half-way).
-    ax.axhspan(-0.5, 3.5, color="#2a9d8f", alpha=0.12, linewidth=0, zorder=0)
-    ax.axhspan(3.5, 6.5, color="#f4a261", alpha=0.16, linewidth=0, zorder=0)
-    ax.axhspan(6.5, 10.5, color="#e63946", alpha=0.12, linewidth=0, zorder=0)
-
-    ax.set_xlim(-0.6, days - 0.4)
-    ax.set_ylim(_Y_MIN, 10.6)
-    ax.set_yticks(range(0, 11, 2))
-    ax.set_xticks(ticks)
-    ax.set_xticklabels(labels)
-    if days > len(ticks):
-        ax.set_xticks(range(days), minor=True)  # a small tick for each day
-    ax.set_ylabel("Worst pain of the day (0-10)", color=_INK, fontsize=12)
-    ax.grid(axis="y", color="white", linewidth=1.0, alpha=0.9, zorder=1)
-    ax.tick_params(colors=_MUTED, labelcolor=_INK, length=4, labelsize=12)
-    ax.tick_params(which="minor", colors="#ced4da", length=2)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    for side in ("left", "bottom"):
-        ax.spines[side].set_color("#adb5bd")
-
-    points = [(d.index, d.pain) for d in days_data if d.pain is not None]
-    for run in _segments(points, join_gap_days):
-        ax.plot(
-            [x for x, _ in run],
-            [y for _, y in run],
-            color=_LINE,
-            linewidth=2.0,
-            marker="o",
-            markersize=7,
-            markerfacecolor=_LINE,
-            markeredgecolor="white",
-            markeredgewidth=1.2,
-            zorder=3,
-        )
-    flagged = [(d.index, d.pain) for d in days_data if d.escalated and d.pain is not None]
-    if flagged:
-        ax.scatter(
-            [x for x, _ in flagged],
-            [y for _, y in flagged],
-            s=330,
-            facecolors="none",
-            edgecolors=_FLAG,
-            linewidths=2.4,
-            zorder=4,
-        )
-    ran = [d.index for d in days_data if d.ran]
-    if ran:
-        ax.scatter(
-            ran,
-            [_RUN_Y] * len(ran),
-            s=70,
-            marker="^",
-            color=_RUN,
-            edgecolors="white",
-            linewidths=0.8,
-            zorder=3,
-        )
-
-    if note is not None:
-        ax.text(
-            0.5,
-            0.55,
-            note,
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            fontsize=15,
-            color=_MUTED,
-            bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "edgecolor": "none"},
-            zorder=5,
-        )
-
-    fig.text(0.09, 0.93, title, ha="left", va="center", fontsize=15, fontweight="bold", color=_INK)
-    if corner is not None:
-        fig.text(0.93, 0.93, corner, ha="right", va="center", fontsize=13, color=_INK)
-    handles = [
-        Line2D([], [], color=_LINE, marker="o", markersize=7, linewidth=2.0, label="Worst pain"),
-        Line2D([], [], color=_RUN, marker="^", markersize=9, linewidth=0, label="Ran"),
-        Line2D(
-            [],
-            [],
-            color=_FLAG,
-            marker="o",
-            markersize=13,
-            markerfacecolor="none",
-            markeredgewidth=2.2,
-            linewidth=0,
-            label="See a clinician or more",
-        ),
-    ]
-    ax.legend(
-        handles=handles,
-        loc="lower left",
-        bbox_to_anchor=(0.0, 1.0),
-        ncol=3,
-        frameon=False,
-        fontsize=12,
-        handletextpad=0.4,
-        columnspacing=1.4,
-        borderaxespad=0.3,
-        labelcolor=_INK,
-    )
-
-    buffer = io.BytesIO()
-    fig.savefig(
-        buffer,
-        format="png",
-        dpi=CHART_DPI,
-        facecolor="white",
-        metadata={"Software": None},
-    )
-    return buffer.getvalue()
-
-
 def render_week_chart(report: WeekReport) -> bytes:
     """A PNG (800x450 px) of the report's 7 days: the worst pain each day (points joined by a
     line over the 0-3 / 4-6 / 7-10 bands), run days along the bottom, days with a
     SEE_CLINICIAN-or-worse verdict ringed in red, and the strength sessions done.
 
-    Drawn with Pillow, not matplotlib: a few ms of CPU a chart instead of ~130 ms (a Sunday
-    has 100k of them). The output holds no timestamp or version, so the same input gives the
-    same bytes (with the same Pillow, zlib and font file).
+    Drawn with Pillow: a few ms of CPU a chart (a Sunday has 100k of them). The output holds
+    no timestamp or version, so the same input gives the same bytes (with the same Pillow,
+    zlib and font file).
     """
     first = report.week_start
     goal = report.sessions_goal
-    with _WEEK_LOCK:
+    with _DRAW_LOCK:
         return _draw_week(
             _days(list(report.week), first),
             first=first,
@@ -307,38 +162,52 @@ def render_week_chart(report: WeekReport) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------
-# The weekly chart, drawn with Pillow
+# Drawing with Pillow
 #
-# PIL is imported inside the functions, as matplotlib is, so importing this module stays
-# cheap. ImageDraw does not smooth edges, so the chart's marks (line, points, rings,
-# triangles) are drawn at twice the size on a copy of the plot area and halved with a box
-# filter; text is drawn at full size afterwards (FreeType smooths it). What every weekly chart
-# shares (bands, grid, axes, the y scale and its name, the legend) is drawn once a process and
-# kept; a chart copies it and adds its own days, title and session count.
+# PIL is imported inside the functions, so importing this module stays cheap. ImageDraw does
+# not smooth edges, so the chart's marks (line, points, rings, triangles) are drawn at twice
+# the size on a copy of the plot area and halved with a box filter; text is drawn at full
+# size afterwards (FreeType smooths it). What every chart of a kind shares (bands, grid, axes
+# and their ticks, the y scale and its name, the legend) is drawn once a process and kept; a
+# chart copies it and adds its own days, dates, title and notes.
 
 _SCALE: Final = 2
-# The plot area, in pixels of the 800x450 image: x from -0.6 to 6.4 (days), y from _Y_MIN
-# (the run-day strip) to 10.6.
+# The plot area, in pixels of the 800x450 image: x from -0.6 to days - 0.4 (days), y from
+# _Y_MIN (the run-day strip) to 10.6. The same for both charts.
 _W_LEFT: Final = 66
 _W_RIGHT: Final = 780
 _W_TOP: Final = 92
 _W_BOTTOM: Final = 380
 _W_X_MIN: Final = -0.6
-_W_X_MAX: Final = WEEK_DAYS - 0.4
+_W_X_PAD: Final = 0.4  # the x scale ends this far after the last day
 _W_Y_MAX: Final = 10.6
 # Where the marks may reach (a ring at pain 10 pokes above the plot area): the part of the
 # image drawn at _SCALE.
 _MARKS_BOX: Final = (_W_LEFT, _W_TOP - 8, _W_RIGHT, _W_BOTTOM)
-# The bands as the /progress chart blends them onto white (teal 12%, orange 16%, red 12%).
+# The bands blended onto white (teal 12%, orange 16%, red 12%).
 _BANDS: Final = (
     (-0.5, 3.5, (229, 243, 242)),
     (3.5, 6.5, (253, 240, 230)),
     (6.5, 10.5, (252, 231, 233)),
 )
 _SPINE: Final = "#adb5bd"
+_MINOR_TICK: Final = "#ced4da"
 _LEGEND_Y: Final = 60
-_DEJAVU: Final = "mpl-data/fonts/ttf/DejaVuSans.ttf"
-_DEJAVU_BOLD: Final = "mpl-data/fonts/ttf/DejaVuSans-Bold.ttf"
+# DejaVu Sans, looked for in these folders in turn (Debian and Ubuntu: fonts-dejavu-core;
+# Fedora; Alpine; Arch); failing those, Pillow itself looks for the file by name in the
+# system's font folders.
+# DejaVu Sans ships with the bot (bot/telegram/fonts/, its licence beside it: free to
+# redistribute), so every host draws the same charts, Cyrillic included; the system's copy is
+# the fallback.
+_FONT_DIRS: Final = (
+    str(Path(__file__).resolve().parent / "fonts"),
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/dejavu-sans-fonts",
+    "/usr/share/fonts/dejavu",
+    "/usr/share/fonts/TTF",
+)
+_DEJAVU: Final = "DejaVuSans.ttf"
+_DEJAVU_BOLD: Final = "DejaVuSans-Bold.ttf"
 # Font sizes in pixels: Telegram shows the 800 px image ~390 px wide on a phone, so these are
 # about half that size there.
 _TITLE_PX: Final = 26
@@ -347,39 +216,46 @@ _LABEL_PX: Final = 19
 _LEGEND_PX: Final = 17
 _AXIS_NAME_PX: Final = 16
 _NOTE_PX: Final = 24
+# The least room between two date labels, in pixels, and between a label and the image edge.
+_LABEL_GAP: Final = 14
+_EDGE: Final = 6
 # zlib level 1: measured on this chart, levels 1 to 3 give nearly the same size and level 6
 # costs twice the time for a quarter fewer bytes (see _png).
 _ZLIB_LEVEL: Final = 1
+# Backgrounds kept a process (one a window length; the bot uses two: the week and 28 days).
+_MAX_BACKGROUNDS: Final = 4
 
-# A FreeType face is not safe to draw with from two threads at once, and the renderer can
-# fall back to threads: one weekly chart at a time (a few ms each). Not _RENDER_LOCK, so a
-# weekly chart never waits behind a 200 ms matplotlib chart.
-_WEEK_LOCK: Final = threading.Lock()
+# A FreeType face is not safe to draw with from two threads at once, the renderer can fall
+# back to threads, and the caches below are filled on first use: one chart at a time (a few
+# ms each).
+_DRAW_LOCK: Final = threading.Lock()
 
-# Filled on first use: the loaded fonts, by (pixel size, bold), and the shared parts of the
-# chart: (the whole chart at full size, the _MARKS_BOX part of it at _SCALE).
+# Filled on first use: the loaded fonts, by (pixel size, bold), and the shared parts of each
+# kind of chart, by (days, major ticks, minor ticks): (the whole chart at full size, the
+# _MARKS_BOX part of it at _SCALE).
 _FONTS: dict[tuple[int, bool], _Font] = {}
-_BACKGROUND: list[tuple[Image.Image, Image.Image]] = []
+_Ticks: TypeAlias = tuple[int, ...]
+_BACKGROUNDS: dict[tuple[int, _Ticks, _Ticks], tuple[Image.Image, Image.Image]] = {}
 _LINE_BOXES: dict[int, tuple[float, float]] = {}  # by id() of a font in _FONTS (never freed)
 
 
 def _font(size: int, *, bold: bool = False) -> _Font:
-    """DejaVu Sans (the font file matplotlib ships) at ``size`` px, loaded once a process;
-    Pillow's built-in font if that file cannot be found or read."""
+    """DejaVu Sans at ``size`` px, loaded once a process (the regular face if the bold one is
+    missing); Pillow's built-in font if DejaVu cannot be found or read."""
     from PIL import ImageFont
 
     key = (size, bold)
     font = _FONTS.get(key)
     if font is None:
-        try:
-            # Finding the package imports matplotlib/__init__ (not pyplot), once a process.
-            name = _DEJAVU_BOLD if bold else _DEJAVU
-            with importlib.resources.as_file(
-                importlib.resources.files("matplotlib") / name
-            ) as path:
-                font = ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
-        except (ImportError, OSError):
-            log.warning("DejaVu Sans not found: the weekly chart uses Pillow's default font")
+        names = (_DEJAVU_BOLD, _DEJAVU) if bold else (_DEJAVU,)
+        for path in (os.path.join(folder, name) for name in names for folder in _FONT_DIRS):
+            try:
+                font = ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.BASIC)
+                break
+            except OSError:
+                continue
+        else:
+            log.warning("DejaVu Sans not found: the charts use Pillow's default font")
             font = ImageFont.load_default(size=size)
         _FONTS[key] = font
     return font
@@ -415,8 +291,10 @@ def _line_box(font: _Font) -> tuple[float, float]:
     return box
 
 
-def _x(index: float) -> float:
-    return _W_LEFT + (index - _W_X_MIN) / (_W_X_MAX - _W_X_MIN) * (_W_RIGHT - _W_LEFT)
+def _x(index: float, days: int = WEEK_DAYS) -> float:
+    """The pixel column of day ``index`` on a chart of ``days`` days."""
+    span = days - _W_X_PAD - _W_X_MIN
+    return _W_LEFT + (index - _W_X_MIN) / span * (_W_RIGHT - _W_LEFT)
 
 
 def _y(value: float) -> float:
@@ -469,11 +347,14 @@ class _Marks:
         )
 
 
-def _week_background() -> tuple[Image.Image, Image.Image]:
-    """The parts every weekly chart shares, drawn once a process: the whole chart at full
-    size, and its _MARKS_BOX part at _SCALE (pixel for pixel the same, for drawing on)."""
-    if _BACKGROUND:
-        return _BACKGROUND[0]
+def _background(days: int, major: _Ticks, minor: _Ticks = ()) -> tuple[Image.Image, Image.Image]:
+    """The parts every chart of ``days`` days with these x ticks shares, drawn once a process:
+    the whole chart at full size, and its _MARKS_BOX part at _SCALE (pixel for pixel the same,
+    for drawing on). A major tick is a day with a label, a minor one a small mark."""
+    key = (days, major, minor)
+    found = _BACKGROUNDS.get(key)
+    if found is not None:
+        return found
     from PIL import Image, ImageDraw
 
     big = Image.new("RGB", (CHART_WIDTH_PX * _SCALE, CHART_HEIGHT_PX * _SCALE), "white")
@@ -485,8 +366,10 @@ def _week_background() -> tuple[Image.Image, Image.Image]:
     for value in range(0, 11, 2):  # the grid: white lines across the bands
         marks.line([(_W_LEFT, _y(value)), (_W_RIGHT, _y(value))], "white", 1)
         marks.line([(_W_LEFT - 5, _y(value)), (_W_LEFT, _y(value))], _MUTED, 1)  # a tick
-    for index in range(WEEK_DAYS):
-        marks.line([(_x(index), _W_BOTTOM), (_x(index), _W_BOTTOM + 5)], _MUTED, 1)
+    for index in minor:
+        marks.line([(_x(index, days), _W_BOTTOM), (_x(index, days), _W_BOTTOM + 3)], _MINOR_TICK, 1)
+    for index in major:
+        marks.line([(_x(index, days), _W_BOTTOM), (_x(index, days), _W_BOTTOM + 5)], _MUTED, 1)
     marks.line([(_W_LEFT, _W_TOP), (_W_LEFT, _W_BOTTOM), (_W_RIGHT, _W_BOTTOM)], _SPINE, 1)
 
     # The legend, one row above the plot: its marks now, its words after halving.
@@ -527,14 +410,24 @@ def _week_background() -> tuple[Image.Image, Image.Image]:
     left, top, right, bottom = _MARKS_BOX
     size = ((right - left) * _SCALE, (bottom - top) * _SCALE)
     scaled = small.crop(_MARKS_BOX).resize(size, Image.Resampling.NEAREST)
-    _BACKGROUND.append((small, scaled))
-    return _BACKGROUND[0]
+    while len(_BACKGROUNDS) >= _MAX_BACKGROUNDS:
+        del _BACKGROUNDS[next(iter(_BACKGROUNDS))]  # the oldest
+    found = _BACKGROUNDS[key] = (small, scaled)
+    return found
+
+
+def _empty_note(marks: _Marks, note: str) -> tuple[float, float]:
+    """A white box in the plot for ``note`` (drawn at _SCALE); where to write it."""
+    note_x, note_y = (_W_LEFT + _W_RIGHT) / 2, _y(4.6)
+    half = _font(_NOTE_PX).getlength(note) / 2 + 22
+    marks.rounded_box((note_x - half, note_y - 26, note_x + half, note_y + 26), radius=12)
+    return note_x, note_y
 
 
 def _draw_week(days_data: list[_Day], *, first: datetime.date, title: str, corner: str) -> bytes:
     from PIL import ImageDraw
 
-    background, scaled = _week_background()
+    background, scaled = _background(WEEK_DAYS, tuple(range(WEEK_DAYS)))
     image, plot = background.copy(), scaled.copy()
     marks = _Marks(plot, origin=(_MARKS_BOX[0], _MARKS_BOX[1]))
     points = [(_x(d.index), _y(d.pain)) for d in days_data if d.pain is not None]
@@ -547,11 +440,9 @@ def _draw_week(days_data: list[_Day], *, first: datetime.date, title: str, corne
             marks.ring(_x(d.index), _y(d.pain))
         if d.ran:
             marks.triangle(_x(d.index), _y(_RUN_Y))
-    note, note_font = "No check-ins this week", _font(_NOTE_PX)
-    note_x, note_y = (_W_LEFT + _W_RIGHT) / 2, _y(4.6)
+    note = "No check-ins this week"
     if not days_data:
-        half = note_font.getlength(note) / 2 + 22
-        marks.rounded_box((note_x - half, note_y - 26, note_x + half, note_y + 26), radius=12)
+        note_xy = _empty_note(marks, note)
     image.paste(plot.reduce(_SCALE), _MARKS_BOX[:2])
 
     draw = ImageDraw.Draw(image)
@@ -564,8 +455,70 @@ def _draw_week(days_data: list[_Day], *, first: datetime.date, title: str, corne
         _text(draw, (_x(index), _W_BOTTOM + 20), weekday, labels, _INK, align="center")
         _text(draw, (_x(index), _W_BOTTOM + 44), str(day.day), labels, _MUTED, align="center")
     if not days_data:
-        _text(draw, (note_x, note_y), note, note_font, _MUTED, align="center")
+        _text(draw, note_xy, note, _font(_NOTE_PX), _MUTED, align="center")
     return _png(image)
+
+
+def _draw(
+    days_data: list[_Day],
+    *,
+    days: int,
+    ticks: _Ticks,
+    labels: list[str],
+    join_gap_days: int,
+    title: str,
+    note: str | None,
+) -> bytes:
+    """The /progress chart of ``days`` days: ``labels`` (dates) under the days ``ticks``."""
+    from PIL import ImageDraw
+
+    minor = tuple(i for i in range(days) if i not in ticks) if days > len(ticks) else ()
+    background, scaled = _background(days, ticks, minor)
+    image, plot = background.copy(), scaled.copy()
+    marks = _Marks(plot, origin=(_MARKS_BOX[0], _MARKS_BOX[1]))
+    points = [(d.index, d.pain) for d in days_data if d.pain is not None]
+    for run in _segments(points, join_gap_days):
+        if len(run) > 1:
+            marks.line([(_x(i, days), _y(pain)) for i, pain in run], _LINE, 2.6)
+    for i, pain in points:
+        marks.dot(_x(i, days), _y(pain))
+    for d in days_data:
+        if d.escalated and d.pain is not None:
+            marks.ring(_x(d.index, days), _y(d.pain))
+        if d.ran:
+            marks.triangle(_x(d.index, days), _y(_RUN_Y))
+    if note is not None:
+        note_xy = _empty_note(marks, note)
+    image.paste(plot.reduce(_SCALE), _MARKS_BOX[:2])
+
+    draw = ImageDraw.Draw(image)
+    _text(draw, (20, 24), title, _font(_TITLE_PX, bold=True), _INK)
+    _date_labels(draw, days, ticks, labels)
+    if note is not None:
+        _text(draw, note_xy, note, _font(_NOTE_PX), _MUTED, align="center")
+    return _png(image)
+
+
+def _date_labels(draw: ImageDraw.ImageDraw, days: int, ticks: _Ticks, labels: list[str]) -> None:
+    """``labels`` ("28 Jun") centred under the days ``ticks`` (7 days apart, the last one
+    today), kept inside the image. Where they would crowd each other (90 days), each is
+    written on two lines ("28" over "Jun"); where even that is too wide, only every second
+    (third...) one is written, counting back from today."""
+    font = _font(_LABEL_PX)
+    room = _x(7, days) - _x(0, days)  # between two ticks
+    one_line = max(font.getlength(label) for label in labels)
+    two_lines = max(font.getlength(part) for label in labels for part in label.split(" "))
+    split = len(ticks) > 1 and one_line + _LABEL_GAP > room
+    every = 1 if not split else max(1, -int(-(two_lines + _LABEL_GAP) // room))
+    last = len(ticks) - 1
+    for n, (index, label) in enumerate(zip(ticks, labels, strict=True)):
+        if (last - n) % every:
+            continue
+        parts = label.split(" ", 1) if split else [label]
+        half = max(font.getlength(part) for part in parts) / 2
+        x = min(max(_x(index, days), _EDGE + half), CHART_WIDTH_PX - _EDGE - half)
+        for row, (part, colour) in enumerate(zip(parts, (_INK, _MUTED), strict=False)):
+            _text(draw, (x, _W_BOTTOM + 20 + 24 * row), part, font, colour, align="center")
 
 
 def _png(image: Image.Image) -> bytes:
@@ -580,13 +533,13 @@ def _png(image: Image.Image) -> bytes:
 # ---------------------------------------------------------------------------------------------
 # Rendering off the event loop
 
-# Measured (100 renders after a warm-up, 28 days of check-ins, on the 2-CPU dev container):
-# render_chart ~200 ms, render_week_chart ~130 ms of wall time each (matplotlib; the weekly
-# chart is now drawn with Pillow, ~11 ms of CPU), nearly all of it under the GIL, so on the
-# event loop one chart would stall every other update for that long.
-# Through ChartRenderer: ~2 s for the first chart (spawning the worker, importing
-# matplotlib), then ~300 ms a chart round trip on the same box. One worker is therefore ~3-5
-# charts a second: 100k weekly charts need hours, so spread them or add workers.
+# Measured (300 renders after a warm-up, on the 2-CPU dev container, bench/week_chart.py):
+# render_chart (28 days) and render_week_chart ~20 ms of CPU each (Pillow; the /progress chart
+# took ~190 ms in matplotlib), nearly all of it under the GIL, so on the event loop one chart
+# would stall every other update for that long.
+# Through ChartRenderer: ~0.3 s for the first chart (spawning the worker, importing PIL,
+# loading the fonts), then ~30-40 ms a chart round trip on the same box. One worker is
+# therefore ~25-30 charts a second: a Sunday's 100k weekly charts take about an hour of it.
 RenderResult = TypeVar("RenderResult")
 
 # After the worker process failed twice in a row, render in a thread for this long before
@@ -601,12 +554,12 @@ def _spawn_pool() -> concurrent.futures.Executor:
     )
 
 
-# A chart takes 0.01-0.3 s; the first one in a new worker process about 2 s (imports).
+# A chart takes 0.01-0.05 s; the first one in a new worker process about 0.3 s (imports).
 RENDER_TIMEOUT_SECONDS = 20.0
 
 
 class ChartRenderer:
-    """Renders charts in one worker process so the event loop never waits on matplotlib.
+    """Renders charts in one worker process so the event loop never waits on a chart.
 
     The pool is created on first use ("spawn": no copy of the bot's threads or sockets). A
     broken pool (the worker died: BrokenProcessPool) is recreated once and the chart retried;
