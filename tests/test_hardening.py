@@ -465,6 +465,12 @@ def clip_bytes(text: str, limit: int = 64) -> str:
     return text or "x"
 
 
+def _unstarted(sent: list[Sent], started: dict[int, int]) -> str:
+    """What a stuck chat was sent: the earliest updates never handled, for the failure."""
+    waiting = [s for s in sent if s.update_id not in started][:5]
+    return "; ".join(f"#{s.update_id} chat {s.chat_id} {s.kind} {s.detail!r}" for s in waiting)
+
+
 @dataclass
 class Sent:
     update_id: int
@@ -789,9 +795,14 @@ async def test_one_thousand_random_updates(
                 timeout=30,
                 poll=0.05,
             )
-        await api.wait_for(
-            lambda: all(s.update_id in started for s in fuzz.sent), timeout=60, poll=0.05
-        )
+        try:
+            await api.wait_for(
+                lambda: all(s.update_id in started for s in fuzz.sent), timeout=60, poll=0.05
+            )
+        except NoMessageError as exc:
+            raise AssertionError(
+                f"updates never handled, the first: {_unstarted(fuzz.sent, started)}"
+            ) from exc
         # Replies sent through the outbox (/tip, /checkin, "Another tip") go out too. Two
         # requests in one second take the next free seconds: jump past them rather than wait.
         clock.advance(seconds=6)
