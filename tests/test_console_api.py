@@ -390,6 +390,47 @@ async def test_reimport_with_a_fingerprint(
         assert diff["empty"] is True
 
 
+async def test_reimport_says_what_each_change_replaces(
+    api: FakeBotApi, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    async with console(start_bot, clock) as (_app, client):
+        await client.sign_in()
+        _, before = await client.get("/api/tips/warm-easy-start")
+        anchor = {"kind": "run_time", "offset_minutes": -45}
+        assert (await client.post("/api/slots/warm_up", {"anchor": anchor}))[0] == 200
+        edit = {"body": "Something else entirely.", "title": before["title"]}
+        assert (await client.post("/api/tips/warm-easy-start", edit))[0] == 200
+        status, diff = await client.get("/api/reimport")
+        assert status == 200
+        # The ids as before, for other callers; the details beside them.
+        assert diff["slots_changed"] == ["warm_up"]
+        assert diff["tips_changed"] == ["warm-easy-start"]
+        assert diff["slot_changes"] == [
+            {
+                "id": "warm_up",
+                "title": "Warm-up before your run",
+                "changes": [
+                    {
+                        "field": "anchor",
+                        "before": "45 min before the run",
+                        "after": "30 min before the run",
+                    }
+                ],
+            }
+        ]
+        (tip,) = diff["tip_changes"]
+        assert tip["id"] == "warm-easy-start" and tip["title"] == before["title"]
+        (body,) = tip["changes"]
+        assert body["field"] == "body" and body["before"] == "Something else entirely."
+        assert body["after"].startswith("Before any drills, jog very gently")
+        assert len(body["after"]) <= 120 and body["after"].endswith("…")
+        assert "<b>" not in body["after"]  # plain text
+        status, applied = await client.post("/api/reimport", {"fingerprint": diff["fingerprint"]})
+        assert status == 200 and applied["slot_changes"] == diff["slot_changes"]
+        _, diff = await client.get("/api/reimport")
+        assert diff["empty"] is True and diff["slot_changes"] == diff["tip_changes"] == []
+
+
 async def test_announcement_preview_confirm_progress_cancel(
     api: FakeBotApi, start_bot: BotFactory, clock: FakeClock, tmp_path: Path
 ) -> None:

@@ -214,6 +214,118 @@ async def test_a_tip_edited_in_the_browser_previews_and_reaches_the_runner(
     assert row["version"] == 2
 
 
+BOX = "(el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+
+
+async def box(locator: Any) -> list[float]:
+    found: list[float] = await locator.evaluate(BOX)
+    return found
+
+
+async def test_the_tip_preview_is_under_the_body_on_a_phone_and_beside_it_wider(
+    start_bot: BotFactory, console: Console, clock: FakeClock
+) -> None:
+    page, test_id = console.page, console.test_id
+    async with console_bot(start_bot, console):
+        await sign_in(console, clock)
+        await page.goto(f"{console.base}/#/tips/warm-easy-start")
+        body, preview = test_id("tip-body"), test_id("tip-preview")
+        await body.fill("Walk briskly for <b>five minutes</b>, then jog.")
+        await preview.locator("b", has_text="five minutes").wait_for()
+        # A phone: right under the body field, on screen with it while typing.
+        await body.scroll_into_view_if_needed()
+        typed, shown = await box(body), await box(preview)
+        assert 0 <= shown[1] - typed[3] <= 60, (typed, shown)
+        assert shown[1] + 80 <= 844 and shown[0] >= 0 and shown[2] <= 390, shown
+        # A desktop: beside the form again.
+        await page.set_viewport_size({"width": 1280, "height": 900})
+        await page.wait_for_function(
+            "() => !document.querySelector('[data-test=tip-preview]').closest('form')"
+        )
+        typed, shown = await box(body), await box(preview)
+        assert shown[0] > typed[2], (typed, shown)
+        await page.set_viewport_size({"width": 390, "height": 844})
+        await page.wait_for_function(
+            "() => !!document.querySelector('[data-test=tip-preview]').closest('form')"
+        )
+        await body.fill("Jog <i>very</i> gently.")
+        await preview.locator("i", has_text="very").wait_for()
+    assert console.errors == []
+
+
+# Whether a select's chosen option fits in it (the text's width against the room left by the
+# padding, which includes the arrow's).
+FITS = """(el) => {
+    const style = getComputedStyle(el);
+    const ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const text = el.options[el.selectedIndex].text;
+    const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return [text, ctx.measureText(text).width, room];
+}"""
+
+
+async def test_the_tips_filters_fit_a_phone(
+    start_bot: BotFactory, console: Console, clock: FakeClock
+) -> None:
+    async with console_bot(start_bot, console):
+        await sign_in(console, clock)
+        await console.test_id("nav-tips").click()
+        await console.test_id("tip-row-warm-easy-start").wait_for()
+        for name in ("category", "family", "active"):
+            select = console.test_id(f"tip-filter-{name}")
+            left, _top, right, _bottom = await box(select)
+            assert left >= 0 and right <= 390, (name, left, right)
+            text, width, room = await select.evaluate(FITS)
+            assert width <= room, (name, text, width, room)
+        assert (
+            await console.test_id("tip-filter-active").evaluate(
+                "(el) => el.options[el.selectedIndex].text"
+            )
+            == "All states"
+        )
+
+
+async def test_reimport_shows_what_each_change_replaces(
+    start_bot: BotFactory, console: Console, clock: FakeClock, tmp_path: Path
+) -> None:
+    files = tmp_path / "schedules"
+    shutil.copytree(REPO / "schedules", files)
+    plan, warm_up = files / "plan.yaml", files / "tips" / "warm_up.yaml"
+    test_id = console.test_id
+    async with console_bot(start_bot, console, SCHEDULES_DIR=str(files)):
+        # Changed on disk after the bot loaded them: 30 -> 20 min, and a word in a tip.
+        text = plan.read_text().replace("anchor: {before_run: 30}", "anchor: {before_run: 20}")
+        plan.write_text(text)
+        text = warm_up.read_text().replace("Keep it slow enough", "Keep it easy enough", 1)
+        warm_up.write_text(text)
+        await sign_in(console, clock)
+        await test_id("nav-reimport").click()
+        anchor = test_id("reimport-changes-warm_up").locator('[data-test="reimport-change-anchor"]')
+        await anchor.wait_for()
+        assert await anchor.locator('[data-test="change-before"]').inner_text() == (
+            "30 min before the run"
+        )
+        assert await anchor.locator('[data-test="change-after"]').inner_text() == (
+            "20 min before the run"
+        )
+        body = test_id("reimport-changes-warm-easy-start").locator(
+            '[data-test="reimport-change-body"]'
+        )
+        assert "body: changed" in await body.inner_text()
+        before = await body.locator('[data-test="change-before"]').inner_text()
+        after = await body.locator('[data-test="change-after"]').inner_text()
+        assert before.startswith("… ") and "slow enough" in before and len(before) <= 120
+        assert after.startswith("… ") and "easy enough" in after and len(after) <= 120
+        warning = await test_id("reimport-warning").inner_text()
+        assert "puts back the files' version" in warning
+        await test_id("reimport-confirm").click()
+        await test_id("reimport-done").wait_for()
+        assert await test_id("reimport-warning").count() == 0
+        await test_id("reimport-result").get_by_text("20 min before the run").wait_for()
+    assert console.errors == []
+
+
 SCRIPT = "<script>alert(1)</script>"
 IMAGE = '<img src=x onerror="alert(2)">'
 NO_MARKUP = """() => !document.querySelector(
@@ -357,7 +469,7 @@ async def test_every_page_at_a_phone_size(
         await test_id("tip-body").fill("Walk briskly for <b>five minutes</b>, then jog.")
         preview = test_id("tip-preview")
         await preview.locator("b", has_text="five minutes").wait_for()
-        await preview.scroll_into_view_if_needed()  # below the form on a phone
+        await test_id("tip-title").scroll_into_view_if_needed()  # the preview under the body
         await screenshot(console, shots, "5-tip-edit")
         await test_id("tip-save").click()
         await test_id("saved").first.wait_for()
@@ -367,6 +479,7 @@ async def test_every_page_at_a_phone_size(
         await test_id("nav-reimport").click()
         await test_id("reimport-confirm").wait_for()
         await screenshot(console, shots, "6-reimport")
+        await screenshot(console, shots, "6-reimport-full", full_page=True)
 
         await test_id("nav-announcements").click()
         await test_id("announce-text").fill("Club run on <b>Saturday</b> at 9, from the park gate.")
@@ -386,6 +499,7 @@ async def test_every_page_at_a_phone_size(
         "3-slot-edit.png",
         "4-tips.png",
         "5-tip-edit.png",
+        "6-reimport-full.png",
         "6-reimport.png",
         "7-announcements.png",
         "8-audit.png",

@@ -40,6 +40,7 @@ from bot.services.admin.announcements import (
 )
 from bot.services.admin.audit import AuditEntry, summarise_change
 from bot.services.admin.common import DEFAULT_GRACE, AdminError, _ts
+from bot.services.admin.reimport import ImportDiff
 from bot.services.admin.slots import (
     SlotChange,
     SlotView,
@@ -68,6 +69,8 @@ __all__ = [
     "AUDIT_PER_PAGE",
     "AnnouncementView",
     "AuditPage",
+    "FieldChange",
+    "ItemChanges",
     "SlotEdit",
     "TipView",
     "announcement_list",
@@ -83,6 +86,7 @@ __all__ = [
     "edit_tip_fields",
     "families",
     "find_tip_view",
+    "import_changes",
     "new_tip",
     "parse_slot_edit",
     "preview_tip",
@@ -594,3 +598,151 @@ def audit_search(
 
 def audit_actions(database: Database) -> list[str]:
     return admin_db.audit_actions(database)
+
+
+# ---------------------------------------------------------------------------------------------
+# Re-import: what each changed slot and tip changes, field by field
+
+EXCERPT = 120  # characters of a before or after value at most
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: str  # plain text, at most EXCERPT characters
+    after: str
+
+
+@dataclass(frozen=True)
+class ItemChanges:
+    id: str
+    title: str
+    changes: tuple[FieldChange, ...]
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(abs(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" + (f" {rest} min" if rest else "")
+
+
+def anchor_words(anchor: Anchor) -> str:
+    """``45 min before the run``, ``at 12:30``: as the chat admin says it."""
+    if anchor.kind is AnchorKind.FIXED:
+        return texts.ADMIN_ANCHOR_FIXED.format(
+            time=anchor.time.strftime("%H:%M") if anchor.time else "?"
+        )
+    base = texts.ADMIN_RUN if anchor.kind is AnchorKind.RUN_TIME else texts.ADMIN_TIP_TIME
+    offset = anchor.offset_minutes
+    if offset == 0:
+        return texts.ADMIN_ANCHOR_AT.format(base=base)
+    template = texts.ADMIN_ANCHOR_BEFORE if offset < 0 else texts.ADMIN_ANCHOR_AFTER
+    return template.format(duration=_duration(offset), base=base)
+
+
+def days_words(days: Days) -> str:
+    if days.kind is DaysKind.WEEKDAYS:
+        words = ", ".join(texts.DAY_LABELS[d] for d in sorted(days.weekdays)) or "no weekday"
+    else:
+        words = texts.ADMIN_DAYS_KINDS.get(days.kind.value, days.kind.value)
+    return words + (texts.ADMIN_WEEKLY_SUFFIX if days.weekly else "")
+
+
+def _short(text: str, limit: int = EXCERPT) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _excerpts(before: str, after: str, limit: int = EXCERPT) -> tuple[str, str]:
+    """Both texts from a few words before the first word that differs, each cut to `limit`
+    characters: where a long text changes, not its unchanged start."""
+    old, new = before.split(), after.split()
+    same = 0
+    while same < min(len(old), len(new)) and old[same] == new[same]:
+        same += 1
+    start = max(0, same - 3)
+
+    def cut(words: list[str]) -> str:
+        if not start:
+            return _short(" ".join(words), limit)
+        return "… " + _short(" ".join(words[start:]), limit - 2)
+
+    return cut(old), cut(new)
+
+
+def _text_change(field: str, before: str, after: str, *, html: bool = False) -> FieldChange:
+    if html:
+        before, after = content.plain_text(before), content.plain_text(after)
+    if " ".join(before.split()) == " ".join(after.split()):  # markup or spacing alone
+        return FieldChange(field, "(formatting)", "(formatting changed)")
+    if not before or not after:
+        return FieldChange(field, _short(before) or "(empty)", _short(after) or "(empty)")
+    old, new = _excerpts(before, after)
+    return FieldChange(field, old, new)
+
+
+def _on_off(on: bool, yes: str, no: str) -> str:
+    return yes if on else no
+
+
+def _slot_changes(before: Slot, after: Slot) -> tuple[FieldChange, ...]:
+    found: list[FieldChange] = []
+    if before.title != after.title:
+        found.append(_text_change("title", before.title, after.title))
+    if before.kind != after.kind:
+        found.append(FieldChange("kind", before.kind.value, after.kind.value))
+    if before.anchor != after.anchor:
+        found.append(FieldChange("anchor", anchor_words(before.anchor), anchor_words(after.anchor)))
+    if before.days != after.days:
+        found.append(
+            FieldChange("days", _short(days_words(before.days)), _short(days_words(after.days)))
+        )
+    if before.categories != after.categories:
+        found.append(
+            FieldChange(
+                "categories",
+                _short(", ".join(before.categories) or "(none)"),
+                _short(", ".join(after.categories) or "(none)"),
+            )
+        )
+    if before.enabled != after.enabled:
+        found.append(
+            FieldChange(
+                "enabled", _on_off(before.enabled, "on", "off"), _on_off(after.enabled, "on", "off")
+            )
+        )
+    return tuple(found)
+
+
+def _tip_changes(before: Tip, after: Tip) -> tuple[FieldChange, ...]:
+    found: list[FieldChange] = []
+    for field in ("category", "title", "body", "why", "source", "family"):
+        old, new = getattr(before, field), getattr(after, field)
+        if old != new:
+            found.append(_text_change(field, old, new, html=field in ("body", "why")))
+    if before.level != after.level:
+        found.append(FieldChange("level", str(before.level), str(after.level)))
+    if before.active != after.active:
+        found.append(
+            FieldChange(
+                "active",
+                _on_off(before.active, "active", "retired"),
+                _on_off(after.active, "active", "retired"),
+            )
+        )
+    return tuple(found)
+
+
+def import_changes(diff: ImportDiff) -> tuple[list[ItemChanges], list[ItemChanges]]:
+    """For each changed slot and tip of a re-import diff: what confirming changes, field by
+    field, from the database's version (before) to the files' (after)."""
+    slots = [
+        ItemChanges(new.id, new.title, _slot_changes(old, new))
+        for old, new in zip(diff.slots_before, diff.slots_changed, strict=True)
+    ]
+    tips = [
+        ItemChanges(new.id, new.title, _tip_changes(old, new))
+        for old, new in zip(diff.tips_before, diff.tips_changed, strict=True)
+    ]
+    return slots, tips

@@ -39,6 +39,10 @@ class ImportDiff:
     # Categories whose tips the files list in another order (the rotation follows the files).
     reordered: tuple[str, ...] = ()
     fingerprint: str = ""
+    # The database's versions of slots_changed and tips_changed, in the same order (what
+    # confirming replaces; not part of the fingerprint, which the new versions already pin).
+    slots_before: tuple[Slot, ...] = ()
+    tips_before: tuple[Tip, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -86,7 +90,12 @@ def diff_library(
     ):
         digest.update(repr(group).encode())
         digest.update(b"\x00")
-    return replace(diff, fingerprint=digest.hexdigest()[:12])
+    return replace(
+        diff,
+        fingerprint=digest.hexdigest()[:12],
+        slots_before=tuple(current_slots[s.id] for s in diff.slots_changed),
+        tips_before=tuple(current_tips[t.id] for t in diff.tips_changed),
+    )
 
 
 def _reordered(current: Sequence[Tip], files: Sequence[Tip]) -> set[str]:

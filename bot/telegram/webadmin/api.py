@@ -115,7 +115,16 @@ def tip_json(tip: Tip, version: int) -> dict[str, Any]:
     }
 
 
+def changes_json(item: console.ItemChanges) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "title": item.title,
+        "changes": [{"field": c.field, "before": c.before, "after": c.after} for c in item.changes],
+    }
+
+
 def diff_json(diff: admin.ImportDiff) -> dict[str, Any]:
+    slot_changes, tip_changes = console.import_changes(diff)
     return {
         "slots_added": [s.id for s in diff.slots_added],
         "slots_changed": [s.id for s in diff.slots_changed],
@@ -124,6 +133,10 @@ def diff_json(diff: admin.ImportDiff) -> dict[str, Any]:
         "tips_changed": [t.id for t in diff.tips_changed],
         "tips_retired": [t.id for t in diff.tips_retired],
         "reordered": list(diff.reordered),
+        # The changed ones again, with what changes: [{id, title, changes: [{field, before,
+        # after}]}] (plain text, each value shortened to about 120 characters).
+        "slot_changes": [changes_json(c) for c in slot_changes],
+        "tip_changes": [changes_json(c) for c in tip_changes],
         "fingerprint": diff.fingerprint,
         "empty": diff.empty,
     }

@@ -1010,17 +1010,17 @@
   async function pageTips(m, route, alive) {
     m.appendChild(pageHeader("Tips", h("a", { href: "#/tips/new", class: "btn btn-primary", test: "tip-add" }, "Add a tip")));
     const search = h("input", { type: "search", placeholder: "Search id, title or text", test: "tip-search", value: tipsFilter.q, "aria-label": "Search tips", enterkeyhint: "search" });
-    const cat = h("select", { test: "tip-filter-category", "aria-label": "Category" }, h("option", { value: "" }, "All categories"));
-    const fam = h("select", { test: "tip-filter-family", "aria-label": "Exercise family" }, h("option", { value: "" }, "All families"));
+    const cat = h("select", { class: "filter-category", test: "tip-filter-category", "aria-label": "Category" }, h("option", { value: "" }, "All categories"));
+    const fam = h("select", { class: "filter-family", test: "tip-filter-family", "aria-label": "Exercise family" }, h("option", { value: "" }, "All families"));
     const act = h(
       "select",
-      { test: "tip-filter-active", "aria-label": "Active or retired" },
-      h("option", { value: "" }, "Active and retired"),
+      { class: "filter-active", test: "tip-filter-active", "aria-label": "Active or retired" },
+      h("option", { value: "" }, "All states"),
       h("option", { value: "1" }, "Active only"),
       h("option", { value: "0" }, "Retired only")
     );
     act.value = tipsFilter.active;
-    const filters = h("div", { class: "filters" }, h("div", { class: "filter-search" }, search), cat, fam, act);
+    const filters = h("div", { class: "filters tip-filters", test: "tip-filters" }, h("div", { class: "filter-search" }, search), cat, fam, act);
     const count = h("p", { class: "muted small", test: "tip-count", "aria-live": "polite" });
     const list = h("ul", { class: "list tips", test: "tip-list" });
     append(m, [filters, count, list]);
@@ -1199,6 +1199,26 @@
 
     const layout = h("div", { class: "editor" }, form, preview);
     m.appendChild(layout);
+    // On a phone the preview sits right under the body (visible while typing it); wider, it
+    // stays beside the form.
+    const narrow = window.matchMedia("(max-width: 819.98px)");
+    const placePreview = () => {
+      if (narrow.matches) {
+        preview.classList.add("preview-inline");
+        tBody.after(preview);
+      } else {
+        preview.classList.remove("preview-inline");
+        layout.appendChild(preview);
+      }
+      // A shorter body field on a phone (it still grows with the text) keeps the preview
+      // above the keyboard.
+      tBody.rows = narrow.matches ? 4 : 8;
+      tBody.style.height = "auto";
+      tBody.style.height = Math.min(tBody.scrollHeight + 2, 640) + "px";
+    };
+    placePreview();
+    narrow.addEventListener("change", placePreview);
+    onCleanup(() => narrow.removeEventListener("change", placePreview));
 
     let seq = 0;
     const runPreview = debounce(async () => {
@@ -1327,19 +1347,55 @@
     if (!head && !rest.length) return JSON.stringify(x);
     return rest.length ? `${head}${head ? ": " : ""}${rest.join("; ")}` : head;
   }
+  // The detailed form of a changed group's ids: {id, title, changes: [{field, before, after}]}.
+  const DIFF_DETAILS = { slots_changed: "slot_changes", tips_changed: "tip_changes" };
+  function fieldChange(c) {
+    const field = String(c.field || "");
+    const before = String(c.before ?? "");
+    const after = String(c.after ?? "");
+    const long = before.length + after.length > 56;
+    if (!long) {
+      return h(
+        "li",
+        { class: "diff-field", test: `reimport-change-${field}` },
+        h("span", { class: "diff-name" }, `${field}: `),
+        h("span", { class: "diff-before", test: "change-before" }, before),
+        h("span", { class: "diff-arrow", "aria-label": "becomes" }, " → "),
+        h("span", { class: "diff-after", test: "change-after" }, after)
+      );
+    }
+    return h(
+      "li",
+      { class: "diff-field diff-field-long", test: `reimport-change-${field}` },
+      h("span", { class: "diff-name" }, `${field}: changed`),
+      h("span", { class: "diff-line" }, h("span", { class: "diff-tag" }, "was "), h("span", { class: "diff-before", test: "change-before" }, before)),
+      h("span", { class: "diff-line" }, h("span", { class: "diff-tag" }, "now "), h("span", { class: "diff-after", test: "change-after" }, after))
+    );
+  }
+  function changedItem(x) {
+    const changes = Array.isArray(x.changes) ? x.changes : [];
+    return h(
+      "li",
+      { class: "diff-item", test: "reimport-item" },
+      h("div", { class: "diff-head" }, h("span", { class: "mono" }, String(x.id || "")), x.title && x.title !== x.id ? h("span", { class: "diff-title" }, ` — ${x.title}`) : null),
+      changes.length ? h("ul", { class: "diff-fields", test: `reimport-changes-${x.id}` }, changes.map(fieldChange)) : null
+    );
+  }
   function diffView(diff, test) {
     const box = h("div", { class: "diff", test });
     let any = false;
     for (const [key, label] of DIFF_GROUPS) {
-      const items = Array.isArray(diff[key]) ? diff[key] : [];
+      let items = Array.isArray(diff[key]) ? diff[key] : [];
       if (!items.length) continue;
       any = true;
+      const detail = DIFF_DETAILS[key] && Array.isArray(diff[DIFF_DETAILS[key]]) ? diff[DIFF_DETAILS[key]] : null;
+      if (detail && detail.length === items.length) items = detail;
       box.appendChild(
         h(
           "section",
           { class: `card diff-group diff-${key}`, test: `reimport-group-${key}` },
           h("h2", { class: "card-title" }, label, h("span", { class: "count" }, String(items.length))),
-          h("ul", { class: "diff-items" }, items.map((x) => h("li", { test: "reimport-item" }, itemText(x))))
+          h("ul", { class: `diff-items${detail ? " diff-detailed" : ""}` }, items.map((x) => (detail ? changedItem(x) : h("li", { test: "reimport-item" }, itemText(x)))))
         )
       );
     }
@@ -1373,6 +1429,14 @@
       return;
     }
     body.appendChild(diffView(diff, "reimport-diff"));
+    body.appendChild(
+      h(
+        "div",
+        { class: "alert alert-warn", test: "reimport-warning", role: "note" },
+        h("strong", {}, "This puts back the files' version of these entries. "),
+        "Edits made in the console or in the chat since the last import are replaced; keep them by copying them into the files first."
+      )
+    );
     const confirm = h("button", { type: "button", class: "btn btn-primary", test: "reimport-confirm" }, "Confirm: apply these changes");
     const outcome = h("div", { class: "outcome" });
     const actions = h("div", { class: "actions" }, confirm, again());
@@ -1386,6 +1450,7 @@
       if (p.ok) {
         actions.remove();
         body.querySelector('[data-test="reimport-diff"]')?.remove();
+        body.querySelector('[data-test="reimport-warning"]')?.remove();
         toast("Saved");
         append(outcome, [
           h("div", { class: "alert alert-ok", test: "reimport-done" }, "Re-imported: live at the next tick."),
