@@ -323,33 +323,23 @@ class ConsoleApi:
     async def edit_slot(self, request: web.Request) -> web.Response:
         admin_id = self._admin(request, write=True)
         body = await self._body(request)
-        try:
-            change = await self.svc.store.run(
-                console.edit_slot,
-                request.match_info["slot_id"],
-                body,
-                admin_id=admin_id,
-                now=self.svc.now(),
-                grace=self._grace(),
-            )
-        except LookupError as exc:
-            raise _error(web.HTTPNotFound, str(exc)) from None
-        except admin.AdminError as exc:
-            raise _invalid(exc.problems) from None
+        change = await self._write(
+            console.edit_slot,
+            request.match_info["slot_id"],
+            body,
+            admin_id=admin_id,
+            now=self.svc.now(),
+            grace=self._grace(),
+        )
         self.svc.wake_sender()
         return _json({"slot": slot_json(change.slot, change.reach), "reach": change.reach})
 
     async def slot_reach(self, request: web.Request) -> web.Response:
         self._admin(request, write=True)
         body = await self._body(request)
-        try:
-            reach = await self.svc.store.run(
-                console.slot_reach_preview, request.match_info["slot_id"], body, self.svc.now()
-            )
-        except LookupError as exc:
-            raise _error(web.HTTPNotFound, str(exc)) from None
-        except admin.AdminError as exc:
-            raise _invalid(exc.problems) from None
+        reach = await self._write(
+            console.slot_reach_preview, request.match_info["slot_id"], body, self.svc.now()
+        )
         return _json({"reach": reach})
 
     # -- tips
@@ -397,38 +387,38 @@ class ConsoleApi:
         self._forget_tips([change.tip.id])
         return _json({"tip": tip_json(change.tip, change.version)}, status=201)
 
-    async def edit_tip(self, request: web.Request) -> web.Response:
-        admin_id = self._admin(request, write=True)
-        body = await self._body(request)
+    async def _write(self, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """One write through the services on the database thread: an id that is gone is a
+        404, what the service refuses (validation) a 422 with its problems."""
         try:
-            change = await self.svc.store.run(
-                console.edit_tip_fields,
-                request.match_info["tip_id"],
-                body,
-                admin_id=admin_id,
-                now=self.svc.now(),
-            )
+            return await self.svc.store.run(function, *args, **kwargs)
         except LookupError as exc:
             raise _error(web.HTTPNotFound, str(exc)) from None
         except admin.AdminError as exc:
             raise _invalid(exc.problems) from None
+
+    async def edit_tip(self, request: web.Request) -> web.Response:
+        admin_id = self._admin(request, write=True)
+        body = await self._body(request)
+        change = await self._write(
+            console.edit_tip_fields,
+            request.match_info["tip_id"],
+            body,
+            admin_id=admin_id,
+            now=self.svc.now(),
+        )
         self._forget_tips([change.tip.id])
         return _json({"tip": tip_json(change.tip, change.version)})
 
     async def set_active(self, request: web.Request, *, active: bool) -> web.Response:
         admin_id = self._admin(request, write=True)
-        try:
-            change = await self.svc.store.run(
-                console.set_tip_active,
-                request.match_info["tip_id"],
-                active,
-                admin_id=admin_id,
-                now=self.svc.now(),
-            )
-        except LookupError as exc:
-            raise _error(web.HTTPNotFound, str(exc)) from None
-        except admin.AdminError as exc:
-            raise _invalid(exc.problems) from None
+        change = await self._write(
+            console.set_tip_active,
+            request.match_info["tip_id"],
+            active,
+            admin_id=admin_id,
+            now=self.svc.now(),
+        )
         self._forget_tips([change.tip.id])
         return _json(
             {
