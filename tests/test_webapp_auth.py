@@ -145,3 +145,18 @@ def test_the_csrf_token_is_bound_to_the_session() -> None:
     assert not webapp.verify_csrf(first, None, TOKEN)
     assert not webapp.verify_csrf(first, "", TOKEN)
     assert not webapp.verify_csrf(first, token[:-1], TOKEN)
+
+
+def test_a_known_answer_from_another_implementation() -> None:
+    """A signed initData published as a test case by another library (aiogram's tests), so the
+    check is not only consistent with our own signer."""
+    init_data = (
+        "auth_date=1650385342"
+        "&user=%7B%22id%22%3A42%2C%22first_name%22%3A%22Test%22%7D"
+        "&query_id=test"
+        "&hash=46d2ea5e32911ec8d30999b56247654460c0d20949b6277af519e76271182803"
+    )
+    data = webapp.validate_init_data(init_data, "42:TEST", now=1650385342 + 10)
+    assert (data.user_id, data.first_name) == (42, "Test")
+    with pytest.raises(webapp.InitDataError):
+        webapp.validate_init_data(init_data, "42:INVALID", now=1650385342 + 10)
