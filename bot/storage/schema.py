@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -362,6 +363,18 @@ def _quick_check(db: Database, path: Path | str) -> None:
         raise _damaged(path, f"quick_check: {first[:200]}")
     if identity is not None:
         _checked.add(identity)
+
+
+@contextlib.contextmanager
+def reader(path: Path | str) -> Iterator[Database]:
+    """A read-only connection of its own, for reports that read many rows (the console's
+    dashboard): in WAL mode it never blocks the bot's writer, and sqlite3 releases the GIL
+    while it steps, so neither the database thread nor the event loop waits for it."""
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        yield Database(conn)
+    finally:
+        conn.close()
 
 
 def connect(path: Path | str, *, check: bool = True) -> Database:

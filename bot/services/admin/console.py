@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
@@ -64,6 +65,7 @@ from bot.storage import admin as admin_db
 from bot.storage import content as content_db
 from bot.storage import outbox as outbox_db
 from bot.storage import runners as runners_db
+from bot.storage import schema
 
 __all__ = [
     "AUDIT_PER_PAGE",
@@ -115,6 +117,14 @@ def _problem(entry: str, field: str, problem: str) -> str:
 def _monday(now: dt.datetime) -> dt.datetime:
     day = dt.datetime.combine(now.astimezone(dt.UTC).date(), dt.time(0, 0), dt.UTC)
     return day - dt.timedelta(days=day.weekday())
+
+
+def dashboard_from_file(path: Path | str, now: dt.datetime) -> dict[str, Any]:
+    """The dashboard read on a connection of its own (call it in a worker thread): at 100k
+    runners its series read a few million rows, which must not hold the database thread that
+    replies and the sender use."""
+    with schema.reader(path) as database:
+        return dashboard(database, now)
 
 
 def dashboard(database: Database, now: dt.datetime) -> dict[str, Any]:

@@ -12,6 +12,7 @@ audited, live at the next tick). Never logged: the token, initData, cookies. Cou
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import json
@@ -306,7 +307,10 @@ class ConsoleApi:
 
     async def dashboard(self, request: web.Request) -> web.Response:
         self._admin(request, write=False)
-        data = await self.svc.store.run(console.dashboard, self.svc.now())
+        # Its own read-only connection in a thread: never the database thread replies use.
+        data = await asyncio.to_thread(
+            console.dashboard_from_file, self.svc.settings.database_path, self.svc.now()
+        )
         engine = self.svc.extras.get("engine")
         last = engine.metrics.last_tick_at if isinstance(engine, Engine) else None
         age = None if last is None else max(0.0, (self.svc.now() - last).total_seconds())
