@@ -51,24 +51,29 @@ class AuditRow:
     after: Any
 
 
+_AUDIT_COLUMNS = "id, admin_id, at, action, target, before, after"
+
+
+def _audit_row(values: tuple[Any, ...]) -> AuditRow:
+    """An audit row as selected with ``_AUDIT_COLUMNS``, decoded."""
+    row_id, admin_id, at, action, target, before, after = values
+    return AuditRow(
+        id=row_id,
+        admin_id=admin_id,
+        at=dt.datetime.fromtimestamp(at, dt.UTC),
+        action=action,
+        target=target or "",
+        before=json.loads(before) if before else None,
+        after=json.loads(after) if after else None,
+    )
+
+
 def recent_audit(db: Database, limit: int) -> list[AuditRow]:
     rows = db.execute(
-        "SELECT id, admin_id, at, action, target, before, after FROM audit "
-        "ORDER BY id DESC LIMIT ?",
+        f"SELECT {_AUDIT_COLUMNS} FROM audit ORDER BY id DESC LIMIT ?",
         [limit],
     ).fetchall()
-    return [
-        AuditRow(
-            id=row_id,
-            admin_id=admin_id,
-            at=dt.datetime.fromtimestamp(at, dt.UTC),
-            action=action,
-            target=target or "",
-            before=json.loads(before) if before else None,
-            after=json.loads(after) if after else None,
-        )
-        for row_id, admin_id, at, action, target, before, after in rows
-    ]
+    return [_audit_row(row) for row in rows]
 
 
 def get_meta(db: Database, key: str) -> str | None:
@@ -182,22 +187,10 @@ def audit_page(
     where, args = _audit_where(admin_id, action_prefix, since, until)
     total = int(db.execute(f"SELECT COUNT(*) FROM audit{where}", args).fetchone()[0])
     rows = db.execute(
-        f"SELECT id, admin_id, at, action, target, before, after FROM audit{where} "
-        "ORDER BY id DESC LIMIT ? OFFSET ?",
+        f"SELECT {_AUDIT_COLUMNS} FROM audit{where} ORDER BY id DESC LIMIT ? OFFSET ?",
         [*args, limit, offset],
     ).fetchall()
-    return [
-        AuditRow(
-            id=row_id,
-            admin_id=admin,
-            at=dt.datetime.fromtimestamp(at, dt.UTC),
-            action=action,
-            target=target or "",
-            before=json.loads(before) if before else None,
-            after=json.loads(after) if after else None,
-        )
-        for row_id, admin, at, action, target, before, after in rows
-    ], total
+    return [_audit_row(row) for row in rows], total
 
 
 def audit_actions(db: Database) -> list[str]:

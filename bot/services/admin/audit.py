@@ -150,15 +150,17 @@ def summarise_change(before: Any, after: Any) -> str:
     return _short(after, 80)
 
 
+def audit_entry(row: admin_db.AuditRow) -> AuditEntry:
+    """An audit row as admins read it: the change summarised in words."""
+    return AuditEntry(
+        id=row.id,
+        admin_id=row.admin_id,
+        at=row.at,
+        action=row.action,
+        target=row.target,
+        summary=summarise_change(row.before, row.after),
+    )
+
+
 def audit_list(database: Database, limit: int = 20) -> list[AuditEntry]:
-    return [
-        AuditEntry(
-            id=row.id,
-            admin_id=row.admin_id,
-            at=row.at,
-            action=row.action,
-            target=row.target,
-            summary=summarise_change(row.before, row.after),
-        )
-        for row in admin_db.recent_audit(database, limit)
-    ]
+    return [audit_entry(row) for row in admin_db.recent_audit(database, limit)]

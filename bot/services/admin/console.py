@@ -39,7 +39,7 @@ from bot.services.admin.announcements import (
     recent_announcements,
     validate_announcement,
 )
-from bot.services.admin.audit import AuditEntry, summarise_change
+from bot.services.admin.audit import AuditEntry, audit_entry
 from bot.services.admin.common import DEFAULT_GRACE, AdminError, _ts
 from bot.services.admin.reimport import ImportDiff
 from bot.services.admin.slots import (
@@ -592,17 +592,7 @@ def audit_search(
         offset=(page - 1) * per_page,
         limit=per_page,
     )
-    entries = [
-        AuditEntry(
-            id=row.id,
-            admin_id=row.admin_id,
-            at=row.at,
-            action=row.action,
-            target=row.target,
-            summary=summarise_change(row.before, row.after),
-        )
-        for row in rows
-    ]
+    entries = [audit_entry(row) for row in rows]
     return AuditPage(entries, page, max(1, -(-total // per_page)))
 
 
