@@ -348,6 +348,21 @@ def test_a_run_on_the_plan(step: int, pain: int, expected: tuple[int, ReturnChan
 
 
 @pytest.mark.parametrize(
+    ("step", "ran", "verdict", "expected"),
+    [
+        (3, False, Level.SELF_CARE, (2, ReturnChange.BACK)),  # didn't run: the back was why
+        (3, True, Level.SEE_CLINICIAN, (2, ReturnChange.BACK)),  # 2/10 but below the knee
+        (4, True, Level.URGENT, (1, ReturnChange.BACK)),  # start again from the walk
+        (1, True, Level.EMERGENCY, (1, ReturnChange.STAY)),
+    ],
+)
+def test_a_low_score_never_passes_a_step_the_check_in_holds_back(
+    step: int, ran: bool, verdict: Level, expected: tuple[int, ReturnChange]
+) -> None:
+    assert after_return_run(step, 2, ran=ran, verdict=verdict) == expected
+
+
+@pytest.mark.parametrize(
     ("step", "settled", "expected"),
     [
         (1, True, (2, ReturnChange.UP)),

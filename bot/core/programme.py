@@ -341,10 +341,15 @@ class ReturnChange(enum.StrEnum):
     STAY = "stay"  # not settled, already at step 1
 
 
-def after_return_run(step: int, pain: int) -> tuple[int, ReturnChange]:
-    """A run checked in during the plan: at 3/10 or less the step waits for the morning;
-    above it, one step back (never below step 1)."""
-    if pain <= RETURN_PAIN_MAX:
+def after_return_run(
+    step: int, pain: int, *, ran: bool = True, verdict: Level = Level.OK
+) -> tuple[int, ReturnChange]:
+    """A check-in during the plan. A run at 3/10 or less waits for the morning. Above it, a
+    "didn't run" for the back, or a verdict to see a clinician: one step back (never below
+    step 1). After a doctor-today verdict the plan starts again from the walk, once cleared."""
+    if verdict >= Level.URGENT:
+        return 1, ReturnChange.BACK if step > 1 else ReturnChange.STAY
+    if pain <= RETURN_PAIN_MAX and ran and verdict < Level.SEE_CLINICIAN:
         return step, ReturnChange.AWAIT_MORNING
     if step > 1:
         return step - 1, ReturnChange.BACK

@@ -398,8 +398,7 @@ class _ProgrammeWork:
 
     def save(self, now: int) -> None:
         if self.started:
-            for runner_id, family in self.started:
-                programme_db.start_levels(self.database, [runner_id], [family])
+            programme_db.start_levels(self.database, self.started)
         if self.shown:
             programme_db.shown(self.database, self.shown)
         if self.lessons:

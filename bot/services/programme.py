@@ -160,11 +160,12 @@ def after_urgent_sign(database: Database, runner_id: int, now: dt.datetime) -> N
         _save(database, runner_id, updated, steps, now)
     step, _, _ = programme_db.return_state(database, runner_id)
     if step is not None:
+        new_step, _ = programme.after_return_run(step, 0, verdict=Level.URGENT)
         runners_db.update_runner(
-            database, runner_id, now=_ts(now), return_step=1, return_awaiting=None
+            database, runner_id, now=_ts(now), return_step=new_step, return_awaiting=None
         )
         programme_db.record_event(
-            database, runner_id, "return_back", now=_ts(now), from_level=step, to_level=1
+            database, runner_id, "return_back", now=_ts(now), from_level=step, to_level=new_step
         )
 
 
@@ -178,13 +179,7 @@ def _return_run(
     zone: ZoneInfo,
     now: dt.datetime,
 ) -> list[str]:
-    if level >= Level.URGENT:
-        # After a doctor-today verdict the plan starts again from the walk, once cleared.
-        new_step, change = 1, ReturnChange.BACK if step > 1 else ReturnChange.STAY
-    elif no_run or level >= Level.SEE_CLINICIAN:
-        new_step, change = max(1, step - 1), ReturnChange.BACK if step > 1 else ReturnChange.STAY
-    else:
-        new_step, change = programme.after_return_run(step, pain)
+    new_step, change = programme.after_return_run(step, pain, ran=not no_run, verdict=level)
     if change is ReturnChange.AWAIT_MORNING:
         runners_db.update_runner(database, runner_id, now=_ts(now), return_awaiting=step)
         delivery.queue_now(

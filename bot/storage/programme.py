@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlite_utils import Database
@@ -49,12 +49,12 @@ def save_levels(
         db.table("runner_levels").upsert_all(rows, pk=("runner_id", "family"))
 
 
-def start_levels(db: Database, runner_ids: Sequence[int], families: Sequence[str]) -> None:
-    """Level 1 for families a runner is about to meet for the first time (kept if started)."""
+def start_levels(db: Database, pairs: Iterable[tuple[int, str]]) -> None:
+    """Level 1 for (runner, family) pairs met for the first time (kept if already started)."""
     db.conn.executemany(
         "INSERT OR IGNORE INTO runner_levels (runner_id, family, level, streak) "
         "VALUES (?, ?, 1, 0)",
-        [(r, f) for r in runner_ids for f in families],
+        list(pairs),
     )
 
 
