@@ -559,7 +559,7 @@ def test_risk_profile_intro() -> None:
 
 def test_not_a_diagnosis_is_the_shared_sentence() -> None:
     assert NOT_A_DIAGNOSIS == "<i>BackStride gives general guidance, not a diagnosis.</i>"
-    assert NOT_A_DIAGNOSIS == texts.NOT_A_DIAGNOSIS
+    assert NOT_A_DIAGNOSIS == texts.T.NOT_A_DIAGNOSIS
 
 
 # --- after an escalation: the hold, the daily question, the last message, the refusal ---

@@ -108,7 +108,7 @@ async def test_a_button_without_callback_data_is_answered_as_stale(
         query_id = api.press_without_data(FIRST, shown.message_id, empty=empty)
         await api.wait_for(lambda: api.callback_answer(query_id) is not None, timeout=5)
         answer = api.callback_answer(query_id)
-        assert answer is not None and answer.get("text") == texts.STALE_BUTTON
+        assert answer is not None and answer.get("text") == texts.T.STALE_BUTTON
         # the bot still works for this runner
         assert "/help" in (await _help(api, FIRST)).text
     assert not errors(caplog)

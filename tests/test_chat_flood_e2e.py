@@ -37,9 +37,9 @@ def kind_of(text: str) -> str:
         return KINDS[0]
     if text.startswith("What BackStride stores"):
         return KINDS[1]
-    if text == texts.UNKNOWN_COMMAND:
+    if text == texts.T.UNKNOWN_COMMAND:
         return KINDS[2]
-    if text == texts.UNKNOWN_TEXT:
+    if text == texts.T.UNKNOWN_TEXT:
         return KINDS[3]
     return f"unexpected: {text[:40]}"
 
@@ -114,8 +114,8 @@ async def test_a_flooding_chat_does_not_slow_down_the_others(
         ] * 6  # warm-up, baseline, flood
 
     replies = [m.text for m in api.messages_to(FLOODER)]
-    assert replies.count(texts.SLOW_DOWN) == 1, replies
-    handled = [kind_of(t) for t in replies if t != texts.SLOW_DOWN]
+    assert replies.count(texts.T.SLOW_DOWN) == 1, replies
+    handled = [kind_of(t) for t in replies if t != texts.T.SLOW_DOWN]
     # The one being handled and the BACKLOG behind it are kept; the bot may have caught up
     # with a few before the rest of the burst arrived, but most of it is dropped.
     assert BACKLOG + 1 <= len(handled) <= 2 * BACKLOG, len(handled)

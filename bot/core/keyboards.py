@@ -19,14 +19,20 @@ Rows = list[list[tuple[str, str]]]
 
 def tip_rows(delivery_id: int) -> Rows:
     return [
-        [(texts.TIP_DONE, f"r:done:{delivery_id}"), (texts.TIP_SNOOZE, f"r:snooze:{delivery_id}")],
-        [(texts.TIP_ANOTHER, f"r:more:{delivery_id}")],
+        [
+            (texts.T.TIP_DONE, f"r:done:{delivery_id}"),
+            (texts.T.TIP_SNOOZE, f"r:snooze:{delivery_id}"),
+        ],
+        [(texts.T.TIP_ANOTHER, f"r:more:{delivery_id}")],
     ]
 
 
 def session_rows(delivery_id: int) -> Rows:
     return [
-        [(texts.TIP_DONE, f"r:done:{delivery_id}"), (texts.TIP_SNOOZE, f"r:snooze:{delivery_id}")]
+        [
+            (texts.T.TIP_DONE, f"r:done:{delivery_id}"),
+            (texts.T.TIP_SNOOZE, f"r:snooze:{delivery_id}"),
+        ]
     ]
 
 
@@ -56,15 +62,15 @@ def pain_rows(delivery_id: int, *, offer_no_run: bool = True) -> Rows:
     buttons = [(str(n), f"ci:p:{delivery_id}:{n}") for n in range(11)]
     rows = [buttons[:6], buttons[6:]]
     if offer_no_run:
-        rows.append([(texts.CHECKIN_NO_RUN, f"ci:norun:{delivery_id}")])
+        rows.append([(texts.T.CHECKIN_NO_RUN, f"ci:norun:{delivery_id}")])
     return rows
 
 
 def no_run_rows(delivery_id: int) -> Rows:
     return [
         [
-            (texts.CHECKIN_NO_RUN_BACK, f"ci:nr:{delivery_id}:back"),
-            (texts.CHECKIN_NO_RUN_REST, f"ci:nr:{delivery_id}:rest"),
+            (texts.T.CHECKIN_NO_RUN_BACK, f"ci:nr:{delivery_id}:back"),
+            (texts.T.CHECKIN_NO_RUN_REST, f"ci:nr:{delivery_id}:rest"),
         ]
     ]
 
@@ -76,8 +82,8 @@ def radiation_rows(delivery_id: int) -> Rows:
 def unusual_rows(delivery_id: int) -> Rows:
     return [
         [
-            (texts.CHECKIN_UNUSUAL_NO, f"ci:u:{delivery_id}:no"),
-            (texts.CHECKIN_UNUSUAL_YES, f"ci:u:{delivery_id}:yes"),
+            (texts.T.CHECKIN_UNUSUAL_NO, f"ci:u:{delivery_id}:no"),
+            (texts.T.CHECKIN_UNUSUAL_YES, f"ci:u:{delivery_id}:yes"),
         ]
     ]
 
@@ -98,25 +104,25 @@ def flag_rows(delivery_id: int, selected: Iterable[RedFlag]) -> Rows:
         for flag in CHECKLIST_ORDER
     ]
     if chosen:
-        rows.append([(texts.CHECKIN_FLAGS_DONE, f"ci:f:{delivery_id}:done")])
+        rows.append([(texts.T.CHECKIN_FLAGS_DONE, f"ci:f:{delivery_id}:done")])
     else:
         rows.append(
             [
-                (texts.CHECKIN_FLAGS_NONE, f"ci:f:{delivery_id}:none"),
-                (texts.CHECKIN_FLAGS_DONE, f"ci:f:{delivery_id}:done"),
+                (texts.T.CHECKIN_FLAGS_NONE, f"ci:f:{delivery_id}:none"),
+                (texts.T.CHECKIN_FLAGS_DONE, f"ci:f:{delivery_id}:done"),
             ]
         )
     return rows
 
 
 def hold_confirm_rows() -> Rows:
-    return [[(texts.HOLD_CONFIRM_YES, "hold:cleared"), (texts.HOLD_CONFIRM_NO, "hold:notyet")]]
+    return [[(texts.T.HOLD_CONFIRM_YES, "hold:cleared"), (texts.T.HOLD_CONFIRM_NO, "hold:notyet")]]
 
 
 def start_checkin_rows() -> Rows:
-    return [[(texts.CHECKIN_START_NOW, "cinow")]]
+    return [[(texts.T.CHECKIN_START_NOW, "cinow")]]
 
 
 def follow_up_rows(delivery_id: int) -> Rows:
-    items = [(label, f"fu:{delivery_id}:{key}") for key, label in texts.FOLLOW_UP_BUTTONS.items()]
+    items = [(label, f"fu:{delivery_id}:{key}") for key, label in texts.T.FOLLOW_UP_BUTTONS.items()]
     return [items[:2], items[2:]]

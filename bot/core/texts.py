@@ -8,333 +8,397 @@ from __future__ import annotations
 
 import html
 
-from bot.core import advice
+from bot.core.i18n import N_, localized
 
-NOT_A_DIAGNOSIS = "<i>BackStride gives general guidance, not a diagnosis.</i>"
 
-WELCOME = (
-    "👋 <b>Welcome to BackStride!</b>\n\n"
-    "I help runners keep lower back pain away: a warm-up nudge before your runs, short strength "
-    "and mobility ideas on other days, and a quick check-in after you run.\n\n"
-    "I give general guidance, not a diagnosis. If you ever have numbness around your groin or "
-    "bottom, new trouble peeing or controlling your bowels, new problems with sex, or "
-    "weakness, numbness or pain in both legs, "
-    "<b>call your emergency number straight away</b>: don't wait for me.\n\n"
-    "I store your settings and your check-in answers so I can time reminders and spot "
-    "warning signs. /privacy says more; /delete erases everything.\n\n"
-    "Six quick questions and you're set."
-)
+class Texts:
+    """The runner-facing texts in English, the catalogs' source; read them through :data:`T`,
+    in the current language."""
 
-ASK_TIMEZONE = (
-    "🌍 <b>1/6 · Your time zone</b>\n"
-    "Type your city or time zone (for example <i>Berlin</i>, <i>New York</i> or "
-    "<i>Europe/Madrid</i>), share your location (📎 → Location), or pick one here:"
-)
-LOCATION_BUTTON = "📍 Share my location"
-TZ_SUGGEST = "🤔 I'm not sure which one you mean. Is it one of these?"
-TZ_UNKNOWN = (
-    "I couldn't find a time zone for “{text}”. Try a bigger city nearby (like <i>London</i>), "
-    "a zone name like <i>Europe/Paris</i>, or pick a button."
-)
-TZ_SET = "✅ Time zone: <b>{zone}</b> (your local time now is {local_time})."
-TZ_FROM_LOCATION = "✅ From your location I picked <b>{zone}</b> (local time now {local_time})."
-TZ_BAD_LOCATION = "That location doesn't look right. Please type your city instead."
+    NOT_A_DIAGNOSIS = N_("<i>BackStride gives general guidance, not a diagnosis.</i>")
 
-ASK_DAYS = "📅 <b>3/6 · Your running days</b>\nTap the days you usually run, then <b>Done</b>."
-DAYS_NONE = "Pick at least one day, then tap Done."
-DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-DONE_BUTTON = "Done ✔️"
+    WELCOME = N_(
+        "👋 <b>Welcome to BackStride!</b>\n\n"
+        "I help runners keep lower back pain away: a warm-up nudge before your runs, short "
+        "strength and mobility ideas on other days, and a quick check-in after you run.\n\n"
+        "I give general guidance, not a diagnosis. If you ever have numbness around your groin or "
+        "bottom, new trouble peeing or controlling your bowels, new problems with sex, or "
+        "weakness, numbness or pain in both legs, "
+        "<b>call your emergency number straight away</b>: don't wait for me.\n\n"
+        "I store your settings and your check-in answers so I can time reminders and spot "
+        "warning signs. /privacy says more; /delete erases everything.\n\n"
+        "Six quick questions and you're set."
+    )
 
-ASK_RUN_TIME = (
-    "⏰ <b>4/6 · When do you usually run?</b>\n"
-    "Pick a time or type it, like <i>7:30</i>, <i>18:00</i> or <i>6:15pm</i>."
-)
-RUN_TIME_SET = "✅ Usual run time: <b>{time}</b>."
-TIP_TIME_SET = "✅ Daily tip time: <b>{time}</b>."
-ASK_TIP_TIME = (
-    "💡 <b>5/6 · When would you like your daily tip?</b>\n"
-    "On days without a run I'll send a short strength or mobility idea at this time. "
-    "Pick one or type it."
-)
-BAD_TIME = (
-    "I couldn't read “{text}” as a time. Try something like <i>7:30</i>, <i>07:30</i>, "
-    "<i>7.30</i> or <i>7:30pm</i>, or pick a button."
-)
+    ASK_TIMEZONE = N_(
+        "🌍 <b>1/6 · Your time zone</b>\n"
+        "Type your city or time zone (for example <i>Berlin</i>, <i>New York</i> or "
+        "<i>Europe/Madrid</i>), share your location (📎 → Location), or pick one here:"
+    )
+    LOCATION_BUTTON = N_("📍 Share my location")
+    TZ_SUGGEST = N_("🤔 I'm not sure which one you mean. Is it one of these?")
+    TZ_UNKNOWN = N_(
+        "I couldn't find a time zone for “{text}”. Try a bigger city nearby (like <i>London</i>), "
+        "a zone name like <i>Europe/Paris</i>, or pick a button."
+    )
+    TZ_SET = N_("✅ Time zone: <b>{zone}</b> (your local time now is {local_time}).")
+    TZ_FROM_LOCATION = N_(
+        "✅ From your location I picked <b>{zone}</b> (local time now {local_time})."
+    )
+    TZ_BAD_LOCATION = N_("That location doesn't look right. Please type your city instead.")
 
-SUMMARY = (
-    "<b>Your BackStride settings</b>\n"
-    "🌍 Time zone: {zone}\n"
-    "🚑 Country: {country} (emergency number {number})\n"
-    "📅 Running days: {days}\n"
-    "⏰ Usual run time: {run_time}\n"
-    "💡 Daily tip: {tip_time}\n"
-    "🩺 Check-in: {checkin} after your run · 📊 summary on {summary_day}\n"
-    "🧾 Health profile: {risk}\n"
-    "📍 Status: {status}"
-)
-CONFIRM_PROMPT = "Does this look right?"
-CONFIRM_BUTTON = "✅ Looks good"
-CHANGE_BUTTON = "✏️ Change something"
-SUBSCRIBED = (
-    "🎉 You're all set! Your first reminder comes at the right time in your own time zone.\n"
-    "/settings changes your answers, /pause takes a break, /help lists everything."
-)
-ALREADY_SUBSCRIBED = "You're already subscribed. Nothing has changed; here are your settings:"
-WELCOME_BACK = "👋 Welcome back! Your reminders are on again with the settings you had:"
-RESUME_ONBOARDING = "Let's pick up where we left off."
+    ASK_DAYS = N_(
+        "📅 <b>3/6 · Your running days</b>\nTap the days you usually run, then <b>Done</b>."
+    )
+    DAYS_NONE = N_("Pick at least one day, then tap Done.")
+    DAY_LABELS = ("Mon", N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+    DONE_BUTTON = N_("Done ✔️")
 
-SETTINGS_MENU = "What would you like to change?"
-SETTINGS_BUTTONS = {
-    "tz": "🌍 Time zone",
-    "days": "📅 Running days",
-    "run": "⏰ Run time",
-    "tip": "💡 Tip time",
-    "delay": "🩺 Check-in delay",
-    "summary": "📊 Summary day",
-    "country": "🚑 Country",
-    "risk": "🧾 Health profile",
-}
-ASK_CHECKIN_DELAY = "🩺 <b>How long after your run should I check in?</b>"
-CHECKIN_DELAY_CHOICES = {"30": "30 min", "60": "1 h", "120": "2 h", "180": "3 h"}
-CHECKIN_DELAY_SET = "✅ Check-in: <b>{label}</b> after your run."
-ASK_SUMMARY_DAY = "📊 <b>Which day would you like your weekly summary?</b>"
-SUMMARY_DAY_SET = "✅ Weekly summary on <b>{day}</b>."
-SETTINGS_CLOSE = "✔️ Close"
-SETTINGS_SAVED = "Saved. Anything else?"
-SETTINGS_CLOSED = "👍 Settings saved."
-NOT_SUBSCRIBED = "You're not subscribed yet. Send /start to begin."
-# For a runner who sent /stop: not "not subscribed yet", which is for someone who never
-# finished /start.
-UNSUBSCRIBED = "You've unsubscribed. Send /start to come back."
-ALREADY_UNSUBSCRIBED = "You're already unsubscribed; send /start to subscribe again."
-ONBOARDING_GO_ON = "For anything else, carry on with the question above when you're ready."
+    ASK_RUN_TIME = N_(
+        "⏰ <b>4/6 · When do you usually run?</b>\n"
+        "Pick a time or type it, like <i>7:30</i>, <i>18:00</i> or <i>6:15pm</i>."
+    )
+    RUN_TIME_SET = N_("✅ Usual run time: <b>{time}</b>.")
+    TIP_TIME_SET = N_("✅ Daily tip time: <b>{time}</b>.")
+    ASK_TIP_TIME = N_(
+        "💡 <b>5/6 · When would you like your daily tip?</b>\n"
+        "On days without a run I'll send a short strength or mobility idea at this time. "
+        "Pick one or type it."
+    )
+    BAD_TIME = N_(
+        "I couldn't read “{text}” as a time. Try something like <i>7:30</i>, <i>07:30</i>, "
+        "<i>7.30</i> or <i>7:30pm</i>, or pick a button."
+    )
 
-ASK_COUNTRY = (
-    "🚑 <b>2/6 · Which country are you in?</b>\n"
-    "I ask so that, if you ever tell me about a warning sign, I can give you the right "
-    "emergency number."
-)
-COUNTRY_SUGGESTED = "From your time zone I'd guess <b>{name}</b>: tap to confirm, or pick another."
-COUNTRY_TYPE = "Type your country's name (for example <i>Spain</i> or <i>Canada</i>), or tap one."
-COUNTRY_OTHER = "🌍 Another country"
-COUNTRY_SKIP = "Skip"
-COUNTRY_WHICH = "Which one do you mean?"
-COUNTRY_UNKNOWN = "I couldn't find a country called “{text}”. Try its English name, or tap Skip."
-COUNTRY_SET = "✅ Country: <b>{name}</b>. In an emergency I'll tell you to call <b>{number}</b>."
-COUNTRY_SET_NO_NUMBER = (
-    "✅ Country: <b>{name}</b>. I don't have its emergency number, so in an emergency I'll "
-    f"tell you to call {advice.UNKNOWN_NUMBER}."
-)
-COUNTRY_SKIPPED = (
-    f"OK. In an emergency I'll tell you to call {advice.UNKNOWN_NUMBER}. You can add your "
-    "country in /settings."
-)
-ASK_RISK = "🧾 <b>6/6 · A few health questions</b>"
-RISK_AGE = "Age"
-RISK_DECLINE_BUTTON = "Prefer not to say"
-RISK_SAVED = "✅ Health profile saved. You can change it any time in /settings."
-RISK_SAVED_DECLINED = "👍 No problem. You can add it later in /settings."
-UNKNOWN_NUMBER = advice.UNKNOWN_NUMBER
-RISK_DECLINED = "prefer not to say"
-RISK_NONE = "none of these"
-AGE_BAND_LABELS = {"under_20": "Under 20", "20_50": "20-50", "over_50": "Over 50"}
+    SUMMARY = N_(
+        "<b>Your BackStride settings</b>\n"
+        "🌍 Time zone: {zone}\n"
+        "🚑 Country: {country} (emergency number {number})\n"
+        "📅 Running days: {days}\n"
+        "⏰ Usual run time: {run_time}\n"
+        "💡 Daily tip: {tip_time}\n"
+        "🩺 Check-in: {checkin} after your run · 📊 summary on {summary_day}\n"
+        "🧾 Health profile: {risk}\n"
+        "📍 Status: {status}"
+    )
+    CONFIRM_PROMPT = N_("Does this look right?")
+    CONFIRM_BUTTON = N_("✅ Looks good")
+    CHANGE_BUTTON = N_("✏️ Change something")
+    SUBSCRIBED = N_(
+        "🎉 You're all set! Your first reminder comes at the right time in your own time zone.\n"
+        "/settings changes your answers, /pause takes a break, /help lists everything."
+    )
+    ALREADY_SUBSCRIBED = N_(
+        "You're already subscribed. Nothing has changed; here are your settings:"
+    )
+    WELCOME_BACK = N_("👋 Welcome back! Your reminders are on again with the settings you had:")
+    RESUME_ONBOARDING = N_("Let's pick up where we left off.")
 
-STATUS_LABELS = {
-    "onboarding": "setting up",
-    "active": "active",
-    "paused": "paused",
-    "stopped": "stopped",
-    "blocked": "stopped",
-}
-PAUSED_UNTIL = "paused until {until}"
+    SETTINGS_MENU = N_("What would you like to change?")
+    SETTINGS_BUTTONS = {
+        "tz": N_("🌍 Time zone"),
+        "days": N_("📅 Running days"),
+        "run": N_("⏰ Run time"),
+        "tip": N_("💡 Tip time"),
+        "delay": N_("🩺 Check-in delay"),
+        "summary": N_("📊 Summary day"),
+        "country": N_("🚑 Country"),
+        "risk": N_("🧾 Health profile"),
+    }
+    ASK_CHECKIN_DELAY = N_("🩺 <b>How long after your run should I check in?</b>")
+    CHECKIN_DELAY_CHOICES = {
+        "30": N_("30 min"),
+        "60": N_("1 h"),
+        "120": N_("2 h"),
+        "180": N_("3 h"),
+    }
+    CHECKIN_DELAY_SET = N_("✅ Check-in: <b>{label}</b> after your run.")
+    ASK_SUMMARY_DAY = N_("📊 <b>Which day would you like your weekly summary?</b>")
+    SUMMARY_DAY_SET = N_("✅ Weekly summary on <b>{day}</b>.")
+    SETTINGS_CLOSE = N_("✔️ Close")
+    SETTINGS_SAVED = N_("Saved. Anything else?")
+    SETTINGS_CLOSED = N_("👍 Settings saved.")
+    NOT_SUBSCRIBED = N_("You're not subscribed yet. Send /start to begin.")
+    # For a runner who sent /stop: not "not subscribed yet", which is for someone who never
+    # finished /start.
+    UNSUBSCRIBED = N_("You've unsubscribed. Send /start to come back.")
+    ALREADY_UNSUBSCRIBED = N_("You're already unsubscribed; send /start to subscribe again.")
+    ONBOARDING_GO_ON = N_("For anything else, carry on with the question above when you're ready.")
 
-ASK_PAUSE = "⏸ How long would you like a break from reminders?"
-PAUSE_BUTTONS = {"1d": "1 day", "1w": "1 week", "open": "Until I resume"}
-PAUSED_FOR = "⏸ Paused until {until}. Send /resume to start again sooner."
-PAUSED_OPEN = "⏸ Paused. Send /resume whenever you're ready."
-RESUMED = "▶️ Welcome back! Reminders are on again."
-NOT_PAUSED = "Your reminders are already on. Use /pause to take a break."
-STOPPED = (
-    "🛑 Done: I won't send you any more messages. Your settings are kept, so /start "
-    "brings everything back. To erase your data instead, send /delete."
-)
-ALREADY_STOPPED = "You're already unsubscribed. Send /start to subscribe again."
+    ASK_COUNTRY = N_(
+        "🚑 <b>2/6 · Which country are you in?</b>\n"
+        "I ask so that, if you ever tell me about a warning sign, I can give you the right "
+        "emergency number."
+    )
+    COUNTRY_SUGGESTED = N_(
+        "From your time zone I'd guess <b>{name}</b>: tap to confirm, or pick another."
+    )
+    COUNTRY_TYPE = N_(
+        "Type your country's name (for example <i>Spain</i> or <i>Canada</i>), or tap one."
+    )
+    COUNTRY_OTHER = N_("🌍 Another country")
+    COUNTRY_SKIP = N_("Skip")
+    COUNTRY_WHICH = N_("Which one do you mean?")
+    COUNTRY_UNKNOWN = N_(
+        "I couldn't find a country called “{text}”. Try its English name, or tap Skip."
+    )
+    COUNTRY_SET = N_(
+        "✅ Country: <b>{name}</b>. In an emergency I'll tell you to call <b>{number}</b>."
+    )
+    # {number} is UNKNOWN_NUMBER (format it in): the words that name the common numbers.
+    COUNTRY_SET_NO_NUMBER = N_(
+        "✅ Country: <b>{name}</b>. I don't have its emergency number, so in an emergency I'll "
+        "tell you to call {number}."
+    )
+    _COUNTRY_SKIPPED = N_(
+        "OK. In an emergency I'll tell you to call {number}. You can add your country in /settings."
+    )
+    ASK_RISK = N_("🧾 <b>6/6 · A few health questions</b>")
+    RISK_AGE = N_("Age")
+    RISK_DECLINE_BUTTON = N_("Prefer not to say")
+    RISK_SAVED = N_("✅ Health profile saved. You can change it any time in /settings.")
+    RISK_SAVED_DECLINED = N_("👍 No problem. You can add it later in /settings.")
+    UNKNOWN_NUMBER = N_("112 (or 911 in North and Central America, 999 in the UK)")
+    RISK_DECLINED = N_("prefer not to say")
+    RISK_NONE = N_("none of these")
+    AGE_BAND_LABELS = {"under_20": N_("Under 20"), "20_50": N_("20-50"), "over_50": N_("Over 50")}
 
-HELP = (
-    "<b>BackStride commands</b>\n"
-    "/start – subscribe or see your settings\n"
-    "/settings – change time zone, running days or times\n"
-    "/tip – a tip right now\n"
-    "/checkin – a check-in now · /ran – I just ran (check-in in an hour)\n"
-    "/progress – your last 28 days\n"
-    "/returntorun – a step-by-step walk-run plan back to running\n"
-    "/pause – take a break · /resume – start again\n"
-    "/stop – no more messages (your data is kept)\n"
-    "/privacy – what I store and why · /mydata – download it · /delete – erase it\n"
-    "/help – this list\n\n"
-    "If you have numbness around your groin or bottom, new trouble peeing or with your bowels, "
-    "new problems with sex, or weakness, numbness or pain in both legs, call your emergency "
-    "number now. If you type what you feel, I'll point you to the check-in.\n" + NOT_A_DIAGNOSIS
-)
-PRIVACY = (
-    "<b>What BackStride stores</b>\n"
-    "• Your Telegram chat id, so I can message you.\n"
-    "• Your settings: time zone, country (for the emergency number), running days, run and "
-    "tip times.\n"
-    "• If you chose to answer them, your health-profile answers (age band, past cancer, "
-    "steroids or osteoporosis, weakened immunity, under-fuelling): only to decide when to "
-    "suggest seeing a doctor. Change them in /settings.\n"
-    "• Which reminders I sent and whether you tapped Done, your level in each strength "
-    "exercise, and your step on the return-to-run plan.\n"
-    "• Your check-in answers (pain score and warning signs), to spot patterns and escalate.\n"
-    "Why: to send reminders at your local time, to stop repeating tips, and to spot warning "
-    "signs and patterns in your answers. I don't store your name or what you type, and I "
-    "never share your data. /mydata sends you a copy; /stop ends all messages; /delete "
-    "erases everything about you."
-)
+    STATUS_LABELS = {
+        "onboarding": N_("setting up"),
+        "active": N_("active"),
+        "paused": N_("paused"),
+        "stopped": N_("stopped"),
+        "blocked": N_("stopped"),
+    }
+    PAUSED_UNTIL = N_("paused until {until}")
 
-MYDATA_CAPTION = "📦 Everything BackStride stores about you, as JSON."
-DELETE_CONFIRM = (
-    "🗑 <b>Erase everything about you?</b>\n"
-    "Your settings, reminder history and check-in answers will be deleted for good, and I "
-    "will stop messaging you. This can't be undone."
-)
-DELETE_YES = "Yes, erase it all"
-DELETE_NO = "No, keep it"
-DELETED = "Done: everything about you is erased. Send /start if you ever want to come back. 👋"
-DELETE_KEPT = "OK, nothing was deleted."
-NOTHING_STORED = "I don't have anything stored about you."
+    ASK_PAUSE = N_("⏸ How long would you like a break from reminders?")
+    PAUSE_BUTTONS = {"1d": N_("1 day"), "1w": N_("1 week"), "open": N_("Until I resume")}
+    PAUSED_FOR = N_("⏸ Paused until {until}. Send /resume to start again sooner.")
+    PAUSED_OPEN = N_("⏸ Paused. Send /resume whenever you're ready.")
+    RESUMED = N_("▶️ Welcome back! Reminders are on again.")
+    NOT_PAUSED = N_("Your reminders are already on. Use /pause to take a break.")
+    STOPPED = N_(
+        "🛑 Done: I won't send you any more messages. Your settings are kept, so /start "
+        "brings everything back. To erase your data instead, send /delete."
+    )
+    ALREADY_STOPPED = N_("You're already unsubscribed. Send /start to subscribe again.")
 
-# Nudges for input I can't use.
-USE_BUTTONS = "Please use the buttons above (or type your answer where I asked you to type)."
-STALE_BUTTON = "That button belongs to an earlier conversation. Send /settings or /help."
-UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
-UNKNOWN_TEXT = (
-    "I'm a reminder bot, so I can't chat, but I'm here for you. /help lists what I can do."
-)
-NOT_TEXT = "I can only read text and button presses. /help lists what I can do."
-PRIVATE_ONLY = "I only work in a private chat. Open a chat with me to subscribe."
-SLOW_DOWN = (
-    "You're sending a lot at once. I'll catch up with the first ones; please wait a moment "
-    "before sending more."
-)
+    _HELP = N_(
+        "<b>BackStride commands</b>\n"
+        "/start – subscribe or see your settings\n"
+        "/settings – change time zone, running days or times\n"
+        "/tip – a tip right now\n"
+        "/checkin – a check-in now · /ran – I just ran (check-in in an hour)\n"
+        "/progress – your last 28 days\n"
+        "/returntorun – a step-by-step walk-run plan back to running\n"
+        "/pause – take a break · /resume – start again\n"
+        "/stop – no more messages (your data is kept)\n"
+        "/privacy – what I store and why · /mydata – download it · /delete – erase it\n"
+        "/help – this list\n\n"
+        "If you have numbness around your groin or bottom, new trouble peeing or with your bowels, "
+        "new problems with sex, or weakness, numbness or pain in both legs, call your emergency "
+        "number now. If you type what you feel, I'll point you to the check-in.\n"
+    )
+    PRIVACY = N_(
+        "<b>What BackStride stores</b>\n"
+        "• Your Telegram chat id, so I can message you.\n"
+        "• Your settings: time zone, country (for the emergency number), running days, run and "
+        "tip times.\n"
+        "• If you chose to answer them, your health-profile answers (age band, past cancer, "
+        "steroids or osteoporosis, weakened immunity, under-fuelling): only to decide when to "
+        "suggest seeing a doctor. Change them in /settings.\n"
+        "• Which reminders I sent and whether you tapped Done, your level in each strength "
+        "exercise, and your step on the return-to-run plan.\n"
+        "• Your check-in answers (pain score and warning signs), to spot patterns and escalate.\n"
+        "Why: to send reminders at your local time, to stop repeating tips, and to spot warning "
+        "signs and patterns in your answers. I don't store your name or what you type, and I "
+        "never share your data. /mydata sends you a copy; /stop ends all messages; /delete "
+        "erases everything about you."
+    )
 
-# Reminders
-TIP_DONE = "✅ Done"
-TIP_SNOOZE = "⏰ Snooze 1 h"
-TIP_ANOTHER = "🔄 Another tip"
-TIP_DONE_THANKS = "Nice work! 💪"
-TIP_ALREADY_DONE = "Already marked as done 👍"
-TIP_SNOOZED = "⏰ I'll remind you again at {time}."
-TIP_SNOOZE_TOO_LATE = "It's too late in the day to snooze this one. It'll come round again."
-NO_TIPS = "I have no tips to send right now. Please try again later."
-REQUESTED_TIP_WITHDRAWN = "The tip you asked for a moment ago won't come, for the same reason."
-TIP_ON_ITS_WAY = "Your tip is on its way: one at a time."
-TIP_HELD = "Exercise tips are paused until a clinician has checked you and cleared you."
-CHECKIN_PROMPT = (
-    "🏃 <b>How's your back after today's run?</b>\n"
-    "Tap your pain right now: 0 is none at all, 10 is the worst you can imagine."
-)
-CHECKIN_NO_RUN = "I didn't run today"
-CHECKIN_PAIN_SET = "Pain now: <b>{pain}/10</b>"
-CHECKIN_WHERE = "📍 <b>Where does the pain go?</b>"
-CHECKIN_UNUSUAL = (
-    "🙂 Glad to hear it. <b>Anything unusual today?</b> For example numbness, tingling, "
-    "weakness, or trouble with your bladder or bowels."
-)
-CHECKIN_UNUSUAL_NO = "No, all good"
-CHECKIN_UNUSUAL_YES = "Yes, something's off"
-CHECKIN_FLAGS = (
-    "🩺 <b>Do any of these apply right now?</b>\n"
-    "Tap each one that does, then <b>Done</b>. If none do, tap <b>None of these</b>."
-)
-CHECKIN_FLAGS_NONE = "None of these"
-CHECKIN_FLAGS_DONE = "Done ✔️"
-CHECKIN_NO_RUN_THANKS = "👍 Thanks for letting me know. Enjoy the rest day!"
-CHECKIN_NO_RUN_WHY = "🤔 <b>Is your back the reason you didn't run?</b>"
-CHECKIN_NO_RUN_BACK = "Yes, it's my back"
-CHECKIN_NO_RUN_REST = "No, just a rest day"
-CHECKIN_NO_RUN_PAIN = (
-    "I'm sorry. Let's see how it is.\n\n"
-    "🩺 <b>How's your back right now?</b>\n"
-    "Tap your pain: 0 is none at all, 10 is the worst you can imagine."
-)
-CHECKIN_FLAGS_TICKED = (
-    "🩺 <b>Do any of these apply right now?</b>\nTap any others that do, then <b>Done</b>."
-)
-CHECKIN_FLAG_KEPT = "Already noted. Tell the doctor about it too."
-CHECKIN_ALREADY_TOLD = (
-    "Thank you for finishing the check-in. What I said above still stands: please follow it."
-)
-CHECKIN_START_NOW = "🩺 Start a check-in now"
-CHECKIN_FINISH_ABOVE = "For anything else, finish the check-in with the buttons above when you can."
-CHECKIN_CLOSED = "This check-in has closed. Send /checkin to start a new one."
-CHECKIN_ALREADY_DONE = "You've already answered this check-in. Thanks!"
-CHECKIN_USE_BUTTONS = "Please answer the check-in with the buttons above. 🙏"
-CHECKIN_EMERGENCY_DONE = (
-    "Thank you. Please follow the emergency advice above: call now if you haven't."
-)
-HELD_STATUS_EXERCISE = (
-    "exercise and running reminders paused until a clinician clears you "
-    "(send /resume once they have)"
-)
-HELD_STATUS_RUNNING = "warm-up and form reminders paused after your check-in (/resume to restart)"
-HOLD_CONFIRM_QUESTION = (
-    "🩺 <b>Has a doctor or physiotherapist checked your back and cleared you to run and "
-    "exercise?</b>"
-)
-HOLD_CONFIRM_YES = "✅ Yes, I've been cleared"
-HOLD_CONFIRM_NO = "Not yet"
-HOLD_NOT_YET = (
-    "OK. Exercise and running reminders stay paused until you've been checked. I'll keep "
-    "asking once a day how it's going."
-)
-HOLD_LIFTED = (
-    "▶️ Great news. All your reminders are back on. Build back up gradually, and check in "
-    "with me after your runs."
-)
-RUNNING_RESUMED = "▶️ Warm-up and form reminders are back on. Build back up gradually."
-FOLLOW_UP_STILL_HELD = (
-    "I'm glad it's easing. Because of what you told me, exercise and running reminders stay "
-    "paused until a doctor or physio has checked you. Tap ✅ <b>Checked and cleared</b> on my "
-    "daily question, or send /resume, once they have."
-)
-CHECKIN_SOON = "🕐 Got it. I'll check in with you at {time}."
-CHECKIN_RAN_ALREADY = "I've already planned a check-in after today's run. Talk soon!"
-CHECKIN_NOT_SUBSCRIBED = "Send /start first, then I can check in with you after your runs."
-FOLLOW_UP_BUTTONS = {
-    "checked": "✅ Checked and cleared",
-    "better": "🙂 Better now",
-    "same": "😐 Still the same",
-    "worse": "😣 Worse",
-}
-FOLLOW_UP_RESUMED = (
-    "Great news. Your running reminders are back on. Build back up gradually, and check in "
-    "with me after your runs."
-)
-FOLLOW_UP_SAME = (
-    "Thanks for telling me. If you haven't yet, please book that appointment; I'll keep "
-    "running reminders paused and ask again tomorrow.\n\n" + NOT_A_DIAGNOSIS
-)
-FOLLOW_UP_WORSE = "I'm sorry it's worse. Let's go through the check-in again, right now."
-SUMMARY_FOOTER = "\n\nSend /progress for your chart."
+    MYDATA_CAPTION = N_("📦 Everything BackStride stores about you, as JSON.")
+    DELETE_CONFIRM = N_(
+        "🗑 <b>Erase everything about you?</b>\n"
+        "Your settings, reminder history and check-in answers will be deleted for good, and I "
+        "will stop messaging you. This can't be undone."
+    )
+    DELETE_YES = N_("Yes, erase it all")
+    DELETE_NO = N_("No, keep it")
+    DELETED = N_(
+        "Done: everything about you is erased. Send /start if you ever want to come back. 👋"
+    )
+    DELETE_KEPT = N_("OK, nothing was deleted.")
+    NOTHING_STORED = N_("I don't have anything stored about you.")
 
-COMMANDS = (
-    ("start", "Subscribe or see your settings"),
-    ("settings", "Change your time zone, days or times"),
-    ("tip", "Get a tip now"),
-    ("checkin", "Check in about your back now"),
-    ("ran", "I just ran: check in with me in an hour"),
-    ("progress", "Your last 28 days"),
-    ("returntorun", "A walk-run plan back to running after a sore spell"),
-    ("pause", "Take a break from reminders"),
-    ("resume", "Start reminders again"),
-    ("stop", "Stop all messages"),
-    ("privacy", "What is stored and why"),
-    ("mydata", "Download everything stored about you"),
-    ("delete", "Erase everything stored about you"),
-    ("help", "What BackStride can do"),
-)
+    # Nudges for input I can't use.
+    USE_BUTTONS = N_(
+        "Please use the buttons above (or type your answer where I asked you to type)."
+    )
+    STALE_BUTTON = N_("That button belongs to an earlier conversation. Send /settings or /help.")
+    UNKNOWN_COMMAND = N_("I don't know that command. /help lists what I can do.")
+    UNKNOWN_TEXT = N_(
+        "I'm a reminder bot, so I can't chat, but I'm here for you. /help lists what I can do."
+    )
+    NOT_TEXT = N_("I can only read text and button presses. /help lists what I can do.")
+    PRIVATE_ONLY = N_("I only work in a private chat. Open a chat with me to subscribe.")
+    SLOW_DOWN = N_(
+        "You're sending a lot at once. I'll catch up with the first ones; please wait a moment "
+        "before sending more."
+    )
+
+    # Reminders
+    TIP_DONE = N_("✅ Done")
+    TIP_SNOOZE = N_("⏰ Snooze 1 h")
+    TIP_ANOTHER = N_("🔄 Another tip")
+    TIP_DONE_THANKS = N_("Nice work! 💪")
+    TIP_ALREADY_DONE = N_("Already marked as done 👍")
+    TIP_SNOOZED = N_("⏰ I'll remind you again at {time}.")
+    TIP_SNOOZE_TOO_LATE = N_("It's too late in the day to snooze this one. It'll come round again.")
+    NO_TIPS = N_("I have no tips to send right now. Please try again later.")
+    REQUESTED_TIP_WITHDRAWN = N_(
+        "The tip you asked for a moment ago won't come, for the same reason."
+    )
+    TIP_ON_ITS_WAY = N_("Your tip is on its way: one at a time.")
+    TIP_HELD = N_("Exercise tips are paused until a clinician has checked you and cleared you.")
+    CHECKIN_PROMPT = N_(
+        "🏃 <b>How's your back after today's run?</b>\n"
+        "Tap your pain right now: 0 is none at all, 10 is the worst you can imagine."
+    )
+    CHECKIN_NO_RUN = N_("I didn't run today")
+    CHECKIN_PAIN_SET = N_("Pain now: <b>{pain}/10</b>")
+    CHECKIN_WHERE = N_("📍 <b>Where does the pain go?</b>")
+    CHECKIN_UNUSUAL = N_(
+        "🙂 Glad to hear it. <b>Anything unusual today?</b> For example numbness, tingling, "
+        "weakness, or trouble with your bladder or bowels."
+    )
+    CHECKIN_UNUSUAL_NO = N_("No, all good")
+    CHECKIN_UNUSUAL_YES = N_("Yes, something's off")
+    CHECKIN_FLAGS = N_(
+        "🩺 <b>Do any of these apply right now?</b>\n"
+        "Tap each one that does, then <b>Done</b>. If none do, tap <b>None of these</b>."
+    )
+    CHECKIN_FLAGS_NONE = N_("None of these")
+    CHECKIN_FLAGS_DONE = N_("Done ✔️")
+    CHECKIN_NO_RUN_THANKS = N_("👍 Thanks for letting me know. Enjoy the rest day!")
+    CHECKIN_NO_RUN_WHY = N_("🤔 <b>Is your back the reason you didn't run?</b>")
+    CHECKIN_NO_RUN_BACK = N_("Yes, it's my back")
+    CHECKIN_NO_RUN_REST = N_("No, just a rest day")
+    CHECKIN_NO_RUN_PAIN = N_(
+        "I'm sorry. Let's see how it is.\n\n"
+        "🩺 <b>How's your back right now?</b>\n"
+        "Tap your pain: 0 is none at all, 10 is the worst you can imagine."
+    )
+    CHECKIN_FLAGS_TICKED = N_(
+        "🩺 <b>Do any of these apply right now?</b>\nTap any others that do, then <b>Done</b>."
+    )
+    CHECKIN_FLAG_KEPT = N_("Already noted. Tell the doctor about it too.")
+    CHECKIN_ALREADY_TOLD = N_(
+        "Thank you for finishing the check-in. What I said above still stands: please follow it."
+    )
+    CHECKIN_START_NOW = N_("🩺 Start a check-in now")
+    CHECKIN_FINISH_ABOVE = N_(
+        "For anything else, finish the check-in with the buttons above when you can."
+    )
+    CHECKIN_CLOSED = N_("This check-in has closed. Send /checkin to start a new one.")
+    CHECKIN_ALREADY_DONE = N_("You've already answered this check-in. Thanks!")
+    CHECKIN_USE_BUTTONS = N_("Please answer the check-in with the buttons above. 🙏")
+    CHECKIN_EMERGENCY_DONE = N_(
+        "Thank you. Please follow the emergency advice above: call now if you haven't."
+    )
+    HELD_STATUS_EXERCISE = N_(
+        "exercise and running reminders paused until a clinician clears you "
+        "(send /resume once they have)"
+    )
+    HELD_STATUS_RUNNING = N_(
+        "warm-up and form reminders paused after your check-in (/resume to restart)"
+    )
+    HOLD_CONFIRM_QUESTION = N_(
+        "🩺 <b>Has a doctor or physiotherapist checked your back and cleared you to run and "
+        "exercise?</b>"
+    )
+    HOLD_CONFIRM_YES = N_("✅ Yes, I've been cleared")
+    HOLD_CONFIRM_NO = N_("Not yet")
+    HOLD_NOT_YET = N_(
+        "OK. Exercise and running reminders stay paused until you've been checked. I'll keep "
+        "asking once a day how it's going."
+    )
+    HOLD_LIFTED = N_(
+        "▶️ Great news. All your reminders are back on. Build back up gradually, and check in "
+        "with me after your runs."
+    )
+    RUNNING_RESUMED = N_("▶️ Warm-up and form reminders are back on. Build back up gradually.")
+    FOLLOW_UP_STILL_HELD = N_(
+        "I'm glad it's easing. Because of what you told me, exercise and running reminders stay "
+        "paused until a doctor or physio has checked you. Tap ✅ <b>Checked and cleared</b> on my "
+        "daily question, or send /resume, once they have."
+    )
+    CHECKIN_SOON = N_("🕐 Got it. I'll check in with you at {time}.")
+    CHECKIN_RAN_ALREADY = N_("I've already planned a check-in after today's run. Talk soon!")
+    CHECKIN_NOT_SUBSCRIBED = N_("Send /start first, then I can check in with you after your runs.")
+    FOLLOW_UP_BUTTONS = {
+        "checked": N_("✅ Checked and cleared"),
+        "better": N_("🙂 Better now"),
+        "same": N_("😐 Still the same"),
+        "worse": N_("😣 Worse"),
+    }
+    FOLLOW_UP_RESUMED = N_(
+        "Great news. Your running reminders are back on. Build back up gradually, and check in "
+        "with me after your runs."
+    )
+    _FOLLOW_UP_SAME = N_(
+        "Thanks for telling me. If you haven't yet, please book that appointment; I'll keep "
+        "running reminders paused and ask again tomorrow.\n\n"
+    )
+    FOLLOW_UP_WORSE = N_("I'm sorry it's worse. Let's go through the check-in again, right now.")
+    SUMMARY_FOOTER = N_("\n\nSend /progress for your chart.")
+
+    COMMANDS = (
+        ("start", N_("Subscribe or see your settings")),
+        ("settings", N_("Change your time zone, days or times")),
+        ("tip", N_("Get a tip now")),
+        ("checkin", N_("Check in about your back now")),
+        ("ran", N_("I just ran: check in with me in an hour")),
+        ("progress", N_("Your last 28 days")),
+        ("returntorun", N_("A walk-run plan back to running after a sore spell")),
+        ("pause", N_("Take a break from reminders")),
+        ("resume", N_("Start reminders again")),
+        ("stop", N_("Stop all messages")),
+        ("privacy", N_("What is stored and why")),
+        ("mydata", N_("Download everything stored about you")),
+        ("delete", N_("Erase everything stored about you")),
+        ("help", N_("What BackStride can do")),
+    )
+
+    @property
+    def COUNTRY_SKIPPED(self) -> str:
+        return self._COUNTRY_SKIPPED.format(number=self.UNKNOWN_NUMBER)
+
+    @property
+    def HELP(self) -> str:
+        return self._HELP + self.NOT_A_DIAGNOSIS
+
+    @property
+    def FOLLOW_UP_SAME(self) -> str:
+        return self._FOLLOW_UP_SAME + self.NOT_A_DIAGNOSIS
+
+    # --- Moved out of the handlers and the application (layers issue) ---
+    MYDATA_FILENAME = "backstride-my-data.json"  # not translated: a file name
+    ERROR_SORRY = N_("Sorry, something went wrong on my side. Please try again in a moment.")
+    NOT_SET = N_("not set")
+    NOT_GIVEN = N_("not given")
+    DAYS_LABEL_NONE = N_("none")
+    DAYS_EVERY_DAY = N_("every day")
+
+    # --- Stuck check-in steps and stale questions (issue 11) ---
+    CHECKIN_HERE_IS_QUESTION = N_(
+        "Here's where your check-in stopped: please answer with the buttons."
+    )
+    CHECKIN_RESUMED = N_("Picking up your check-in where it stopped.")
+
+
+#: The texts in the current language (:mod:`bot.core.i18n`).
+T = localized(Texts)
 
 
 def esc(text: str) -> str:
@@ -631,15 +695,3 @@ ADMIN_ANNOUNCE_STOPPED = (
     "⛔ Announcement #{n} stopped: {cancelled} not sent ({sent} had already gone out)."
 )
 ADMIN_NOT_QUEUED = "❌ <b>Not sent</b>, nothing was queued:"
-
-# --- Moved out of the handlers and the application (layers issue) ---
-MYDATA_FILENAME = "backstride-my-data.json"
-ERROR_SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
-NOT_SET = "not set"
-NOT_GIVEN = "not given"
-DAYS_LABEL_NONE = "none"
-DAYS_EVERY_DAY = "every day"
-
-# --- Stuck check-in steps and stale questions (issue 11) ---
-CHECKIN_HERE_IS_QUESTION = "Here's where your check-in stopped: please answer with the buttons."
-CHECKIN_RESUMED = "Picking up your check-in where it stopped."

@@ -165,7 +165,7 @@ def _hold_notice(escalation: Escalation) -> list[Reply]:
         return []
     text = advice.hold_notice(after.level)
     if escalation.withdrawn_tips:
-        text += "\n\n" + texts.REQUESTED_TIP_WITHDRAWN
+        text += "\n\n" + texts.T.REQUESTED_TIP_WITHDRAWN
     return [Reply(text)]
 
 
@@ -256,7 +256,9 @@ def _finish(
     )
     if told >= Level.URGENT and level == told:
         done = (
-            texts.CHECKIN_EMERGENCY_DONE if told is Level.EMERGENCY else texts.CHECKIN_ALREADY_TOLD
+            texts.T.CHECKIN_EMERGENCY_DONE
+            if told is Level.EMERGENCY
+            else texts.T.CHECKIN_ALREADY_TOLD
         )
         result.replies.append(Reply(done))
         return
@@ -274,7 +276,7 @@ def _finish(
 
 
 def _checklist_text(flags: Sequence[RedFlag]) -> str:
-    return texts.CHECKIN_FLAGS_TICKED if flags else texts.CHECKIN_FLAGS
+    return texts.T.CHECKIN_FLAGS_TICKED if flags else texts.T.CHECKIN_FLAGS
 
 
 def press(
@@ -306,24 +308,24 @@ def _press(
 ) -> PressResult:
     sent = outbox_db.get_delivery(database, delivery_id)
     if sent is None or sent.runner_id != chat_id or sent.kind != SlotKind.CHECK_IN.value:
-        return PressResult(toast=texts.STALE_BUTTON)
+        return PressResult(toast=texts.T.STALE_BUTTON)
     runner = runners_db.get_care(database, chat_id)
     if runner is None:
-        return PressResult(toast=texts.NOT_SUBSCRIBED)
+        return PressResult(toast=texts.T.NOT_SUBSCRIBED)
     checkin = checkins_db.get_checkin(database, delivery_id)
     now_ts = int(now.timestamp())
     if checkin is None:
         asked_at = sent.sent_at or sent.due
         if now_ts - asked_at > delivery.CHECK_IN_EXPIRY.total_seconds():
-            return PressResult(toast=texts.CHECKIN_CLOSED, alert=True, drop_buttons=True)
+            return PressResult(toast=texts.T.CHECKIN_CLOSED, alert=True, drop_buttons=True)
         day = dt.datetime.fromtimestamp(asked_at, dt.UTC).astimezone(runner.zone).date()
         checkin = checkins_db.open_checkin(
             database, chat_id, delivery_id, day=day, asked_at=asked_at
         )
     if checkin.status in (CheckInStatus.ANSWERED, CheckInStatus.SKIPPED):
-        return PressResult(toast=texts.CHECKIN_ALREADY_DONE, drop_buttons=True)
+        return PressResult(toast=texts.T.CHECKIN_ALREADY_DONE, drop_buttons=True)
     if checkin.status is CheckInStatus.UNANSWERED:
-        return PressResult(toast=texts.CHECKIN_CLOSED, alert=True, drop_buttons=True)
+        return PressResult(toast=texts.T.CHECKIN_CLOSED, alert=True, drop_buttons=True)
     handler = _STEPS.get((step, checkin.step))
     if handler is None:
         # An earlier step's buttons: the step moved on but the runner may never have seen the
@@ -331,7 +333,7 @@ def _press(
         # nothing is stored, so no answer or tick can be lost or changed by this press.
         question = question_for(checkin)
         if question is None:
-            return PressResult(toast=texts.STALE_BUTTON)
+            return PressResult(toast=texts.T.STALE_BUTTON)
         return PressResult(drop_buttons=True, replies=[question])
     checkins_db.update_checkin(database, checkin.id, last_press_at=now_ts)
     checkin.last_press_at = now_ts
@@ -342,21 +344,21 @@ def _pain(press: Step) -> PressResult:
     database, checkin, runner, value, now = press
     pain = int(value) if value.isascii() and value.isdigit() and len(value) <= 2 else -1
     if not 0 <= pain <= 10:
-        return PressResult(toast=texts.STALE_BUTTON)
+        return PressResult(toast=texts.T.STALE_BUTTON)
     delivery_id = checkin.delivery_id
-    question = texts.CHECKIN_NO_RUN_PAIN if checkin.no_run else texts.CHECKIN_PROMPT
-    result = PressResult(edit_text=f"{question}\n\n{texts.CHECKIN_PAIN_SET.format(pain=pain)}")
+    question = texts.T.CHECKIN_NO_RUN_PAIN if checkin.no_run else texts.T.CHECKIN_PROMPT
+    result = PressResult(edit_text=f"{question}\n\n{texts.T.CHECKIN_PAIN_SET.format(pain=pain)}")
     if pain == 0:
         checkins_db.update_checkin(
             database, checkin.id, pain=0, radiation=Radiation.NONE.value, step="unusual"
         )
         checkin.pain, checkin.radiation, checkin.step = 0, Radiation.NONE, "unusual"
-        result.replies.append(Reply(texts.CHECKIN_UNUSUAL, keyboards.unusual_rows(delivery_id)))
+        result.replies.append(Reply(texts.T.CHECKIN_UNUSUAL, keyboards.unusual_rows(delivery_id)))
         return result
     checkins_db.update_checkin(database, checkin.id, pain=pain, step="where")
     checkin.pain, checkin.step = pain, "where"
     _tell_if_urgent(database, checkin, runner, now, result)
-    result.replies.append(Reply(texts.CHECKIN_WHERE, keyboards.radiation_rows(delivery_id)))
+    result.replies.append(Reply(texts.T.CHECKIN_WHERE, keyboards.radiation_rows(delivery_id)))
     return result
 
 
@@ -364,8 +366,8 @@ def _no_run(press: Step) -> PressResult:
     database, checkin = press.database, press.checkin
     checkins_db.update_checkin(database, checkin.id, step="norun")
     return PressResult(
-        edit_text=f"{texts.CHECKIN_PROMPT}\n\n<i>{texts.CHECKIN_NO_RUN}</i>",
-        replies=[Reply(texts.CHECKIN_NO_RUN_WHY, keyboards.no_run_rows(checkin.delivery_id))],
+        edit_text=f"{texts.T.CHECKIN_PROMPT}\n\n<i>{texts.T.CHECKIN_NO_RUN}</i>",
+        replies=[Reply(texts.T.CHECKIN_NO_RUN_WHY, keyboards.no_run_rows(checkin.delivery_id))],
     )
 
 
@@ -375,22 +377,22 @@ def _no_run_reason(press: Step) -> PressResult:
         # The worst days are the ones to assess: carry on with the pain question.
         checkins_db.update_checkin(database, checkin.id, step="pain", no_run=1)
         return PressResult(
-            edit_text=f"{texts.CHECKIN_NO_RUN_WHY}\n<i>{texts.CHECKIN_NO_RUN_BACK}</i>",
+            edit_text=f"{texts.T.CHECKIN_NO_RUN_WHY}\n<i>{texts.T.CHECKIN_NO_RUN_BACK}</i>",
             replies=[
                 Reply(
-                    texts.CHECKIN_NO_RUN_PAIN,
+                    texts.T.CHECKIN_NO_RUN_PAIN,
                     keyboards.pain_rows(checkin.delivery_id, offer_no_run=False),
                 )
             ],
         )
     if value != "rest":
-        return PressResult(toast=texts.STALE_BUTTON)
+        return PressResult(toast=texts.T.STALE_BUTTON)
     checkins_db.update_checkin(
         database, checkin.id, status="skipped", step="done", answered_at=int(now.timestamp())
     )
     return PressResult(
-        edit_text=f"{texts.CHECKIN_NO_RUN_WHY}\n<i>{texts.CHECKIN_NO_RUN_REST}</i>",
-        replies=[Reply(texts.CHECKIN_NO_RUN_THANKS)],
+        edit_text=f"{texts.T.CHECKIN_NO_RUN_WHY}\n<i>{texts.T.CHECKIN_NO_RUN_REST}</i>",
+        replies=[Reply(texts.T.CHECKIN_NO_RUN_THANKS)],
     )
 
 
@@ -399,29 +401,29 @@ def _where(press: Step) -> PressResult:
     try:
         radiation = Radiation(value)
     except ValueError:
-        return PressResult(toast=texts.STALE_BUTTON)
+        return PressResult(toast=texts.T.STALE_BUTTON)
     checkins_db.update_checkin(database, checkin.id, radiation=radiation.value, step="flags")
     checkin.radiation, checkin.step = radiation, "flags"
-    result = PressResult(edit_text=f"{texts.CHECKIN_WHERE}\n{advice.RADIATION_LABELS[radiation]}")
+    result = PressResult(edit_text=f"{texts.T.CHECKIN_WHERE}\n{advice.RADIATION_LABELS[radiation]}")
     _tell_if_urgent(database, checkin, runner, now, result)
     rows = keyboards.flag_rows(checkin.delivery_id, ())
-    result.replies.append(Reply(texts.CHECKIN_FLAGS, rows))
+    result.replies.append(Reply(texts.T.CHECKIN_FLAGS, rows))
     return result
 
 
 def _unusual(press: Step) -> PressResult:
     database, checkin, runner, value, now = press
     if value not in ("yes", "no"):
-        return PressResult(toast=texts.STALE_BUTTON)
-    label = texts.CHECKIN_UNUSUAL_YES if value == "yes" else texts.CHECKIN_UNUSUAL_NO
-    result = PressResult(edit_text=f"{texts.CHECKIN_UNUSUAL}\n<i>{label}</i>")
+        return PressResult(toast=texts.T.STALE_BUTTON)
+    label = texts.T.CHECKIN_UNUSUAL_YES if value == "yes" else texts.T.CHECKIN_UNUSUAL_NO
+    result = PressResult(edit_text=f"{texts.T.CHECKIN_UNUSUAL}\n<i>{label}</i>")
     if value == "no":
         _finish(database, checkin, runner, now, result)
         return result
     checkins_db.update_checkin(database, checkin.id, step="flags")
     checkin.step = "flags"
     rows = keyboards.flag_rows(checkin.delivery_id, ())
-    result.replies.append(Reply(texts.CHECKIN_FLAGS, rows))
+    result.replies.append(Reply(texts.T.CHECKIN_FLAGS, rows))
     return result
 
 
@@ -437,10 +439,10 @@ def _flag(press: Step) -> PressResult:
     try:
         flag = RedFlag(value)
     except ValueError:
-        return PressResult(toast=texts.STALE_BUTTON)
+        return PressResult(toast=texts.T.STALE_BUTTON)
     if flag in flags:
         # Never untick: a warning sign once told stays told.
-        return PressResult(toast=texts.CHECKIN_FLAG_KEPT)
+        return PressResult(toast=texts.T.CHECKIN_FLAG_KEPT)
     flags = (*flags, flag)
     checkins_db.update_checkin(database, checkin.id, red_flags=[f.value for f in flags])
     checkin.red_flags = flags
@@ -451,7 +453,7 @@ def _flag(press: Step) -> PressResult:
 
 def _ticked_summary(flags: Sequence[RedFlag]) -> str:
     if not flags:
-        return f"<i>{texts.CHECKIN_FLAGS_NONE}</i>"
+        return f"<i>{texts.T.CHECKIN_FLAGS_NONE}</i>"
     return "\n".join(f"✅ {advice.RED_FLAG_LABELS[flag]}" for flag in flags)
 
 
@@ -460,14 +462,14 @@ def question_for(checkin: CheckIn) -> Reply | None:
     delivery_id = checkin.delivery_id
     step = checkin.step
     if step == "pain":
-        text = texts.CHECKIN_NO_RUN_PAIN if checkin.no_run else texts.CHECKIN_PROMPT
+        text = texts.T.CHECKIN_NO_RUN_PAIN if checkin.no_run else texts.T.CHECKIN_PROMPT
         return Reply(text, keyboards.pain_rows(delivery_id, offer_no_run=not checkin.no_run))
     if step == "norun":
-        return Reply(texts.CHECKIN_NO_RUN_WHY, keyboards.no_run_rows(delivery_id))
+        return Reply(texts.T.CHECKIN_NO_RUN_WHY, keyboards.no_run_rows(delivery_id))
     if step == "where":
-        return Reply(texts.CHECKIN_WHERE, keyboards.radiation_rows(delivery_id))
+        return Reply(texts.T.CHECKIN_WHERE, keyboards.radiation_rows(delivery_id))
     if step == "unusual":
-        return Reply(texts.CHECKIN_UNUSUAL, keyboards.unusual_rows(delivery_id))
+        return Reply(texts.T.CHECKIN_UNUSUAL, keyboards.unusual_rows(delivery_id))
     if step == "flags":
         flags = checkin.red_flags
         return Reply(_checklist_text(flags), keyboards.flag_rows(delivery_id, flags))
@@ -532,7 +534,7 @@ def finish_unfinished(database: Database, now: dt.datetime) -> list[tuple[int, b
             result = PressResult()
             _finish(database, checkin, runner, now, result, closed_by="sweep")
             for reply in result.replies:
-                if reply.text in (texts.CHECKIN_ALREADY_TOLD, texts.CHECKIN_EMERGENCY_DONE):
+                if reply.text in (texts.T.CHECKIN_ALREADY_TOLD, texts.T.CHECKIN_EMERGENCY_DONE):
                     continue  # the runner already has the verdict; nothing more to say
                 delivery.queue_now(
                     database,

@@ -521,11 +521,11 @@ def render(
         line = coaching.education_line(int(data.get("n") or 1), int(data.get("of") or 1))
         return f"{line}\n{render_tip(tip)}", None
     if kind == SlotKind.CHECK_IN.value:
-        return texts.CHECKIN_PROMPT, keyboard(keyboards.pain_rows(row.id))
+        return texts.T.CHECKIN_PROMPT, keyboard(keyboards.pain_rows(row.id))
     if kind == SlotKind.SUMMARY.value:
         if summary is None:
             raise LookupError("no summary")
-        return summary + texts.SUMMARY_FOOTER, None
+        return summary + texts.T.SUMMARY_FOOTER, None
     if kind == FOLLOW_UP:
         return follow_up_message(row.payload_data()), keyboard(keyboards.follow_up_rows(row.id))
     if kind == RETURN_OFFER:

@@ -180,22 +180,22 @@ def _level_words(value: object) -> object:
 
 def _day_names(value: object) -> list[str]:
     days = [int(d) for d in str(value or "").split(",") if d.strip().isdigit()]
-    return [texts.DAY_LABELS[d] for d in sorted(days) if 0 <= d < 7]
+    return [texts.T.DAY_LABELS[d] for d in sorted(days) if 0 <= d < 7]
 
 
 def _settings_value(column: str, value: object) -> object:
     if value is None:
         return None
     if column == "status":
-        return texts.STATUS_LABELS.get(str(value), value)
+        return texts.T.STATUS_LABELS.get(str(value), value)
     if column == "country":
         return {"code": value, "name": country_name(str(value))} if value else value
     if column == "run_days":
         return _day_names(value)
     if column == "summary_day":
-        return texts.DAY_LABELS[int(str(value))] if str(value).isdigit() else value
+        return texts.T.DAY_LABELS[int(str(value))] if str(value).isdigit() else value
     if column == "age_band":
-        return texts.AGE_BAND_LABELS.get(str(value), value)
+        return texts.T.AGE_BAND_LABELS.get(str(value), value)
     if column == "risk_factors":
         return [_label(advice.RISK_FACTOR_LABELS, RiskFactor, v) for v in _json_list(value)]
     if column == "hold_level":
@@ -306,8 +306,8 @@ def summary_text(data: Mapping[str, Any]) -> str:
     sent = sum(1 for d in data.get("deliveries") or [] if d.get("sent_at"))
     lines = ["📦 <b>What BackStride stores about you</b>"]
     setting_bits = [
-        f"time zone {html.escape(str(settings.get('timezone') or texts.NOT_SET))}",
-        f"runs on {', '.join(days) if days else texts.DAYS_LABEL_NONE}",
+        f"time zone {html.escape(str(settings.get('timezone') or texts.T.NOT_SET))}",
+        f"runs on {', '.join(days) if days else texts.T.DAYS_LABEL_NONE}",
     ]
     if settings.get("run_time"):
         setting_bits.append(f"usually at {html.escape(str(settings['run_time']))}")

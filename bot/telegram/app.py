@@ -68,7 +68,7 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     ):
         with contextlib.suppress(Exception):
             await update.effective_chat.send_message(
-                texts.ERROR_SORRY,
+                texts.T.ERROR_SORRY,
                 parse_mode=ParseMode.HTML,
             )
 
@@ -91,7 +91,7 @@ async def _post_init(application: BotApp) -> None:
     if seeded:
         log.info("seeded schedules and tips from %s", svc.settings.schedules_dir)
     await _set_admin_commands(application, svc)
-    await application.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
+    await application.bot.set_my_commands([BotCommand(c, d) for c, d in texts.T.COMMANDS])
     added = await svc.store.run(schedule_missing, svc.now())
     if added:
         log.info("scheduled %d runner(s) for new or changed slots", added)
@@ -117,7 +117,7 @@ ADMIN_COMMAND = ("admin", "Admin menu")
 async def _set_admin_commands(application: BotApp, svc: Services) -> None:
     """Each admin's own command menu: the runners' commands and /admin. One admin's failure
     (e.g. they never started the bot) is logged once and the others still get theirs."""
-    commands = [BotCommand(c, d) for c, d in (*texts.COMMANDS, ADMIN_COMMAND)]
+    commands = [BotCommand(c, d) for c, d in (*texts.T.COMMANDS, ADMIN_COMMAND)]
     failed = 0
     for admin_id in sorted(svc.settings.admin_ids):
         try:

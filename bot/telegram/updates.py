@@ -132,7 +132,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         if not isinstance(update, Update):
             return
         try:
-            await update.get_bot().send_message(key, texts.SLOW_DOWN)
+            await update.get_bot().send_message(key, texts.T.SLOW_DOWN)
         except Exception as exc:  # e.g. the runner blocked the bot; nothing more to do
             log.warning("could not ask a flooding chat to slow down (%s)", type(exc).__name__)
 

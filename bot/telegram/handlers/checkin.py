@@ -88,11 +88,11 @@ async def checkin_now(update: Update, context: Context) -> None:
         else checkins.StartNow(False)
     )
     if not started.subscribed:
-        await refuse_not_live(update, context, texts.CHECKIN_NOT_SUBSCRIBED)
+        await refuse_not_live(update, context, texts.T.CHECKIN_NOT_SUBSCRIBED)
         return
     if started.resume is not None:
         # A check-in is open: carry on with the question it is on, not a new one.
-        await _send_question(update, started.resume, texts.CHECKIN_RESUMED)
+        await _send_question(update, started.resume, texts.T.CHECKIN_RESUMED)
         return
     svc.wake_sender()
 
@@ -112,7 +112,7 @@ async def checkin_text(update: Update, context: Context) -> None:
     if question is None or mentions_symptoms(typed):
         await settings_handlers.unknown_text(update, context)
     if question is not None:
-        await _send_question(update, question, texts.CHECKIN_HERE_IS_QUESTION)
+        await _send_question(update, question, texts.T.CHECKIN_HERE_IS_QUESTION)
 
 
 async def ran(update: Update, context: Context) -> None:
@@ -125,12 +125,12 @@ async def ran(update: Update, context: Context) -> None:
         else checkins.RanResult(checkins.RanState.NOT_LIVE)
     )
     if result.state is checkins.RanState.NOT_LIVE:
-        await refuse_not_live(update, context, texts.CHECKIN_NOT_SUBSCRIBED)
+        await refuse_not_live(update, context, texts.T.CHECKIN_NOT_SUBSCRIBED)
     elif result.state is checkins.RanState.ALREADY:
-        await say(update, texts.CHECKIN_RAN_ALREADY)
+        await say(update, texts.T.CHECKIN_RAN_ALREADY)
     else:
         assert result.at_local is not None
-        await say(update, texts.CHECKIN_SOON.format(time=result.at_local.strftime("%H:%M")))
+        await say(update, texts.T.CHECKIN_SOON.format(time=result.at_local.strftime("%H:%M")))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ async def checkin_button(update: Update, context: Context) -> None:
     parts = (query.data or "").split(":")
     delivery_id = parse_id(parts[2]) if len(parts) >= 3 else None
     if delivery_id is None or chat_id is None:
-        await answer_query(update, texts.STALE_BUTTON)
+        await answer_query(update, texts.T.STALE_BUTTON)
         return
     step, value = parts[1], (parts[3] if len(parts) > 3 else "")
     result = await svc.store.run(
@@ -222,8 +222,8 @@ async def follow_up_button(update: Update, context: Context) -> None:
     assert query is not None
     _, raw_id, answer = [*(query.data or "").split(":", 2), "", ""][:3]
     follow_up_id = parse_id(raw_id)
-    if follow_up_id is None or chat_id is None or answer not in texts.FOLLOW_UP_BUTTONS:
-        await answer_query(update, texts.STALE_BUTTON)
+    if follow_up_id is None or chat_id is None or answer not in texts.T.FOLLOW_UP_BUTTONS:
+        await answer_query(update, texts.T.STALE_BUTTON)
         return
     result = await svc.store.run(
         checkins.answer_follow_up,
@@ -233,24 +233,24 @@ async def follow_up_button(update: Update, context: Context) -> None:
         now=svc.now(),
     )
     if not result.valid:
-        await answer_query(update, texts.STALE_BUTTON)
+        await answer_query(update, texts.T.STALE_BUTTON)
         return
     if result.hold_changed:
         svc.set_held(chat_id, result.exercise_hold)
     await answer_query(update)
     question = advice.follow_up_question(result.level, country=result.country)
-    await _edit(update, f"{question}\n\n<i>{texts.FOLLOW_UP_BUTTONS[answer]}</i>")
+    await _edit(update, f"{question}\n\n<i>{texts.T.FOLLOW_UP_BUTTONS[answer]}</i>")
     outcome = result.outcome
     if outcome is Outcome.RESUMED:
         await svc.reschedule(chat_id)
-        await say(update, texts.FOLLOW_UP_RESUMED)
+        await say(update, texts.T.FOLLOW_UP_RESUMED)
         svc.wake_sender()  # the return-to-run offer
     elif outcome is Outcome.STILL_HELD:
-        await say(update, texts.FOLLOW_UP_STILL_HELD)
+        await say(update, texts.T.FOLLOW_UP_STILL_HELD)
     elif outcome is Outcome.ASK_AGAIN:
-        await say(update, texts.FOLLOW_UP_SAME)
+        await say(update, texts.T.FOLLOW_UP_SAME)
     else:  # worse: the check-in again, now
-        await say(update, texts.FOLLOW_UP_WORSE)
+        await say(update, texts.T.FOLLOW_UP_WORSE)
         svc.wake_sender()
 
 

@@ -93,23 +93,23 @@ async def drop_buttons(update: Update) -> None:
 
 def format_days(days: frozenset[int]) -> str:
     if not days:
-        return texts.DAYS_LABEL_NONE
+        return texts.T.DAYS_LABEL_NONE
     if len(days) == 7:
-        return texts.DAYS_EVERY_DAY
-    return ", ".join(texts.DAY_LABELS[d] for d in sorted(days))
+        return texts.T.DAYS_EVERY_DAY
+    return ", ".join(texts.T.DAY_LABELS[d] for d in sorted(days))
 
 
 def format_status(runner: Runner) -> str:
     if runner.status is RunnerStatus.PAUSED and runner.paused_until is not None:
         until = runner.paused_until.astimezone(ZoneInfo(runner.timezone))
-        status = texts.PAUSED_UNTIL.format(until=until.strftime("%a %d %b, %H:%M"))
+        status = texts.T.PAUSED_UNTIL.format(until=until.strftime("%a %d %b, %H:%M"))
     else:
-        status = texts.STATUS_LABELS[runner.status.value]
+        status = texts.T.STATUS_LABELS[runner.status.value]
     # A hold after a check-in is a pause too, and the runner must see it and the way back.
     if runner.exercise_hold:
-        return f"{status}; {texts.HELD_STATUS_EXERCISE}"
+        return f"{status}; {texts.T.HELD_STATUS_EXERCISE}"
     if runner.running_paused:
-        return f"{status}; {texts.HELD_STATUS_RUNNING}"
+        return f"{status}; {texts.T.HELD_STATUS_RUNNING}"
     return status
 
 
@@ -126,7 +126,7 @@ def local_time_label(zone: str, now: dt.datetime) -> str:
 
 
 async def live_runner(
-    update: Update, context: Context, refusal: str = texts.NOT_SUBSCRIBED
+    update: Update, context: Context, refusal: str | None = None
 ) -> Runner | None:
     """The runner if they are subscribed (active or paused); otherwise say `refusal`."""
     chat_id = private_chat_id(update)
@@ -136,15 +136,13 @@ async def live_runner(
     return runner
 
 
-async def refuse_not_live(
-    update: Update, context: Context, refusal: str = texts.NOT_SUBSCRIBED
-) -> None:
+async def refuse_not_live(update: Update, context: Context, refusal: str | None = None) -> None:
     """A command that needs a subscribed runner, from someone who isn't: `refusal` for a
     newcomer, "you've unsubscribed" for a runner who sent /stop."""
     chat_id = private_chat_id(update)
     standing = await services(context).store.run(runners.standing, chat_id) if chat_id else None
     stopped = standing is runners.Standing.STOPPED
-    await say(update, texts.UNSUBSCRIBED if stopped else refusal)
+    await say(update, texts.T.UNSUBSCRIBED if stopped else refusal or texts.T.NOT_SUBSCRIBED)
 
 
 _ID = re.compile(r"[0-9]{1,18}")

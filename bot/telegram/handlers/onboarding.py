@@ -192,11 +192,11 @@ async def ask(
     back = _back_data(step, answers) if menu or not _onboarding(answers) else None
     if step == TZ:
         zones = [(zone_label(z), f"p:tz:{z}") for z in COMMON_ZONES]
-        text = _label(texts.ASK_TIMEZONE, answers)
+        text = _label(texts.T.ASK_TIMEZONE, answers)
         await say(update, _with_note(note, text), _with_back(chunk(zones, 3), back))
     elif step == DAYS:
         selected = answers.runner.run_days if answers else frozenset[int]()
-        text = _label(texts.ASK_DAYS, answers)
+        text = _label(texts.T.ASK_DAYS, answers)
         goal = None
         if back is None:  # onboarding: the strength goal is asked in the same message
             goal = answers.runner.strength_goal if answers else STRENGTH_GOALS[0]
@@ -204,11 +204,11 @@ async def ask(
         await say(update, _with_note(note, text), days_keyboard(selected, goal=goal, back=back))
     elif step == RUN:
         choices = [(t, f"p:run:{t}") for t in RUN_TIME_CHOICES]
-        text = _label(texts.ASK_RUN_TIME, answers)
+        text = _label(texts.T.ASK_RUN_TIME, answers)
         await say(update, _with_note(note, text), _with_back(chunk(choices, 3), back))
     elif step == TIP:
         choices = [(t, f"p:tip:{t}") for t in TIP_TIME_CHOICES]
-        text = _label(texts.ASK_TIP_TIME, answers)
+        text = _label(texts.T.ASK_TIP_TIME, answers)
         await say(update, _with_note(note, text), _with_back(chunk(choices, 3), back))
     elif step == GOAL:
         chosen = answers.runner.strength_goal if answers else None
@@ -225,14 +225,14 @@ async def ask(
         await say(update, _with_note(note, text), _with_back([switches], back))
     elif step == CONFIRM:
         assert answers is not None
-        text = summary_of(answers) + "\n\n" + texts.CONFIRM_PROMPT
-        buttons = [[(texts.CONFIRM_BUTTON, "p:ok"), (texts.CHANGE_BUTTON, "p:edit")]]
+        text = summary_of(answers) + "\n\n" + texts.T.CONFIRM_PROMPT
+        buttons = [[(texts.T.CONFIRM_BUTTON, "p:ok"), (texts.T.CHANGE_BUTTON, "p:edit")]]
         await say(update, _with_note(note, text), keyboard(buttons))
     elif step == MENU:
-        await say(update, _with_note(note, texts.SETTINGS_MENU), menu_keyboard())
+        await say(update, _with_note(note, texts.T.SETTINGS_MENU), menu_keyboard())
     elif step == DELAY:
-        choices = [(label, f"p:delay:{m}") for m, label in texts.CHECKIN_DELAY_CHOICES.items()]
-        text = _with_note(note, texts.ASK_CHECKIN_DELAY)
+        choices = [(label, f"p:delay:{m}") for m, label in texts.T.CHECKIN_DELAY_CHOICES.items()]
+        text = _with_note(note, texts.T.ASK_CHECKIN_DELAY)
         await say(update, text, _with_back([choices], back))
     elif step == COUNTRY:
         text, rows = _country_question(answers)
@@ -242,8 +242,8 @@ async def ask(
         text = _with_note(note, _risk_question(answers))
         await say(update, text, risk_keyboard(answers, back=back))
     elif step == SUMMARY_DAY:
-        days = [(label, f"p:sday:{d}") for d, label in enumerate(texts.DAY_LABELS)]
-        text = _with_note(note, texts.ASK_SUMMARY_DAY)
+        days = [(label, f"p:sday:{d}") for d, label in enumerate(texts.T.DAY_LABELS)]
+        text = _with_note(note, texts.T.ASK_SUMMARY_DAY)
         await say(update, text, _with_back([days[:4], days[4:]], back))
     return step
 
@@ -263,29 +263,29 @@ def _country_question(answers: Profile | None) -> tuple[str, Rows]:
     zone = (answers.timezone if answers else None) or ""
     suggested = country_for_zone(zone) if zone else None
     name = country_name(suggested) if suggested else None
-    question = _label(texts.ASK_COUNTRY, answers)
+    question = _label(texts.T.ASK_COUNTRY, answers)
     if suggested and name:
-        text = question + "\n\n" + texts.COUNTRY_SUGGESTED.format(name=texts.esc(name))
+        text = question + "\n\n" + texts.T.COUNTRY_SUGGESTED.format(name=texts.esc(name))
         rows = [
             [(f"✅ {name}", f"p:cty:{suggested}")],
-            [(texts.COUNTRY_OTHER, "p:cty:other"), (texts.COUNTRY_SKIP, "p:cty:skip")],
+            [(texts.T.COUNTRY_OTHER, "p:cty:other"), (texts.T.COUNTRY_SKIP, "p:cty:skip")],
         ]
     else:
-        text = question + "\n\n" + texts.COUNTRY_TYPE
+        text = question + "\n\n" + texts.T.COUNTRY_TYPE
         common = [(country_name(code) or code, f"p:cty:{code}") for code in COMMON_COUNTRIES]
-        rows = [*chunk(common, 3), [(texts.COUNTRY_SKIP, "p:cty:skip")]]
+        rows = [*chunk(common, 3), [(texts.T.COUNTRY_SKIP, "p:cty:skip")]]
     return text, rows
 
 
 def _risk_question(answers: Profile | None) -> str:
-    lines = [_label(texts.ASK_RISK, answers), advice.RISK_PROFILE_INTRO, ""]
+    lines = [_label(texts.T.ASK_RISK, answers), advice.RISK_PROFILE_INTRO, ""]
     lines += [
         f"• <b>{texts.esc(advice.RISK_FACTOR_LABELS[factor])}</b>: "
         f"{texts.esc(advice.RISK_FACTOR_WHY[factor])}"
         for factor in RISK_TOGGLES
     ]
     lines.append(
-        f"• <b>{texts.RISK_AGE}</b>: {texts.esc(advice.RISK_FACTOR_WHY[RiskFactor.AGE_OVER_50])}"
+        f"• <b>{texts.T.RISK_AGE}</b>: {texts.esc(advice.RISK_FACTOR_WHY[RiskFactor.AGE_OVER_50])}"
     )
     return "\n".join(lines)
 
@@ -295,7 +295,7 @@ def risk_keyboard(answers: Profile, *, back: str | None = None) -> object:
     band = answers.age_band
     ages = [
         (("✅ " if band == key else "") + label, f"p:risk:age:{key}")
-        for key, label in texts.AGE_BAND_LABELS.items()
+        for key, label in texts.T.AGE_BAND_LABELS.items()
     ]
     toggles = [
         [
@@ -309,7 +309,7 @@ def risk_keyboard(answers: Profile, *, back: str | None = None) -> object:
     rows = [
         ages,
         *toggles,
-        [(texts.RISK_DECLINE_BUTTON, "p:risk:declined"), (texts.DONE_BUTTON, "p:risk:done")],
+        [(texts.T.RISK_DECLINE_BUTTON, "p:risk:declined"), (texts.T.DONE_BUTTON, "p:risk:done")],
     ]
     return _with_back(rows, back)
 
@@ -328,18 +328,18 @@ def days_keyboard(
     goal's buttons too, after Done (which keeps its place), and from the menu a Back button."""
     days = [
         (("✅ " if d in selected else "") + label, f"p:day:{d}")
-        for d, label in enumerate(texts.DAY_LABELS)
+        for d, label in enumerate(texts.T.DAY_LABELS)
     ]
-    rows = [days[:4], days[4:], [(texts.DONE_BUTTON, "p:days:done")]]
+    rows = [days[:4], days[4:], [(texts.T.DONE_BUTTON, "p:days:done")]]
     if goal is not None:
         rows.append(_goal_row(goal, "p:dgoal"))
     return _with_back(rows, back)
 
 
 def menu_keyboard() -> object:
-    entries = {**texts.SETTINGS_BUTTONS, **MENU_EXTRA_BUTTONS}
+    entries = {**texts.T.SETTINGS_BUTTONS, **MENU_EXTRA_BUTTONS}
     items = [(label, f"p:menu:{key}") for key, label in entries.items()]
-    return keyboard([*chunk(items, 2), [(texts.SETTINGS_CLOSE, "p:menu:close")]])
+    return keyboard([*chunk(items, 2), [(texts.T.SETTINGS_CLOSE, "p:menu:close")]])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -350,10 +350,10 @@ def _country_line(answers: Profile) -> tuple[str, str]:
     """(country, number) as the settings summary shows them."""
     code = answers.country
     if code is None:
-        return texts.NOT_SET, texts.UNKNOWN_NUMBER
+        return texts.T.NOT_SET, texts.T.UNKNOWN_NUMBER
     name = country_name(code) if code else None
     number = number_for_country(code) if code else None
-    return texts.esc(name or texts.NOT_GIVEN), number or texts.UNKNOWN_NUMBER
+    return texts.esc(name or texts.T.NOT_GIVEN), number or texts.T.UNKNOWN_NUMBER
 
 
 _AGE_FACTORS = (RiskFactor.AGE_UNDER_20, RiskFactor.AGE_OVER_50)
@@ -361,32 +361,32 @@ _AGE_FACTORS = (RiskFactor.AGE_UNDER_20, RiskFactor.AGE_OVER_50)
 
 def _risk_line(answers: Profile) -> str:
     if answers.risk_declined:
-        return texts.RISK_DECLINED
+        return texts.T.RISK_DECLINED
     if answers.risk_factors is None:
-        return texts.NOT_SET
-    labels = [texts.AGE_BAND_LABELS[answers.age_band]] if answers.age_band else []
+        return texts.T.NOT_SET
+    labels = [texts.T.AGE_BAND_LABELS[answers.age_band]] if answers.age_band else []
     order = list(RiskFactor)
     labels += [
         advice.RISK_FACTOR_LABELS[factor]
         for factor in sorted(answers.risk_factors, key=order.index)
         if factor not in _AGE_FACTORS
     ]
-    return texts.esc(", ".join(labels)) if labels else texts.RISK_NONE
+    return texts.esc(", ".join(labels)) if labels else texts.T.RISK_NONE
 
 
 def summary_of(answers: Profile) -> str:
     """The settings summary; unanswered questions show as not set."""
     runner = answers.runner
     country, number = _country_line(answers)
-    text = texts.SUMMARY.format(
-        zone=texts.esc(answers.timezone or texts.NOT_SET),
+    text = texts.T.SUMMARY.format(
+        zone=texts.esc(answers.timezone or texts.T.NOT_SET),
         country=country,
         number=number,
         days=format_days(runner.run_days),
-        run_time=answers.run_time or texts.NOT_SET,
-        tip_time=answers.tip_time or texts.NOT_SET,
+        run_time=answers.run_time or texts.T.NOT_SET,
+        tip_time=answers.tip_time or texts.T.NOT_SET,
         checkin=format_delay(runner.checkin_delay_minutes),
-        summary_day=texts.DAY_LABELS[runner.summary_day],
+        summary_day=texts.T.DAY_LABELS[runner.summary_day],
         risk=_risk_line(answers),
         status=format_status(runner),
     )
@@ -406,15 +406,15 @@ async def after_answer(update: Update, context: Context, after: Next, note: str 
         assert after.profile is not None
         await services(context).reschedule(after.profile.chat_id)
         # The one "saved" message of a settings change: what was saved, and the menu again.
-        await say(update, _with_note(note, texts.SETTINGS_SAVED), menu_keyboard())
+        await say(update, _with_note(note, texts.T.SETTINGS_SAVED), menu_keyboard())
         return MENU
     return await ask(update, after.step, after.profile, note)
 
 
 async def _gone(update: Update) -> State:
     """The runner's data was erased mid-conversation: say so, and end it."""
-    await answer_query(update, texts.NOT_SUBSCRIBED)
-    await say(update, texts.NOT_SUBSCRIBED)
+    await answer_query(update, texts.T.NOT_SUBSCRIBED)
+    await say(update, texts.T.NOT_SUBSCRIBED)
     return END
 
 
@@ -437,21 +437,21 @@ async def _start(update: Update, context: Context, at: str | None) -> State:
     opened = await svc.store.run(profile.start, chat_id, language=language, now=svc.now(), at=at)
     if opened.opening is Opening.NEW:
         location = ReplyKeyboardMarkup(
-            [[KeyboardButton(texts.LOCATION_BUTTON, request_location=True)]],
+            [[KeyboardButton(texts.T.LOCATION_BUTTON, request_location=True)]],
             resize_keyboard=True,
             one_time_keyboard=True,
         )
-        await say(update, texts.WELCOME, location)
+        await say(update, texts.T.WELCOME, location)
         return await ask(update, TZ, opened.profile)
     if opened.opening is Opening.RESUME:
         assert opened.step is not None
-        await say(update, texts.RESUME_ONBOARDING)
+        await say(update, texts.T.RESUME_ONBOARDING)
         return await ask(update, opened.step, opened.profile)
     if opened.opening is Opening.WELCOME_BACK:
         await svc.reschedule(chat_id)
-        lead = texts.WELCOME_BACK
+        lead = texts.T.WELCOME_BACK
     else:
-        lead = texts.ALREADY_SUBSCRIBED
+        lead = texts.T.ALREADY_SUBSCRIBED
     text = summary_of(opened.profile) if opened.profile is not None else ""
     await say(update, _with_note(lead, text))
     return END
@@ -468,11 +468,11 @@ async def _open_settings(update: Update, context: Context, at: str | None) -> St
         return END
     opened = await svc.store.run(profile.open_settings, chat_id, at=at, now=svc.now())
     if opened.opening is Opening.UNKNOWN:
-        await say(update, texts.NOT_SUBSCRIBED)
+        await say(update, texts.T.NOT_SUBSCRIBED)
         return END
     assert opened.step is not None
     if opened.opening is Opening.RESUME:
-        await say(update, texts.RESUME_ONBOARDING)
+        await say(update, texts.T.RESUME_ONBOARDING)
         return await ask(update, opened.step, opened.profile)
     note = summary_of(opened.profile) if opened.profile is not None else ""
     if opened.profile is not None and opened.profile.runner.status in _STOPPED:
@@ -504,11 +504,11 @@ async def zone_button(update: Update, context: Context) -> State:
     assert query is not None and query.data is not None
     zone = query.data.removeprefix("p:tz:")
     if not is_valid_zone(zone):
-        await answer_query(update, texts.STALE_BUTTON)
+        await answer_query(update, texts.T.STALE_BUTTON)
         return TZ
     await answer_query(update)
     await drop_buttons(update)
-    return await _save_zone(update, context, zone, texts.TZ_SET)
+    return await _save_zone(update, context, zone, texts.T.TZ_SET)
 
 
 async def zone_text(update: Update, context: Context) -> State:
@@ -517,12 +517,12 @@ async def zone_text(update: Update, context: Context) -> State:
     text = message.text.strip()
     match = match_zone(text)
     if match.zone:
-        return await _save_zone(update, context, match.zone, texts.TZ_SET)
+        return await _save_zone(update, context, match.zone, texts.T.TZ_SET)
     if match.suggestions:
         buttons = [(zone_label(z) + f" ({z})", f"p:tz:{z}") for z in match.suggestions]
-        await say(update, texts.TZ_SUGGEST, keyboard(chunk(buttons, 1)))
+        await say(update, texts.T.TZ_SUGGEST, keyboard(chunk(buttons, 1)))
         return TZ
-    await say(update, texts.TZ_UNKNOWN.format(text=texts.esc(text[:60])))
+    await say(update, texts.T.TZ_UNKNOWN.format(text=texts.esc(text[:60])))
     return TZ
 
 
@@ -532,9 +532,9 @@ async def zone_location(update: Update, context: Context) -> State:
     try:
         zone = zone_for_location(message.location.latitude, message.location.longitude)
     except ValueError:
-        await say(update, texts.TZ_BAD_LOCATION)
+        await say(update, texts.T.TZ_BAD_LOCATION)
         return TZ
-    return await _save_zone(update, context, zone, texts.TZ_FROM_LOCATION)
+    return await _save_zone(update, context, zone, texts.T.TZ_FROM_LOCATION)
 
 
 async def _save_country(update: Update, context: Context, code: str) -> State:
@@ -542,13 +542,13 @@ async def _save_country(update: Update, context: Context, code: str) -> State:
     chat_id = private_chat_id(update)
     after = await svc.store.run(profile.save_country, chat_id, code, now=svc.now())
     if not code:
-        return await after_answer(update, context, after, texts.COUNTRY_SKIPPED)
+        return await after_answer(update, context, after, texts.T.COUNTRY_SKIPPED)
     number = number_for_country(code)
     name = texts.esc(country_name(code) or code)
     if number is None:
-        note = texts.COUNTRY_SET_NO_NUMBER.format(name=name)
+        note = texts.T.COUNTRY_SET_NO_NUMBER.format(name=name, number=texts.T.UNKNOWN_NUMBER)
     else:
-        note = texts.COUNTRY_SET.format(name=name, number=number)
+        note = texts.T.COUNTRY_SET.format(name=name, number=number)
     return await after_answer(update, context, after, note)
 
 
@@ -558,10 +558,10 @@ async def country_button(update: Update, context: Context) -> State:
     value = query.data.removeprefix("p:cty:")
     if value == "other":
         await answer_query(update)
-        await say(update, texts.COUNTRY_TYPE)
+        await say(update, texts.T.COUNTRY_TYPE)
         return COUNTRY
     if value != "skip" and country_name(value) is None:
-        await answer_query(update, texts.STALE_BUTTON)
+        await answer_query(update, texts.T.STALE_BUTTON)
         return COUNTRY
     await answer_query(update)
     await drop_buttons(update)
@@ -577,9 +577,9 @@ async def country_text(update: Update, context: Context) -> State:
         return await _save_country(update, context, matches[0])
     if matches:
         buttons = [(country_name(code) or code, f"p:cty:{code}") for code in matches]
-        await say(update, texts.COUNTRY_WHICH, keyboard(chunk(buttons, 2)))
+        await say(update, texts.T.COUNTRY_WHICH, keyboard(chunk(buttons, 2)))
         return COUNTRY
-    await say(update, texts.COUNTRY_UNKNOWN.format(text=texts.esc(text[:60])))
+    await say(update, texts.T.COUNTRY_UNKNOWN.format(text=texts.esc(text[:60])))
     return COUNTRY
 
 
@@ -604,9 +604,9 @@ async def risk_button(update: Update, context: Context) -> State:
         if after.saved and after.profile is not None:  # /settings: what was saved, once
             note = RISK_SET.format(risk=_risk_line(after.profile))
         else:
-            note = texts.RISK_SAVED_DECLINED if action == "declined" else texts.RISK_SAVED
+            note = texts.T.RISK_SAVED_DECLINED if action == "declined" else texts.T.RISK_SAVED
         return await after_answer(update, context, after, note)
-    if action == "age" and value in texts.AGE_BAND_LABELS:
+    if action == "age" and value in texts.T.AGE_BAND_LABELS:
         fresh = await svc.store.run(profile.toggle_age, chat_id, value, now=svc.now())
     elif action == "f" and value in _TOGGLE_VALUES:
         factor = _TOGGLE_VALUES[value]
@@ -614,7 +614,7 @@ async def risk_button(update: Update, context: Context) -> State:
     else:
         if await svc.store.run(profile.load, chat_id) is None:
             return await _gone(update)
-        await answer_query(update, texts.STALE_BUTTON)
+        await answer_query(update, texts.T.STALE_BUTTON)
         return RISK
     if fresh is None:  # erased (/delete) while this conversation was open
         return await _gone(update)
@@ -683,7 +683,7 @@ async def days_goal_button(update: Update, context: Context) -> State:
     assert query is not None and query.data is not None and chat_id is not None
     goal = _goal_value(query.data.removeprefix("p:dgoal:"))
     if goal is None:
-        await answer_query(update, texts.STALE_BUTTON)
+        await answer_query(update, texts.T.STALE_BUTTON)
         return DAYS
     fresh = await svc.store.run(profile.choose_strength_goal, chat_id, goal, now=svc.now())
     if fresh is None:  # erased (/delete) while this conversation was open
@@ -705,7 +705,7 @@ async def goal_button(update: Update, context: Context) -> State:
     assert query is not None and query.data is not None
     goal = _goal_value(query.data.removeprefix("p:goal:"))
     if goal is None:
-        await answer_query(update, texts.STALE_BUTTON)
+        await answer_query(update, texts.T.STALE_BUTTON)
         return GOAL
     await answer_query(update)
     await drop_buttons(update)
@@ -721,7 +721,7 @@ async def chart_button(update: Update, context: Context) -> State:
     assert query is not None and query.data is not None
     state = query.data.removeprefix("p:chart:")
     if state not in CHART_BUTTONS:
-        await answer_query(update, texts.STALE_BUTTON)
+        await answer_query(update, texts.T.STALE_BUTTON)
         return CHART
     await answer_query(update)
     await drop_buttons(update)
@@ -731,7 +731,7 @@ async def chart_button(update: Update, context: Context) -> State:
     return await after_answer(update, context, after, CHART_SET.format(state=state))
 
 
-_AGE_BANDS = frozenset(texts.AGE_BAND_LABELS)
+_AGE_BANDS = frozenset(texts.T.AGE_BAND_LABELS)
 
 
 def _restore_of(data: str) -> Restore | None:
@@ -771,7 +771,7 @@ async def back_button(update: Update, context: Context) -> State:
     assert query is not None and query.data is not None
     restore = _restore_of(query.data)
     if restore is None:
-        await answer_query(update, texts.STALE_BUTTON)
+        await answer_query(update, texts.T.STALE_BUTTON)
         return MENU
     chat_id = private_chat_id(update)
     after = await svc.store.run(profile.back_to_menu, chat_id, restore, now=svc.now())
@@ -781,7 +781,7 @@ async def back_button(update: Update, context: Context) -> State:
     await drop_buttons(update)
     if after.restored and after.profile is not None and not after.profile.onboarding:
         await svc.reschedule(after.profile.chat_id)
-    await say(update, texts.SETTINGS_MENU, menu_keyboard())
+    await say(update, texts.T.SETTINGS_MENU, menu_keyboard())
     return MENU
 
 
@@ -793,7 +793,7 @@ async def days_done(update: Update, context: Context) -> State:
     if after.gone:  # erased (/delete) while this conversation was open
         return await _gone(update)
     if after.refused:
-        await answer_query(update, texts.DAYS_NONE, alert=True)
+        await answer_query(update, texts.T.DAYS_NONE, alert=True)
         return DAYS
     await answer_query(update)
     await drop_buttons(update)
@@ -813,7 +813,7 @@ async def _save_time(update: Update, context: Context, column: str, value: str) 
     parsed = parse_clock(value)
     assert parsed is not None
     after = await svc.store.run(profile.save_time, chat_id, column, parsed, now=svc.now())
-    label = texts.RUN_TIME_SET if column == "run_time" else texts.TIP_TIME_SET
+    label = texts.T.RUN_TIME_SET if column == "run_time" else texts.T.TIP_TIME_SET
     return await after_answer(update, context, after, label.format(time=parsed.strftime("%H:%M")))
 
 
@@ -823,7 +823,7 @@ def _time_button(state: str, column: str) -> CallbackQueryHandler[Context, State
         assert query is not None and query.data is not None
         value = query.data.split(":", 2)[2]
         if parse_clock(value) is None:
-            await answer_query(update, texts.STALE_BUTTON)
+            await answer_query(update, texts.T.STALE_BUTTON)
             return state
         await answer_query(update)
         await drop_buttons(update)
@@ -838,7 +838,7 @@ def _time_typed(state: str, column: str) -> TypedAnswer:
         assert message is not None and message.text is not None
         parsed = parse_clock(message.text)
         if parsed is None:
-            await say(update, texts.BAD_TIME.format(text=texts.esc(message.text.strip()[:40])))
+            await say(update, texts.T.BAD_TIME.format(text=texts.esc(message.text.strip()[:40])))
             return state
         return await _save_time(update, context, column, parsed.strftime("%H:%M"))
 
@@ -850,15 +850,15 @@ async def delay_button(update: Update, context: Context) -> State:
     query = update.callback_query
     assert query is not None and query.data is not None
     minutes = query.data.removeprefix("p:delay:")
-    if minutes not in texts.CHECKIN_DELAY_CHOICES:
-        await answer_query(update, texts.STALE_BUTTON)
+    if minutes not in texts.T.CHECKIN_DELAY_CHOICES:
+        await answer_query(update, texts.T.STALE_BUTTON)
         return DELAY
     await answer_query(update)
     await drop_buttons(update)
     chat_id = private_chat_id(update)
     after = await svc.store.run(profile.save_delay, chat_id, int(minutes), now=svc.now())
-    label = texts.CHECKIN_DELAY_CHOICES[minutes]
-    return await after_answer(update, context, after, texts.CHECKIN_DELAY_SET.format(label=label))
+    label = texts.T.CHECKIN_DELAY_CHOICES[minutes]
+    return await after_answer(update, context, after, texts.T.CHECKIN_DELAY_SET.format(label=label))
 
 
 async def summary_day_button(update: Update, context: Context) -> State:
@@ -867,14 +867,14 @@ async def summary_day_button(update: Update, context: Context) -> State:
     assert query is not None and query.data is not None
     day = query.data.removeprefix("p:sday:")
     if day not in {str(d) for d in range(7)}:
-        await answer_query(update, texts.STALE_BUTTON)
+        await answer_query(update, texts.T.STALE_BUTTON)
         return SUMMARY_DAY
     await answer_query(update)
     await drop_buttons(update)
     chat_id = private_chat_id(update)
     after = await svc.store.run(profile.save_summary_day, chat_id, int(day), now=svc.now())
-    label = texts.DAY_LABELS[int(day)]
-    return await after_answer(update, context, after, texts.SUMMARY_DAY_SET.format(day=label))
+    label = texts.T.DAY_LABELS[int(day)]
+    return await after_answer(update, context, after, texts.T.SUMMARY_DAY_SET.format(day=label))
 
 
 async def confirm(update: Update, context: Context) -> State:
@@ -886,7 +886,7 @@ async def confirm(update: Update, context: Context) -> State:
     upcoming = await svc.store.run(profile.confirm, chat_id, now=svc.now())
     if upcoming is None:  # erased (/delete) while this conversation was open
         return await _gone(update)
-    await say(update, _with_lines(texts.SUBSCRIBED, _upcoming_lines(upcoming)))
+    await say(update, _with_lines(texts.T.SUBSCRIBED, _upcoming_lines(upcoming)))
     log.info("runner subscribed")
     return END
 
@@ -902,7 +902,7 @@ def _upcoming_lines(upcoming: list[Upcoming]) -> list[str]:
     return [UPCOMING_HEAD] + [
         UPCOMING_LINE.format(
             title=texts.esc(item.title),
-            when=f"{texts.DAY_LABELS[item.at.weekday()]} {item.at:%H:%M}",
+            when=f"{texts.T.DAY_LABELS[item.at.weekday()]} {item.at:%H:%M}",
         )
         for item in upcoming
     ]
@@ -944,7 +944,7 @@ async def menu_choice(update: Update, context: Context) -> State:
         return END
     step = _MENU_STEPS.get(choice)
     if step is None:
-        await say(update, texts.SETTINGS_MENU, menu_keyboard())
+        await say(update, texts.T.SETTINGS_MENU, menu_keyboard())
         return MENU
     return await go_to(update, context, step, menu=True)
 
@@ -969,7 +969,7 @@ def _symptoms(state: str) -> MessageHandler[Context, State]:
     async def symptoms(update: Update, context: Context) -> State:
         answers = await services(context).store.run(profile.load, private_chat_id(update))
         country = (answers.country if answers else None) or None
-        safety = advice.free_text_safety_message(country, then=texts.ONBOARDING_GO_ON)
+        safety = advice.free_text_safety_message(country, then=texts.T.ONBOARDING_GO_ON)
         await say(update, safety, urgent=True)
         return state
 
@@ -1002,7 +1002,7 @@ def _nudge(state: str, text: str) -> MessageHandler[Context, State]:
 
 def _stale(state: str) -> CallbackQueryHandler[Context, State]:
     async def stale(update: Update, context: Context) -> State:
-        await answer_query(update, texts.STALE_BUTTON)
+        await answer_query(update, texts.T.STALE_BUTTON)
         return state
 
     # Only this conversation's own (old) buttons: a reminder's buttons pressed mid-conversation
@@ -1047,7 +1047,7 @@ def _typed(state: str) -> MessageHandler[Context, State]:
         answer = TYPED_ANSWERS.get(step)
         if answer is not None:
             return await answer(update, context)
-        await say(update, TEXT_NUDGES.get(step, texts.USE_BUTTONS))
+        await say(update, TEXT_NUDGES.get(step, texts.T.USE_BUTTONS))
         return step
 
     return MessageHandler(filters.TEXT & ~filters.COMMAND, typed)
@@ -1085,7 +1085,7 @@ def build() -> ConversationHandler[Context]:
             TZ_NUDGE,
         ),
         COUNTRY: ([CallbackQueryHandler(country_button, pattern=r"^p:cty:")], COUNTRY_NUDGE),
-        RISK: ([CallbackQueryHandler(risk_button, pattern=r"^p:risk:")], texts.USE_BUTTONS),
+        RISK: ([CallbackQueryHandler(risk_button, pattern=r"^p:risk:")], texts.T.USE_BUTTONS),
         DAYS: (
             [
                 CallbackQueryHandler(day_toggle, pattern=r"^p:day:[0-6]$"),
@@ -1094,8 +1094,8 @@ def build() -> ConversationHandler[Context]:
             ],
             DAYS_NUDGE,
         ),
-        GOAL: ([CallbackQueryHandler(goal_button, pattern=r"^p:goal:")], texts.USE_BUTTONS),
-        CHART: ([CallbackQueryHandler(chart_button, pattern=r"^p:chart:")], texts.USE_BUTTONS),
+        GOAL: ([CallbackQueryHandler(goal_button, pattern=r"^p:goal:")], texts.T.USE_BUTTONS),
+        CHART: ([CallbackQueryHandler(chart_button, pattern=r"^p:chart:")], texts.T.USE_BUTTONS),
         RUN: ([_time_button(RUN, "run_time")], TIME_NUDGE),
         TIP: ([_time_button(TIP, "tip_time")], TIME_NUDGE),
         CONFIRM: (
@@ -1103,14 +1103,14 @@ def build() -> ConversationHandler[Context]:
                 CallbackQueryHandler(confirm, pattern=r"^p:ok$"),
                 CallbackQueryHandler(change, pattern=r"^p:edit$"),
             ],
-            texts.USE_BUTTONS,
+            texts.T.USE_BUTTONS,
         ),
-        DELAY: ([CallbackQueryHandler(delay_button, pattern=r"^p:delay:")], texts.USE_BUTTONS),
+        DELAY: ([CallbackQueryHandler(delay_button, pattern=r"^p:delay:")], texts.T.USE_BUTTONS),
         SUMMARY_DAY: (
             [CallbackQueryHandler(summary_day_button, pattern=r"^p:sday:")],
-            texts.USE_BUTTONS,
+            texts.T.USE_BUTTONS,
         ),
-        MENU: ([CallbackQueryHandler(menu_choice, pattern=r"^p:menu:")], texts.USE_BUTTONS),
+        MENU: ([CallbackQueryHandler(menu_choice, pattern=r"^p:menu:")], texts.T.USE_BUTTONS),
     }
     # In each state: /start and /settings, typed symptoms (safety first), typed answers (to the
     # question asked), the state's own handlers, any answer button, then the nudge for other

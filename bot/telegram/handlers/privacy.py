@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 async def privacy(update: Update, context: Context) -> None:
-    await say(update, texts.PRIVACY)
+    await say(update, texts.T.PRIVACY)
 
 
 async def my_data(update: Update, context: Context) -> None:
@@ -37,11 +37,11 @@ async def my_data(update: Update, context: Context) -> None:
         return
     found = await svc.store.run(privacy_service.my_data, chat_id, now=svc.now())
     if found is None:
-        await say(update, texts.NOTHING_STORED)
+        await say(update, texts.T.NOTHING_STORED)
         return
     await say(update, found.summary)
     await chat.send_document(
-        InputFile(found.document, filename=texts.MYDATA_FILENAME), caption=texts.MYDATA_CAPTION
+        InputFile(found.document, filename=texts.T.MYDATA_FILENAME), caption=texts.T.MYDATA_CAPTION
     )
 
 
@@ -51,10 +51,10 @@ async def delete(update: Update, context: Context) -> None:
     if chat_id is None:
         return
     if not await svc.store.run(privacy_service.has_data, chat_id):
-        await say(update, texts.NOTHING_STORED)
+        await say(update, texts.T.NOTHING_STORED)
         return
-    buttons = [[(texts.DELETE_YES, "del:yes"), (texts.DELETE_NO, "del:no")]]
-    await say(update, texts.DELETE_CONFIRM, keyboard(buttons))
+    buttons = [[(texts.T.DELETE_YES, "del:yes"), (texts.T.DELETE_NO, "del:no")]]
+    await say(update, texts.T.DELETE_CONFIRM, keyboard(buttons))
 
 
 async def delete_choice(update: Update, context: Context) -> None:
@@ -65,14 +65,14 @@ async def delete_choice(update: Update, context: Context) -> None:
     await answer_query(update)
     await drop_buttons(update)
     if chat_id is None or query.data != "del:yes":
-        await say(update, texts.DELETE_KEPT)
+        await say(update, texts.T.DELETE_KEPT)
         return
     # First PTB's memory of open conversations (else it writes them back), then every row.
     await forget_chat(context.application, chat_id)
     removed = await svc.store.run(privacy_service.erase, chat_id)
     svc.set_held(chat_id, False)  # a hold is part of what was erased: a new start starts clean
     log.info("a runner erased their data (%d rows)", removed)
-    await say(update, texts.DELETED)
+    await say(update, texts.T.DELETED)
 
 
 def handlers() -> Handlers:

@@ -54,7 +54,7 @@ async def return_button(update: Update, context: Context) -> None:
         now=svc.now(),
     )
     if reply.answer is ReturnAnswer.STALE:
-        await answer_query(update, texts.STALE_BUTTON)
+        await answer_query(update, texts.T.STALE_BUTTON)
         await drop_buttons(update)
         return
     await answer_query(update)

@@ -41,9 +41,9 @@ async def tip_now(update: Update, context: Context) -> None:
         await say(update, advice.hold_refusal())
         return
     if result is reminders.TipRequest.NO_TIPS:
-        await say(update, texts.NO_TIPS)
+        await say(update, texts.T.NO_TIPS)
     if result is reminders.TipRequest.ON_ITS_WAY:
-        await say(update, texts.TIP_ON_ITS_WAY)
+        await say(update, texts.T.TIP_ON_ITS_WAY)
     svc.wake_sender()
 
 
@@ -61,23 +61,23 @@ async def reminder_button(update: Update, context: Context) -> None:
     )
     answer = result.answer
     if answer is Answer.STALE:
-        await answer_query(update, texts.STALE_BUTTON)
+        await answer_query(update, texts.T.STALE_BUTTON)
     elif answer in (Answer.DONE, Answer.ALREADY_DONE):
         await answer_query(
-            update, texts.TIP_DONE_THANKS if answer is Answer.DONE else texts.TIP_ALREADY_DONE
+            update, texts.T.TIP_DONE_THANKS if answer is Answer.DONE else texts.T.TIP_ALREADY_DONE
         )
         await drop_buttons(update)
         if result.notes:
             await say(update, "\n".join(result.notes))
     elif answer is Answer.HELD:
-        await answer_query(update, texts.TIP_HELD, alert=True)
+        await answer_query(update, texts.T.TIP_HELD, alert=True)
         await drop_buttons(update)
     elif answer is Answer.TOO_LATE:
-        await answer_query(update, texts.TIP_SNOOZE_TOO_LATE, alert=True)
+        await answer_query(update, texts.T.TIP_SNOOZE_TOO_LATE, alert=True)
     elif answer is Answer.SNOOZED:
         assert result.local_time is not None
         await answer_query(
-            update, texts.TIP_SNOOZED.format(time=result.local_time.strftime("%H:%M"))
+            update, texts.T.TIP_SNOOZED.format(time=result.local_time.strftime("%H:%M"))
         )
         if result.queued:
             await drop_buttons(update)
@@ -88,7 +88,7 @@ async def reminder_button(update: Update, context: Context) -> None:
     else:  # another tip
         await answer_query(update)
         if not result.queued:
-            await say(update, texts.NO_TIPS)
+            await say(update, texts.T.NO_TIPS)
     if result.wake:
         svc.wake_sender()
 
