@@ -24,8 +24,11 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Final, Generic, TypeVar, cast
+from typing import Any, Final, Generic, Literal, TypeVar, cast
 
+import datetime as dt
+
+from babel.dates import format_skeleton, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -35,6 +38,7 @@ __all__ = [
     "LANGUAGE_NAMES",
     "N_",
     "activate",
+    "date_label",
     "catalog",
     "current",
     "gettext",
@@ -42,6 +46,7 @@ __all__ = [
     "ngettext",
     "supported",
     "use",
+    "weekday_name",
 ]
 
 #: The languages BackStride ships, English (the source) first. A language is shipped complete
@@ -133,6 +138,24 @@ def N_(message: str) -> str:
     return message
 
 
+#: Babel's locale for each language: British English keeps "Tue 1 Dec" (day before month).
+_LOCALES: Final[Mapping[str, str]] = {"en": "en_GB", "es": "es", "ru": "ru"}
+
+
+def date_label(day: dt.date | dt.datetime, skeleton: str = "MMMEd") -> str:
+    """A date as the current language writes it, from a CLDR skeleton: ``MMMEd`` is "Tue 1 Dec",
+    "mar, 1 dic", "вт, 1 дек."; ``MMMd`` "1 Dec"; ``MMMMEEEEd`` "Tuesday 1 December"."""
+    return str(format_skeleton(skeleton, day, locale=_LOCALES[current()]))
+
+
+def weekday_name(weekday: int, width: Literal["wide", "abbreviated", "short"] = "wide") -> str:
+    """Monday = 0 in the current language; `width` "wide" (Monday), "abbreviated" (Mon) or
+    "short" (Mo). Stand-alone forms, as in a list or on a button ("Lunes" is capitalised by
+    the caller where a sentence needs it)."""
+    names = get_day_names(width, context="stand-alone", locale=_LOCALES[current()])
+    return str(names[weekday])
+
+
 _T = TypeVar("_T")
 
 
@@ -167,10 +190,6 @@ class _Localized(Generic[_T]):
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._copy(current()), name)
-
-    def in_language(self, language: str) -> _T:
-        """The constants in `language`, whatever the current one is."""
-        return self._copy(supported(language))
 
 
 def localized(source: type[_T]) -> _T:
