@@ -45,7 +45,9 @@ GRACE = dt.timedelta(hours=2)
 def database(tmp_path: Path, schedules_parsed_once: None) -> Iterator[Database]:
     database = schema.connect(tmp_path / "admin.db")
     library = content.load_schedules(REPO / "schedules")
-    content_db.seed_content(database, library.slots, library.tips, now=0)
+    content_db.seed_content(
+        database, library.slots, library.tips, now=0, translations=library.translations
+    )
     yield database
     database.conn.close()
 

@@ -34,7 +34,9 @@ def real_library() -> Library:
 def fresh_db(path: Path) -> Database:
     database = schema.connect(path)
     library = real_library()
-    content_db.seed_content(database, library.slots, library.tips, now=0)
+    content_db.seed_content(
+        database, library.slots, library.tips, now=0, translations=library.translations
+    )
     return database
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # Outbox and reply priorities, lower goes first through every gate from the outbox to the wire
@@ -133,6 +133,22 @@ class Tip:
 
 
 @dataclass(frozen=True, slots=True)
+class TipText:
+    """A tip in another language (``schedules/tips/<language>/<category>.yaml``): its own
+    title, body and why; everything else (category, family, level, state) is the English tip's."""
+
+    tip_id: str
+    language: str
+    title: str
+    body: str  # Telegram HTML
+    why: str = ""
+
+    def applied_to(self, tip: Tip) -> Tip:
+        """`tip` in this language."""
+        return replace(tip, title=self.title, body=self.body, why=self.why)
+
+
+@dataclass(frozen=True, slots=True)
 class Runner:
     """A runner's settings as the planner needs them."""
 
@@ -173,6 +189,7 @@ class Delivery:
     attempts: int = 0
     status: str = "pending"
     sent_at: int | None = None
+    language: str = "en"  # the runner's: the message is written in it
 
     def payload_data(self) -> dict[str, Any]:
         data = json.loads(self.payload or "{}")

@@ -626,6 +626,9 @@ ADMIN_DIFF_TIPS_ADDED = "<b>Tips added ({n})</b>"
 ADMIN_DIFF_TIPS_CHANGED = "<b>Tips changed ({n})</b>"
 ADMIN_DIFF_TIPS_RETIRED = "<b>Tips retired ({n})</b>, no longer in the files"
 ADMIN_DIFF_REORDERED = "<b>New order</b> (the rotation follows it) in: {categories}"
+ADMIN_DIFF_TRANSLATIONS = (
+    "<b>Tips in {language}</b>: {changed} new or changed, {removed} no longer in the files"
+)
 
 # Stats (counts only)
 ADMIN_STATS = (

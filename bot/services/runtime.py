@@ -46,8 +46,28 @@ def seed_if_needed(database: Database, settings: Settings, now: int) -> bool:
         raise StartupError(
             f"cannot seed from {settings.schedules_dir}: {len(exc.errors)} problem(s):\n{exc}"
         ) from None
-    content_db.seed_content(database, library.slots, library.tips, now=now)
+    content_db.seed_content(
+        database, library.slots, library.tips, now=now, translations=library.translations
+    )
     return True
+
+
+def seed_translations_if_needed(database: Database, settings: Settings) -> int:
+    """A database from before the languages (m005) has tips but none of their translations:
+    copy the files' words for the tips it has, once (an admin's edits stay; re-import brings
+    the rest). Returns how many were copied; files that do not validate copy nothing (the bot
+    still starts: the English tips are there)."""
+    if not content_db.is_seeded(database) or content_db.has_tip_texts(database):
+        return 0
+    try:
+        library = content.load_schedules(settings.schedules_dir)
+    except content.ContentError:
+        return 0
+    known = {t.id for t in content_db.load_tips(database)}
+    texts = [t for t in library.translations if t.tip_id in known]
+    with database.atomic():
+        content_db.save_tip_texts(database, texts)
+    return len(texts)
 
 
 def system_clock() -> dt.datetime:

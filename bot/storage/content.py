@@ -17,6 +17,7 @@ from bot.core.models import (
     Slot,
     SlotKind,
     Tip,
+    TipText,
 )
 from bot.storage.store import fmt_time, parse_days, parse_time
 
@@ -114,9 +115,17 @@ def is_seeded(db: Database) -> bool:
     return bool(list(db.query("SELECT 1 FROM meta WHERE key = 'seeded'")))
 
 
-def seed_content(db: Database, slots: Iterable[Slot], tips: Iterable[Tip], *, now: int) -> None:
+def seed_content(
+    db: Database,
+    slots: Iterable[Slot],
+    tips: Iterable[Tip],
+    *,
+    now: int,
+    translations: Iterable[TipText] = (),
+) -> None:
     """First start only: copy the validated files into the database in one transaction."""
     with db.atomic():
+        save_tip_texts(db, translations)
         db.table("slots").upsert_all(
             [slot_to_row(s, i, updated_by=None, now=now) for i, s in enumerate(slots)], pk="id"
         )
@@ -156,3 +165,49 @@ def save_tips(db: Database, rows: Sequence[dict[str, Any]]) -> None:
     """Insert or replace tip rows (built with `tip_to_row`)."""
     if rows:
         db.table("tips").upsert_all(rows, pk="id")
+
+
+# --------------------------------------------------------------------------------------------
+# Tips in other languages
+
+
+def _tip_text_row(text: TipText) -> dict[str, Any]:
+    return {
+        "tip_id": text.tip_id,
+        "language": text.language,
+        "title": text.title,
+        "body": text.body,
+        "why": text.why,
+    }
+
+
+def load_tip_texts(db: Database) -> list[TipText]:
+    return [
+        TipText(r["tip_id"], r["language"], r["title"], r["body"], r["why"] or "")
+        for r in db.query("SELECT * FROM tip_texts ORDER BY language, tip_id")
+    ]
+
+
+def get_tip_text(db: Database, tip_id: str, language: str) -> TipText | None:
+    rows = list(
+        db.query("SELECT * FROM tip_texts WHERE tip_id = ? AND language = ?", [tip_id, language])
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    return TipText(row["tip_id"], row["language"], row["title"], row["body"], row["why"] or "")
+
+
+def has_tip_texts(db: Database) -> bool:
+    return bool(list(db.query("SELECT 1 FROM tip_texts LIMIT 1")))
+
+
+def save_tip_texts(db: Database, texts: Iterable[TipText]) -> None:
+    rows = [_tip_text_row(t) for t in texts]
+    if rows:
+        db.table("tip_texts").upsert_all(rows, pk=("tip_id", "language"))
+
+
+def delete_tip_texts(db: Database, keys: Iterable[tuple[str, str]]) -> None:
+    """Forget the words of (tip id, language) pairs the files no longer have."""
+    db.conn.executemany("DELETE FROM tip_texts WHERE tip_id = ? AND language = ?", list(keys))

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot.core import i18n
 from bot.core.models import REPLY_PRIORITY, Delivery, Outcome
 
 
@@ -59,13 +60,30 @@ def insert_deliveries(db: Database, rows: Sequence[NewDelivery]) -> int:
     return db.conn.total_changes - before
 
 
+# The runner's language comes with each row: the sender writes the message in it.
 _DELIVERY_FIELDS = (
-    "id, runner_id, slot_id, due, kind, priority, tip_id, payload, attempts, status, sent_at"
+    "id, runner_id, slot_id, due, kind, priority, tip_id, payload, attempts, status, sent_at, "
+    "(SELECT language FROM runners WHERE runners.chat_id = deliveries.runner_id)"
 )
 
 
 def _delivery(row: Sequence[Any]) -> Delivery:
-    return Delivery(*row)
+    delivery_id, runner_id, slot_id, due, kind, priority, tip_id, payload = row[:8]
+    attempts, status, sent_at, language = row[8:]
+    return Delivery(
+        delivery_id,
+        runner_id,
+        slot_id,
+        due,
+        kind,
+        priority,
+        tip_id,
+        payload,
+        attempts,
+        status,
+        sent_at,
+        language=i18n.supported(language),
+    )
 
 
 def lease_pending(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot.core import i18n
 from bot.core.care import RunnerCare, risk_factors_of
 from bot.core.escalation import Hold
 from bot.core.models import (
@@ -42,7 +43,7 @@ def runner_from_row(row: dict[str, Any]) -> Runner:
         exercise_hold=bool(row.get("exercise_hold")),
         strength_goal=row.get("strength_goal") or 2,
         return_step=row.get("return_step"),
-        language=row["language"] or "en",
+        language=i18n.supported(row["language"]),
     )
 
 
@@ -123,6 +124,12 @@ def save_hold(db: Database, chat_id: int, hold: Hold, *, now: int) -> None:
         follow_up_at=int(hold.follow_up_at.timestamp()) if hold.follow_up_at else None,
         follow_ups_sent=hold.follow_ups_sent,
     )
+
+
+def language_of(db: Database, chat_id: int) -> str | None:
+    """The runner's language (a shipped one), None when the chat is not a runner."""
+    found = db.execute("SELECT language FROM runners WHERE chat_id = ?", [chat_id]).fetchone()
+    return None if found is None else i18n.supported(found[0])
 
 
 def runner_exists(db: Database, chat_id: int) -> bool:

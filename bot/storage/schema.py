@@ -277,6 +277,31 @@ def m004_programme(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_languages(db: Database) -> None:
+    """Runners in their own language (issue 15).
+
+    * ``tip_texts`` holds each tip's words in the other languages (``schedules/tips/<lang>/``),
+      keyed by tip id and language; the rest of a tip is its English row's. Existing installs
+      get them from the files at the next start (``services.runtime``) or re-import.
+    * ``runners.language`` had Telegram's tag as it came (``es-419``, ``pt-br``); it now holds
+      the language BackStride writes to the runner in, one of the shipped ones (English for
+      the rest, as before)."""
+    db.table("tip_texts").create(
+        {"tip_id": str, "language": str, "title": str, "body": str, "why": str},
+        pk=("tip_id", "language"),
+        not_null={"title", "body"},
+    )
+    db.execute(
+        "UPDATE runners SET language = CASE "
+        "WHEN lower(language) = 'es' OR lower(language) LIKE 'es-%' "
+        "OR lower(language) LIKE 'es\\_%' ESCAPE '\\' THEN 'es' "
+        "WHEN lower(language) = 'ru' OR lower(language) LIKE 'ru-%' "
+        "OR lower(language) LIKE 'ru\\_%' ESCAPE '\\' THEN 'ru' "
+        "ELSE 'en' END"
+    )
+
+
 class DatabaseUnusable(Exception):
     """The database cannot be opened, written or trusted; the message is one line that names
     the path and the problem (for the host: no traceback)."""

@@ -24,12 +24,13 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.core import texts
+from bot.core import i18n, texts
 from bot.services import checkins, outbox
 from bot.services.delivery import schedule_missing
 from bot.services.runtime import Clock, Services, open_store, system_clock
 from bot.services.runtime import StartupError as StartupError
 from bot.services.runtime import seed_if_needed as seed_if_needed
+from bot.services.runtime import seed_translations_if_needed
 from bot.telegram.handlers import admin as admin_handlers
 from bot.telegram.handlers import checkin, onboarding, privacy, programme, reminders
 from bot.telegram.handlers import settings as settings_handlers
@@ -90,8 +91,12 @@ async def _post_init(application: BotApp) -> None:
     seeded = await svc.store.run(seed_if_needed, svc.settings, svc.now_ts())
     if seeded:
         log.info("seeded schedules and tips from %s", svc.settings.schedules_dir)
+    else:
+        copied = await svc.store.run(seed_translations_if_needed, svc.settings)
+        if copied:
+            log.info("copied %d tip translation(s) from %s", copied, svc.settings.schedules_dir)
     await _set_admin_commands(application, svc)
-    await application.bot.set_my_commands([BotCommand(c, d) for c, d in texts.T.COMMANDS])
+    await _set_commands(application)
     added = await svc.store.run(schedule_missing, svc.now())
     if added:
         log.info("scheduled %d runner(s) for new or changed slots", added)
@@ -114,10 +119,28 @@ async def _post_init(application: BotApp) -> None:
 ADMIN_COMMAND = ("admin", "Admin menu")
 
 
+def command_menu(language: str, *, admin: bool = False) -> list[BotCommand]:
+    """The command menu in `language` (an admin's has /admin too, in English like the rest of
+    the admin menus)."""
+    with i18n.use(language):
+        pairs = [*texts.T.COMMANDS, ADMIN_COMMAND] if admin else list(texts.T.COMMANDS)
+    return [BotCommand(c, d) for c, d in pairs]
+
+
+async def _set_commands(application: BotApp) -> None:
+    """The runners' command menu: English by default, and one per shipped language, which
+    Telegram shows to users whose app is set to it (``language_code``). A runner who picks
+    another language with /language gets a menu of their own chat (handlers/language.py)."""
+    await application.bot.set_my_commands(command_menu(i18n.DEFAULT))
+    for language in i18n.LANGUAGES:
+        if language != i18n.DEFAULT:
+            await application.bot.set_my_commands(command_menu(language), language_code=language)
+
+
 async def _set_admin_commands(application: BotApp, svc: Services) -> None:
     """Each admin's own command menu: the runners' commands and /admin. One admin's failure
     (e.g. they never started the bot) is logged once and the others still get theirs."""
-    commands = [BotCommand(c, d) for c, d in (*texts.T.COMMANDS, ADMIN_COMMAND)]
+    commands = command_menu(i18n.DEFAULT, admin=True)
     failed = 0
     for admin_id in sorted(svc.settings.admin_ids):
         try:

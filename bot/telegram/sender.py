@@ -29,15 +29,17 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
+from bot.core import i18n
 from bot.core.models import REPLY_PRIORITY, Delivery, Outcome, SlotKind, Tip
 from bot.core.progress import WeekReport, week_text
-from bot.services import outbox
+from bot.services import languages, outbox
 from bot.services.delivery import (
     HELD_KINDS,
     MAX_ATTEMPTS,
     MAX_CLAIM_ROWS,
     NEVER_LATE_KINDS,
     ClaimResult,
+    Keyboard,
     add_claims,
     claim_batch,
     claim_plan,
@@ -173,7 +175,7 @@ class Sender:
         self._in_flight = 0
         self._bulk_in_flight = 0
         self._stopping = False
-        self._tips: dict[str, Tip] = {}
+        self._tips: dict[tuple[str, str], Tip] = {}  # (id, language): the tip in it
         # Runners put on an exercise hold while this process runs. Their queued tips are
         # dropped in the database in the same transaction; this catches rows already leased.
         self.held: set[int] = set()
@@ -333,19 +335,22 @@ class Sender:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.idle_poll)
 
-    async def _tip(self, tip_id: str | None) -> Tip | None:
+    async def _tip(self, tip_id: str | None, language: str) -> Tip | None:
         if not tip_id:
             return None
-        if tip_id not in self._tips:
-            tip = await self.store.run(outbox.tip, tip_id)
+        key = (tip_id, language)
+        if key not in self._tips:
+            tip = await self.store.run(languages.tip_in, tip_id, language)
             if tip is None:
                 return None
-            self._tips[tip_id] = tip
-        return self._tips[tip_id]
+            self._tips[key] = tip
+        return self._tips[key]
 
     def forget_tip(self, tip_id: str) -> None:
-        """An admin edited a tip: render it afresh next time."""
-        self._tips.pop(tip_id, None)
+        """An admin edited a tip (or re-imported it): render it afresh next time, in every
+        language."""
+        for key in [k for k in self._tips if k[0] == tip_id]:
+            del self._tips[key]
 
     async def _worker(self, queue: asyncio.PriorityQueue[tuple[int, int, Delivery]]) -> None:
         bulk = queue is self._queue
@@ -396,20 +401,8 @@ class Sender:
             return Outcome(row.id, "dropped", "exercise_hold")
         photo: bytes | None = None
         try:
-            summary = None
-            tips: dict[str, Tip] | None = None
-            if row.kind == SlotKind.SUMMARY.value:
-                weekly = await self.store.run(weekly_report, row.runner_id, now)
-                summary = week_text(weekly.report)
-                if weekly.chart:
-                    photo = await self._week_chart(weekly.report)
-            elif row.kind == SlotKind.SESSION.value:
-                tips = {}
-                for tip_id in session_tip_ids(row):
-                    found = await self._tip(tip_id)
-                    if found is not None:
-                        tips[tip_id] = found
-            text, markup = render(row, await self._tip(row.tip_id), summary, tips)
+            with i18n.use(row.language):  # the whole message in the runner's language
+                text, markup, photo = await self._render(row, now)
         except (LookupError, ValueError):
             return Outcome(row.id, "failed", "unrenderable")
         parameters: dict[str, Any] = {
@@ -448,6 +441,27 @@ class Sender:
             return self._retry(row, "telegram")
         self.sent += 1
         return Outcome(row.id, "sent", message_id=message_id, sent_at=int(self.clock().timestamp()))
+
+    async def _render(
+        self, row: Delivery, now: dt.datetime
+    ) -> tuple[str, Keyboard | None, bytes | None]:
+        """The row's text, buttons and (a weekly summary's) chart, in the current language."""
+        summary = None
+        photo: bytes | None = None
+        tips: dict[str, Tip] | None = None
+        if row.kind == SlotKind.SUMMARY.value:
+            weekly = await self.store.run(weekly_report, row.runner_id, now)
+            summary = week_text(weekly.report)
+            if weekly.chart:
+                photo = await self._week_chart(weekly.report)
+        elif row.kind == SlotKind.SESSION.value:
+            tips = {}
+            for tip_id in session_tip_ids(row):
+                found = await self._tip(tip_id, row.language)
+                if found is not None:
+                    tips[tip_id] = found
+        text, markup = render(row, await self._tip(row.tip_id, row.language), summary, tips)
+        return text, markup, photo
 
     async def _week_chart(self, report: WeekReport) -> bytes | None:
         """The week's picture, or None (the summary goes as text) if it cannot be drawn."""

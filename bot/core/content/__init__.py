@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from bot.core.content.html import plain_text, telegram_html_problem
 from bot.core.content.load import check_schedules, load_schedules
-from bot.core.content.parse import parse_plan, parse_tips
+from bot.core.content.parse import parse_plan, parse_tip_texts, parse_tips
 from bot.core.content.schema import (
     ANCHOR_MINUTES_MAX,
     PLAN_FILE,
@@ -59,6 +59,7 @@ __all__ = [
     "family_gaps",
     "load_schedules",
     "parse_plan",
+    "parse_tip_texts",
     "parse_tips",
     "plain_text",
     "telegram_html_problem",

@@ -1,4 +1,5 @@
-"""Read a schedules directory: ``plan.yaml`` plus ``tips/*.yaml``, checked across files.
+"""Read a schedules directory: ``plan.yaml``, ``tips/*.yaml`` and the tips in the other
+languages (``tips/<language>/*.yaml``), checked across files.
 
 The only part of the package that touches the file system.
 """
@@ -7,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.content.parse import parse_plan, parse_tips
+from bot.core import i18n
+from bot.core.content.parse import parse_plan, parse_tip_texts, parse_tips
 from bot.core.content.schema import (
     PLAN_FILE,
     TIPS_DIR,
@@ -16,7 +18,7 @@ from bot.core.content.schema import (
     _line,
     family_gaps,
 )
-from bot.core.models import EDUCATION_CATEGORY, TIP_CATEGORIES, Slot, SlotKind, Tip
+from bot.core.models import EDUCATION_CATEGORY, TIP_CATEGORIES, Slot, SlotKind, Tip, TipText
 
 __all__ = ["check_schedules", "load_schedules"]
 
@@ -65,7 +67,7 @@ def load_schedules(directory: Path) -> Library:
     else:
         for path in sorted(tips_dir.iterdir()):
             file = f"{TIPS_DIR}/{path.name}"
-            if path.name.startswith(".") or not path.is_file():
+            if path.name.startswith(".") or path.is_dir() or not path.is_file():
                 continue
             if path.suffix == ".yml":
                 errors.append(_line(file, "file", "path", "use the .yaml extension"))
@@ -115,10 +117,62 @@ def load_schedules(directory: Path) -> Library:
     if slots is not None and tips_dir.is_dir():
         errors.extend(_programme_problems(slots, everything, failed_categories))
 
+    translations: list[TipText] = []
+    if tips_dir.is_dir():
+        translations = _translations(tips_dir, by_category, failed_categories, errors)
+
     if errors or slots is None:
         raise ContentError(errors)
     ordered = tuple(t for c in TIP_CATEGORIES for t in by_category.get(c, ()))
-    return Library(slots=slots, tips=ordered)
+    return Library(slots=slots, tips=ordered, translations=tuple(translations))
+
+
+def _translations(
+    tips_dir: Path,
+    by_category: dict[str, tuple[Tip, ...]],
+    failed_categories: set[str],
+    errors: list[str],
+) -> list[TipText]:
+    """``tips/<language>/<category>.yaml`` for each shipped language other than English: the
+    same tip ids as the English category file, validated the same way. A tip a language lacks
+    is not an error (it is sent in English; ``Library.translation_gaps`` lists them)."""
+    others = [lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT]
+    found: list[TipText] = []
+    for directory in sorted(p for p in tips_dir.iterdir() if p.is_dir()):
+        if directory.name.startswith(".") or directory.name == "__pycache__":
+            continue
+        where = f"{TIPS_DIR}/{directory.name}/"
+        if directory.name not in others:
+            shipped = ", ".join(others)
+            problem = f"not a language BackStride ships ({shipped}): tips in it would never be sent"
+            errors.append(_line(where, "file", "path", problem))
+            continue
+        for path in sorted(directory.iterdir()):
+            file = f"{where}{path.name}"
+            if (
+                path.name.startswith(".")
+                or not path.is_file()
+                or path.suffix not in (".yaml", ".yml")
+            ):
+                continue
+            if path.suffix == ".yml":
+                errors.append(_line(file, "file", "path", "use the .yaml extension"))
+                continue
+            if path.stem in failed_categories:
+                continue  # the English file's problems are reported already
+            if path.stem not in by_category:
+                problem = f"no English file {TIPS_DIR}/{path.stem}.yaml for these tips"
+                errors.append(_line(file, "file", "path", problem))
+                continue
+            text = _read_text(path, file, errors)
+            if text is None:
+                continue
+            english = {t.id: t for t in by_category[path.stem]}
+            try:
+                found.extend(parse_tip_texts(text, file, directory.name, english))
+            except ContentError as exc:
+                errors.extend(exc.errors)
+    return found
 
 
 def _programme_problems(

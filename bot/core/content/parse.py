@@ -26,11 +26,15 @@ from bot.core.content.schema import (
     _SLUG,
     _TIME_HINT,
     _TIP_FIELDS,
+    _TIP_TEXT_FIELDS,
+    _TIP_TEXTS_FILE_FIELDS,
     _TIPS_FILE_FIELDS,
     ANCHOR_MINUTES_MAX,
     PLAN_FILE,
     SLOT_TITLE_MAX,
+    TIP_WHY_MAX,
     ContentError,
+    _body_problems,
     _bool_problems,
     _categories_problems,
     _category_problem,
@@ -39,12 +43,23 @@ from bot.core.content.schema import (
     _line,
     _plain_problems,
     _tip_field_problems,
+    _title_problems,
     _unknown_field,
 )
 from bot.core.content.yamlio import _NO_DATA, _read_yaml
-from bot.core.models import WEEKDAY_NAMES, Anchor, AnchorKind, Days, DaysKind, Slot, SlotKind, Tip
+from bot.core.models import (
+    WEEKDAY_NAMES,
+    Anchor,
+    AnchorKind,
+    Days,
+    DaysKind,
+    Slot,
+    SlotKind,
+    Tip,
+    TipText,
+)
 
-__all__ = ["parse_plan", "parse_tips"]
+__all__ = ["parse_plan", "parse_tip_texts", "parse_tips"]
 
 
 def _entries(
@@ -190,6 +205,73 @@ def _parse_tip(raw: object, number: int, category: str, file: str, errors: list[
         level=level if isinstance(level, int) else 0,
         position=number - 1,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Tips in another language
+
+
+def parse_tip_texts(
+    text: str, filename: str, language: str, english: dict[str, Tip]
+) -> tuple[TipText, ...]:
+    """Parse ``tips/<language>/<category>.yaml``: the words of tips of `english` (the English
+    category file's tips by id), held to the English rules (title, body HTML and lengths,
+    why); raises ContentError listing every problem."""
+    errors: list[str] = []
+    data = _read_yaml(text, filename, "category, language and tips", errors)
+    if data is _NO_DATA:
+        raise ContentError(errors)
+    _unknown_fields(data, _TIP_TEXTS_FILE_FIELDS, filename, "file", errors)
+    stem = PurePosixPath(filename).stem
+    if data.get("category") != stem:
+        problem = f"expected {stem!r} (the file name), got {_describe(data.get('category'))}"
+        errors.append(_line(filename, "file", "category", problem))
+    if data.get("language") != language:
+        problem = f"expected {language!r} (the directory), got {_describe(data.get('language'))}"
+        errors.append(_line(filename, "file", "language", problem))
+    found: list[TipText] = []
+    first_seen: dict[str, int] = {}
+    for number, raw in enumerate(_entries(data, "tips", filename, "tip", errors) or [], 1):
+        entry = _parse_tip_text(raw, number, language, filename, english, errors)
+        if entry is not None:
+            found.append(entry)
+        _note_id(raw, number, first_seen, filename, "tip", errors, also=" in this file")
+    if errors:
+        raise ContentError(errors)
+    return tuple(found)
+
+
+def _parse_tip_text(
+    raw: object,
+    number: int,
+    language: str,
+    file: str,
+    english: dict[str, Tip],
+    errors: list[str],
+) -> TipText | None:
+    if not isinstance(raw, dict):
+        problem = f"expected a mapping with id, title and body, got {_describe(raw)}"
+        errors.append(_line(file, f"tip #{number}", "entry", problem))
+        return None
+    tip_id, title, body = raw.get("id"), raw.get("title"), raw.get("body")
+    why = _optional(raw, "why", "")
+    label = f"tip {_entry_id(raw) or f'#{number}'}"
+    before = len(errors)
+    _unknown_fields(raw, _TIP_TEXT_FIELDS, file, label, errors)
+    problems: list[tuple[str, str]] = [("id", p) for p in _id_problems(tip_id)]
+    if not problems and tip_id not in english:
+        category = PurePosixPath(file).stem
+        problems.append(("id", f"no tip with this id in tips/{category}.yaml"))
+    problems += [("title", p) for p in _title_problems(title)]
+    problems += [("body", p) for p in _body_problems(body)]
+    problems += [("why", p) for p in _plain_problems(why, TIP_WHY_MAX, required=False)]
+    for field, problem in problems:
+        shown = "missing" if raw.get(field) is None and field != "why" else problem
+        errors.append(_line(file, label, field, shown))
+    if len(errors) > before:
+        return None
+    assert isinstance(tip_id, str) and isinstance(title, str) and isinstance(body, str)
+    return TipText(tip_id, language, title, body.rstrip(), why)
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from bot.core.models import (
     Slot,
     SlotKind,
     Tip,
+    TipText,
 )
 
 PLAN_FILE: Final = "plan.yaml"
@@ -56,6 +57,10 @@ _FAMILY_HINT = "use 2-40 characters a-z, 0-9 and _, starting with a letter"
 LEVEL_MAX: Final = 20
 _SLOT_FIELDS: Final = ("id", "title", "kind", "categories", "anchor", "days", "weekly", "enabled")
 _TIPS_FILE_FIELDS: Final = ("category", "tips")
+# A tip file in another language (tips/<language>/<category>.yaml): the words only; the
+# category, family, level, state and source are the English tip's.
+_TIP_TEXT_FIELDS: Final = ("id", "title", "body", "why")
+_TIP_TEXTS_FILE_FIELDS: Final = ("category", "language", "tips")
 _PLAN_FILE_FIELDS: Final = ("slots",)
 _DAYS_WORDS: Final = {
     "run_days": DaysKind.RUN_DAYS,
@@ -78,10 +83,28 @@ class ContentError(Exception):
 
 @dataclass(frozen=True)
 class Library:
-    """A validated plan plus tip library (tips in category order, then file order)."""
+    """A validated plan plus tip library (tips in category order, then file order), and the
+    tips' words in the other languages (``translations``, in language then file order)."""
 
     slots: tuple[Slot, ...]
     tips: tuple[Tip, ...]
+    translations: tuple[TipText, ...] = ()
+
+    def translation_gaps(self, languages: Sequence[str]) -> list[str]:
+        """One line per active tip with no words in one of `languages` (it falls back to
+        English there): ``tips/es/warm_up.yaml: tip warm-new: missing (sent in English)``."""
+        have = {(t.language, t.tip_id) for t in self.translations}
+        return [
+            _line(
+                f"{TIPS_DIR}/{language}/{tip.category}.yaml",
+                f"tip {tip.id}",
+                "translation",
+                "missing (sent in English)",
+            )
+            for language in languages
+            for tip in self.tips
+            if tip.active and (language, tip.id) not in have
+        ]
 
 
 # --------------------------------------------------------------------------------------------

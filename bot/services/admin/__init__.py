@@ -28,7 +28,13 @@ from bot.services.admin.audit import AuditEntry, audit_list, summarise_change
 from bot.services.admin.common import AdminError, find_ref, ref
 from bot.services.admin.drafts import DRAFT_TTL, Draft, clear_draft, load_draft, save_draft
 from bot.services.admin.export import export_schedules
-from bot.services.admin.reimport import ImportDiff, diff_library, reimport_apply, reimport_diff
+from bot.services.admin.reimport import (
+    ImportDiff,
+    diff_library,
+    forgotten_tips,
+    reimport_apply,
+    reimport_diff,
+)
 from bot.services.admin.slots import (
     PREVIEW_RUNNER,
     SlotChange,
@@ -82,6 +88,7 @@ __all__ = [
     "edit_tip",
     "export_schedules",
     "find_ref",
+    "forgotten_tips",
     "list_slots",
     "list_tips",
     "load_draft",

@@ -17,6 +17,7 @@ from bot.core import content
 from bot.core.models import (
     Slot,
     Tip,
+    TipText,
 )
 from bot.services.admin.audit import _audit, slot_doc, tip_doc
 from bot.services.admin.common import DEFAULT_GRACE, AdminError, _ts
@@ -25,7 +26,7 @@ from bot.services.delivery import claim_due
 from bot.storage import content as content_db
 from bot.storage import store
 
-__all__ = ["ImportDiff", "diff_library", "reimport_apply", "reimport_diff"]
+__all__ = ["ImportDiff", "diff_library", "forgotten_tips", "reimport_apply", "reimport_diff"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class ImportDiff:
     tips_retired: tuple[Tip, ...] = ()  # active in the database, not in the files: retired
     # Categories whose tips the files list in another order (the rotation follows the files).
     reordered: tuple[str, ...] = ()
+    # Tips' words in the other languages: new or changed in the files, and gone from them.
+    translations_changed: tuple[TipText, ...] = ()
+    translations_removed: tuple[TipText, ...] = ()
     fingerprint: str = ""
     # The database's versions of slots_changed and tips_changed, in the same order (what
     # confirming replaces; not part of the fingerprint, which the new versions already pin).
@@ -54,17 +58,31 @@ class ImportDiff:
             or self.tips_changed
             or self.tips_retired
             or self.reordered
+            or self.translations_changed
+            or self.translations_removed
         )
+
+    @property
+    def translation_languages(self) -> tuple[str, ...]:
+        """The languages whose tip words change, for the preview."""
+        changed = (*self.translations_changed, *self.translations_removed)
+        return tuple(sorted({t.language for t in changed}))
 
 
 def diff_library(
-    slots: Sequence[Slot], tips: Sequence[Tip], library: content.Library
+    slots: Sequence[Slot],
+    tips: Sequence[Tip],
+    library: content.Library,
+    translations: Sequence[TipText] = (),
 ) -> ImportDiff:
-    """What applying `library` to the current plan and tips would change (pure)."""
+    """What applying `library` to the current plan, tips and tip translations would change
+    (pure)."""
     current_slots = {s.id: s for s in slots}
     file_slots = {s.id: s for s in library.slots}
     current_tips = {t.id: t for t in tips}
     file_tips = {t.id: t for t in library.tips}
+    current_words = {(t.language, t.tip_id): t for t in translations}
+    file_words = {(t.language, t.tip_id) for t in library.translations}
     diff = ImportDiff(
         slots_added=tuple(s for s in library.slots if s.id not in current_slots),
         slots_changed=tuple(
@@ -77,6 +95,12 @@ def diff_library(
         ),
         reordered=tuple(sorted(_reordered(tips, library.tips))),
         tips_retired=tuple(t for t in tips if t.id not in file_tips and t.active),
+        translations_changed=tuple(
+            t for t in library.translations if current_words.get((t.language, t.tip_id)) != t
+        ),
+        translations_removed=tuple(
+            t for t in translations if (t.language, t.tip_id) not in file_words
+        ),
     )
     digest = hashlib.sha256()
     for group in (
@@ -87,6 +111,8 @@ def diff_library(
         diff.tips_changed,
         diff.tips_retired,
         diff.reordered,
+        diff.translations_changed,
+        diff.translations_removed,
     ):
         digest.update(repr(group).encode())
         digest.update(b"\x00")
@@ -118,7 +144,12 @@ def reimport_diff(database: Database, directory: Path) -> ImportDiff:
     """Load and validate `directory` (raises ``content.ContentError``, changing nothing) and
     compare it with the database."""
     library = content.load_schedules(directory)
-    return diff_library(content_db.load_slots(database), content_db.load_tips(database), library)
+    return diff_library(
+        content_db.load_slots(database),
+        content_db.load_tips(database),
+        library,
+        content_db.load_tip_texts(database),
+    )
 
 
 _Item = TypeVar("_Item", Slot, Tip)
@@ -156,7 +187,7 @@ def reimport_apply(
     with store.immediate(database):
         slots = content_db.load_slots(database)
         tips = content_db.load_tips(database)
-        diff = diff_library(slots, tips, library)
+        diff = diff_library(slots, tips, library, content_db.load_tip_texts(database))
         if diff.fingerprint != fingerprint:
             raise AdminError("the files or the plan changed since the preview: look again")
         if diff.empty:
@@ -192,6 +223,10 @@ def reimport_apply(
             for t in diff.tips_retired
         ]
         content_db.save_tips(database, tip_rows)
+        content_db.save_tip_texts(database, diff.translations_changed)
+        content_db.delete_tip_texts(
+            database, [(t.tip_id, t.language) for t in diff.translations_removed]
+        )
         # Every tip takes its place in its file: the rotation follows the files' order.
         content_db.set_positions(database, {t.id: t.position for t in library.tips})
         old_slots = {s.id: s for s in slots}
@@ -208,6 +243,13 @@ def reimport_apply(
     return diff
 
 
+def forgotten_tips(diff: ImportDiff) -> list[str]:
+    """The tips a sender must render afresh after `diff` was applied (in any language)."""
+    ids = [t.id for t in (*diff.tips_changed, *diff.tips_retired)]
+    ids += [t.tip_id for t in (*diff.translations_changed, *diff.translations_removed)]
+    return sorted(set(ids))
+
+
 def _diff_counts(diff: ImportDiff) -> dict[str, int]:
     return {
         "slots_added": len(diff.slots_added),
@@ -217,4 +259,6 @@ def _diff_counts(diff: ImportDiff) -> dict[str, int]:
         "tips_changed": len(diff.tips_changed),
         "tips_retired": len(diff.tips_retired),
         "categories_reordered": len(diff.reordered),
+        "translations_changed": len(diff.translations_changed),
+        "translations_removed": len(diff.translations_removed),
     }

@@ -134,6 +134,8 @@ def diff_json(diff: admin.ImportDiff) -> dict[str, Any]:
         "tips_changed": [t.id for t in diff.tips_changed],
         "tips_retired": [t.id for t in diff.tips_retired],
         "reordered": list(diff.reordered),
+        "translations_changed": [f"{t.language}: {t.tip_id}" for t in diff.translations_changed],
+        "translations_removed": [f"{t.language}: {t.tip_id}" for t in diff.translations_removed],
         # The changed ones again, with what changes: [{id, title, changes: [{field, before,
         # after}]}] (plain text, each value shortened to about 120 characters).
         "slot_changes": [changes_json(c) for c in slot_changes],
@@ -478,7 +480,7 @@ class ConsoleApi:
             raise _invalid(exc.errors, whole_path=True) from None
         except admin.AdminError as exc:
             raise _error(web.HTTPConflict, "\n".join(exc.problems)) from None
-        self._forget_tips([t.id for t in (*diff.tips_changed, *diff.tips_retired)])
+        self._forget_tips(admin.forgotten_tips(diff))
         self.svc.wake_sender()
         return _json(diff_json(diff))
 

@@ -43,6 +43,14 @@ def _diff_lines(diff: admin.ImportDiff) -> list[str]:
             lines.append("  " + texts.ADMIN_MORE.format(n=len(items) - LIST_LIMIT))
     if diff.reordered:
         lines.append(texts.ADMIN_DIFF_REORDERED.format(categories=", ".join(diff.reordered)))
+    for language in diff.translation_languages:
+        changed = sum(t.language == language for t in diff.translations_changed)
+        removed = sum(t.language == language for t in diff.translations_removed)
+        lines.append(
+            texts.ADMIN_DIFF_TRANSLATIONS.format(
+                language=language, changed=changed, removed=removed
+            )
+        )
     return lines
 
 
@@ -90,7 +98,7 @@ async def apply(update: Update, context: Context, args: list[str], press: Press)
     except admin.AdminError as exc:
         press.refused(exc.problems)  # the files changed since the diff: show the new one
         return await show_diff(update, context, [], Press(press.admin_id))
-    forget_tips(svc, [t.id for t in (*diff.tips_changed, *diff.tips_retired)])
+    forget_tips(svc, admin.forgotten_tips(diff))
     svc.wake_sender()
     await show(update, fit([texts.ADMIN_IMPORT_DONE, *_diff_lines(diff)]), back)
     return MENU

@@ -1334,6 +1334,8 @@
     ["tips_changed", "Tips changed"],
     ["tips_retired", "Tips retired"],
     ["reordered", "New order in"],
+    ["translations_changed", "Tip translations new or changed"],
+    ["translations_removed", "Tip translations no longer in the files"],
   ];
   function itemText(x) {
     if (x === null || x === undefined) return "";

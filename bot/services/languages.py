@@ -1,0 +1,47 @@
+"""The language a runner reads BackStride in: what is stored, choosing it, and tips in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from bot.core import i18n
+from bot.core.models import Tip
+from bot.storage import content as content_db
+from bot.storage import runners as runners_db
+
+__all__ = ["LanguageChoice", "choose", "language_of", "tip_in"]
+
+
+def language_of(database: Database, chat_id: int) -> str | None:
+    """The runner's language, or None for a chat that is not a runner (yet)."""
+    return runners_db.language_of(database, chat_id)
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    language: str
+    changed: bool  # False: it was already the runner's language
+    stored: bool  # False: not a runner yet (the choice lasts until /start stores it)
+
+
+def choose(database: Database, chat_id: int, language: str, now: dt.datetime) -> LanguageChoice:
+    """Make `language` (a shipped one) the runner's."""
+    chosen = i18n.supported(language)
+    before = runners_db.language_of(database, chat_id)
+    if before is None:
+        return LanguageChoice(chosen, changed=True, stored=False)
+    if before != chosen:
+        runners_db.update_runner(database, chat_id, now=int(now.timestamp()), language=chosen)
+    return LanguageChoice(chosen, changed=before != chosen, stored=True)
+
+
+def tip_in(database: Database, tip_id: str, language: str) -> Tip | None:
+    """The tip in `language`: its own words there when the files have them, else English."""
+    tip = content_db.get_tip(database, tip_id)
+    if tip is None or language == i18n.DEFAULT:
+        return tip
+    words = content_db.get_tip_text(database, tip_id, language)
+    return tip if words is None else words.applied_to(tip)
