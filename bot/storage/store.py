@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dt
 import functools
 import sqlite3
@@ -94,8 +95,9 @@ class Store:
         return fn(self._db, *args, **kwargs)
 
     async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Run ``fn(db, *args, **kwargs)`` on the database thread."""
-        call = functools.partial(self._call, fn, args, kwargs)
+        """Run ``fn(db, *args, **kwargs)`` on the database thread, in the caller's context (as
+        ``asyncio.to_thread`` does): text written there is in the caller's language."""
+        call = functools.partial(contextvars.copy_context().run, self._call, fn, args, kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     def _close(self) -> None:
