@@ -8,6 +8,7 @@ import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -48,6 +49,75 @@ def _check_schedules(args: argparse.Namespace) -> int:
         print(line)
     note = f" ({len(gaps)} tip translation(s) missing: sent in English)" if gaps else ""
     print(f"{directory}: ok{note}")
+    return 0
+
+
+def _catalogs(args: argparse.Namespace) -> int:
+    """``extract``: the code's marked strings into bot/locales/messages.pot, merged into each
+    shipped language's .po (new ones empty, changed ones fuzzy, for a translator to do);
+    ``check``: exit non-zero on any missing, fuzzy or broken translation."""
+    from bot.core import catalogs, i18n
+
+    package = Path(__file__).resolve().parent
+    if args.action == "check":
+        problems = catalogs.check_catalogs(package)
+        for line in problems:
+            print(line)
+        if problems:
+            print(f"{len(problems)} problem(s) in the catalogs", file=sys.stderr)
+            return 1
+        print(f"catalogs: ok ({', '.join(i18n.LANGUAGES)})")
+        return 0
+    from babel.messages.frontend import CommandLineInterface
+
+    locales = package / "locales"
+    template = locales / f"{i18n.DOMAIN}.pot"
+    keywords = [
+        f"-k{k}" if spec is None else f"-k{k}:{','.join(map(str, spec))}"
+        for k, spec in catalogs.KEYWORDS.items()
+    ]
+    babel: Any = CommandLineInterface()  # Babel's own command line, untyped
+    with contextlib.chdir(package.parent):
+        babel.run(
+            [
+                "pybabel",
+                "-q",
+                "extract",
+                "-F",
+                str(locales / "babel.cfg"),
+                *keywords,
+                "-c",
+                catalogs.COMMENT_TAG,
+                "--add-location=file",
+                "--sort-by-file",
+                "--project=BackStride",
+                "-o",
+                str(template),
+                "bot",
+            ]
+        )
+        for language in i18n.LANGUAGES:
+            if language == i18n.DEFAULT:
+                continue
+            action = "update" if (locales / language).is_dir() else "init"
+            extra = ["--ignore-obsolete"] if action == "update" else []
+            babel.run(
+                [
+                    "pybabel",
+                    "-q",
+                    action,
+                    "-i",
+                    str(template),
+                    "-d",
+                    str(locales),
+                    "-l",
+                    language,
+                    "-D",
+                    i18n.DOMAIN,
+                    *extra,
+                ]
+            )
+    print(f"{template.relative_to(package.parent)}: extracted; run `catalogs check` next")
     return 0
 
 
@@ -164,6 +234,11 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("dir", help="where to write plan.yaml and tips/")
     export.set_defaults(func=_export_schedules)
     commands.add_parser("stats", help="print the admin counts").set_defaults(func=_stats)
+    catalog = commands.add_parser(
+        "catalogs", help="translations: extract the strings, or check every language"
+    )
+    catalog.add_argument("action", choices=("extract", "check"))
+    catalog.set_defaults(func=_catalogs)
     sandbox = commands.add_parser(
         "sandbox", help="chat with the bot in this terminal (no token, no internet)"
     )
