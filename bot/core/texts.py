@@ -195,6 +195,7 @@ class Texts:
         "/pause – take a break · /resume – start again\n"
         "/stop – no more messages (your data is kept)\n"
         "/privacy – what I store and why · /mydata – download it · /delete – erase it\n"
+        "/language – English, Español, Русский\n"
         "/help – this list\n\n"
         "If you have numbness around your groin or bottom, new trouble peeing or with your bowels, "
         "new problems with sex, or weakness, numbness or pain in both legs, call your emergency "
@@ -367,8 +368,16 @@ class Texts:
         ("privacy", N_("What is stored and why")),
         ("mydata", N_("Download everything stored about you")),
         ("delete", N_("Erase everything stored about you")),
+        ("language", N_("English, Español, Русский")),
         ("help", N_("What BackStride can do")),
     )
+
+    # /language (the buttons name each language in its own words)
+    LANGUAGE_PROMPT = N_("🌐 <b>Which language should I write to you in?</b>\nNow: {language}.")
+    # Translators: said in the language just chosen, so it names itself ("... in Spanish").
+    LANGUAGE_SET = N_("✅ From now on I'll write to you in English.")
+    LANGUAGE_SET_START = N_("✅ I'll write to you in English. Send /start to begin.")
+    LANGUAGE_SAME = N_("👍 I'm already writing to you in English.")
 
     @property
     def COUNTRY_SKIPPED(self) -> str:

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommandScopeChat, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -27,13 +27,19 @@ from bot.config import Settings
 from bot.core import i18n, texts
 from bot.services import checkins, outbox
 from bot.services.delivery import schedule_missing
-from bot.services.runtime import Clock, Services, open_store, system_clock
+from bot.services.runtime import (
+    Clock,
+    Services,
+    open_store,
+    seed_translations_if_needed,
+    system_clock,
+)
 from bot.services.runtime import StartupError as StartupError
 from bot.services.runtime import seed_if_needed as seed_if_needed
-from bot.services.runtime import seed_translations_if_needed
 from bot.telegram.handlers import admin as admin_handlers
-from bot.telegram.handlers import checkin, onboarding, privacy, programme, reminders
+from bot.telegram.handlers import checkin, language, onboarding, privacy, programme, reminders
 from bot.telegram.handlers import settings as settings_handlers
+from bot.telegram.handlers.language import command_menu
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.monitoring import Health, Metrics, MonitoringServer
 from bot.telegram.persistence import SqlitePersistence
@@ -116,25 +122,14 @@ async def _post_init(application: BotApp) -> None:
     log.info("BackStride is running as @%s", me.username)
 
 
-ADMIN_COMMAND = ("admin", "Admin menu")
-
-
-def command_menu(language: str, *, admin: bool = False) -> list[BotCommand]:
-    """The command menu in `language` (an admin's has /admin too, in English like the rest of
-    the admin menus)."""
-    with i18n.use(language):
-        pairs = [*texts.T.COMMANDS, ADMIN_COMMAND] if admin else list(texts.T.COMMANDS)
-    return [BotCommand(c, d) for c, d in pairs]
-
-
 async def _set_commands(application: BotApp) -> None:
     """The runners' command menu: English by default, and one per shipped language, which
     Telegram shows to users whose app is set to it (``language_code``). A runner who picks
     another language with /language gets a menu of their own chat (handlers/language.py)."""
     await application.bot.set_my_commands(command_menu(i18n.DEFAULT))
-    for language in i18n.LANGUAGES:
-        if language != i18n.DEFAULT:
-            await application.bot.set_my_commands(command_menu(language), language_code=language)
+    for code in i18n.LANGUAGES:
+        if code != i18n.DEFAULT:
+            await application.bot.set_my_commands(command_menu(code), language_code=code)
 
 
 async def _set_admin_commands(application: BotApp, svc: Services) -> None:
@@ -256,6 +251,7 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Bot
     application.bot_data["services"] = svc
     # A group of its own, before any other: a handler in the same group would only run for
     # the updates this one leaves alone (PTB runs the first match of each group).
+    language.register(application)
     application.add_handler(CallbackQueryHandler(_no_callback_data), group=GUARD_GROUP)
     # The admin conversation before onboarding: an admin's typed answer to an admin prompt is
     # the admin's even with a runner question open (see admin_handlers.register).

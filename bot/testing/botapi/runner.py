@@ -35,6 +35,7 @@ class RunnerActions(BotApiState):
         username: str | None = None,
     ) -> dict[str, Any]:
         user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        language_code = self.app_languages.get(user_id, language_code)
         if username:
             user["username"] = username
         if language_code:
@@ -359,6 +360,11 @@ class RunnerActions(BotApiState):
             query["data"] = data
         self._push_update({"callback_query": query})
         return cq_id
+
+    def set_app_language(self, user_id: int, language_code: str | None) -> None:
+        """The user's Telegram app is set to `language_code` (None: it sends none): every
+        update from them carries it from now on, as Telegram's do."""
+        self.app_languages[user_id] = language_code
 
     # ------------------------------------------------------------------ blocking
 

@@ -290,6 +290,9 @@ class BotApiState:
         self.hang_seconds = 30.0
         self.strict_html = True
         self.blocked: set[ChatId] = set()
+        # The language each user's Telegram app is set to (``from.language_code`` of their
+        # updates); users not listed send "en" unless a call says otherwise.
+        self.app_languages: dict[int, str | None] = {}
         self.updates_held = False  # hold_updates(): updates queue up and arrive in one batch
         # what the server knows
         self.calls: list[Call] = []
