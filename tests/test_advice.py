@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -669,3 +671,113 @@ def test_free_text_safety_message(country: Country) -> None:
     assert paragraphs[1] == "For anything else, a check-in takes a minute: tap below."
     assert paragraphs[-1] == NOT_A_DIAGNOSIS
     assert len(paragraphs) == 3
+
+
+# --- The current language: every text is read through gettext when it is written. ---
+
+SPANISH = {
+    "Numb groin, bottom or inner thighs": "Entumecimiento en ingle, nalgas o muslos",
+    "Back only": "Solo la espalda",
+    "<i>BackStride gives general guidance, not a diagnosis.</i>": (
+        "<i>BackStride da orientación general, no un diagnóstico.</i>"
+    ),
+    "🚨 <b>Call {number} now, or go to the nearest emergency department.</b>": (
+        "🚨 <b>Llama al {number} ahora o ve a urgencias.</b>"
+    ),
+    "You told me about {reasons}.": "Me has contado {reasons}.",
+    "numbness around your groin, bottom or inner thighs": "entumecimiento en la ingle",
+    "chest pain as well as back pain": "dolor en el pecho",
+    "112 (or 911 in North and Central America, 999 in the UK)": (
+        "112 (o 911 en Norteamérica y Centroamérica, 999 en el Reino Unido)"
+    ),
+    "For anything else, a check-in takes a minute: tap below.": "Para lo demás, toca abajo.",
+}
+
+
+@pytest.fixture
+def spanish(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A small Spanish catalog in force (the shipped one may not exist yet)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    from bot.core import advice, i18n
+
+    messages = Catalog(locale="es", domain=i18n.DOMAIN)
+    for english, spanish_text in SPANISH.items():
+        messages.add(english, spanish_text)
+    folder = tmp_path / "es" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / f"{i18n.DOMAIN}.po").open("wb") as out:
+        write_po(out, messages)
+    monkeypatch.setitem(i18n._catalogs, "es", i18n.catalog("es", tmp_path))
+    monkeypatch.setattr(advice.T, "_copies", {})
+    with i18n.use("es"):
+        yield
+
+
+@pytest.mark.usefixtures("spanish")
+def test_texts_are_read_in_the_current_language() -> None:
+    from bot.core import advice
+
+    assert (
+        advice.T.RED_FLAG_LABELS[RedFlag.SADDLE_NUMBNESS]
+        == SPANISH["Numb groin, bottom or inner thighs"]
+    )
+    # The old module-level names are read in the current language too.
+    assert (
+        RED_FLAG_LABELS[RedFlag.SADDLE_NUMBNESS]
+        == advice.T.RED_FLAG_LABELS[RedFlag.SADDLE_NUMBNESS]
+    )
+    assert RADIATION_LABELS[Radiation.NONE] == "Solo la espalda"
+    assert advice.NOT_A_DIAGNOSIS == advice.T.NOT_A_DIAGNOSIS != NOT_A_DIAGNOSIS
+    # Untranslated labels stay English, never empty.
+    assert RED_FLAG_LABELS[RedFlag.FEVER] == "Fever or feeling very unwell"
+
+
+@pytest.mark.usefixtures("spanish")
+def test_emergency_verdict_in_spanish_keeps_the_number_first_and_bold() -> None:
+    from bot.core import advice
+
+    verdict = Verdict(Level.EMERGENCY, ("saddle_numbness", "chest_pain"))
+    text = verdict_message(verdict, pain=5, country="ES")
+    paragraphs = text.split("\n\n")
+    assert paragraphs[0] == "🚨 <b>Llama al 112 ahora o ve a urgencias.</b>"
+    # Lists are joined the Spanish way.
+    assert paragraphs[1].startswith(
+        "Me has contado entumecimiento en la ingle y dolor en el pecho."
+    )
+    assert paragraphs[-1] == advice.T.NOT_A_DIAGNOSIS
+    unknown = verdict_message(verdict, pain=5, country=None)
+    assert "112 (o 911 en Norteamérica y Centroamérica" in unknown.splitlines()[0]
+    assert telegram_html_problem(text) is None
+
+
+@pytest.mark.usefixtures("spanish")
+def test_free_text_safety_message_in_spanish() -> None:
+    from bot.core import advice
+
+    paragraphs = free_text_safety_message("DE").split("\n\n")
+    assert paragraphs[1] == "Para lo demás, toca abajo."
+    assert paragraphs[2] == advice.T.NOT_A_DIAGNOSIS
+
+
+def test_every_paragraph_is_one_msgid_with_its_placeholders() -> None:
+    """Extraction finds the verdict texts whole, with {number} where the number goes."""
+    from babel.messages.extract import extract_from_file
+
+    from bot.core import advice
+
+    found = {
+        message
+        for _lineno, message, _comments, _context in extract_from_file(
+            "python",
+            Path(advice.__file__),
+            keywords={"_": None, "N_": None, "ngettext": (1, 2)},
+        )
+    }
+    assert "🚨 <b>Call {number} now, or go to the nearest emergency department.</b>" in found
+    assert any(m.startswith("⚠️ Call {number} straight away") for m in found)
+    assert any(m.startswith("🚨 <b>If you have numbness") and "{number}" in m for m in found)
+    for table in (RED_FLAG_LABELS, RADIATION_LABELS, RISK_FACTOR_LABELS, RISK_FACTOR_WHY):
+        assert set(table.values()) <= found
+    assert {NOT_A_DIAGNOSIS, UNKNOWN_NUMBER, RISK_PROFILE_INTRO} <= found

@@ -15,6 +15,7 @@ from unittest.mock import patch
 import pytest
 from PIL import Image, ImageChops
 
+from bot.core import i18n
 from bot.core.progress import DayPain, WeekReport
 from bot.telegram import chart
 from bot.telegram.chart import ChartRenderer, render_chart, render_week_chart
@@ -410,6 +411,28 @@ async def test_renderer_keeps_the_event_loop_free_in_a_real_worker_process() -> 
         assert ticks > 100, "the loop kept running while the charts were drawn"
     finally:
         renderer.close()
+
+
+async def test_renderer_draws_in_the_callers_language() -> None:
+    # The language is a context variable, which the executor's worker does not inherit: the
+    # renderer passes it along (the weekdays and dates differ even before any translation).
+    renderer = ChartRenderer(pool_factory=Pools(broken=0))
+    try:
+        with i18n.use("ru"):
+            week, progress = await renderer.week(WEEK), await renderer.progress(ROWS, TODAY)
+            assert week == render_week_chart(WEEK)
+            assert progress == render_chart(ROWS, TODAY)
+        assert week != render_week_chart(WEEK)
+        assert progress != render_chart(ROWS, TODAY)
+    finally:
+        renderer.close()
+
+
+def test_chart_dates_follow_the_language() -> None:
+    with i18n.use("es"):
+        texts = drawn_texts(lambda: render_week_chart(WEEK))
+    drawn = [t[0] for t in texts]
+    assert "lun" in drawn and "Mon" not in drawn
 
 
 def test_default_renderer_is_one_per_process() -> None:

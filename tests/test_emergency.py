@@ -460,3 +460,76 @@ def test_common_countries() -> None:
 def test_country_tables_are_parsed_once() -> None:
     assert emergency._iso3166() is emergency._iso3166()
     assert emergency._country_index() is emergency._country_index()
+
+
+@pytest.mark.parametrize(
+    ("language", "code", "name"),
+    [
+        ("es", "GB", "Reino Unido"),
+        ("es", "DE", "Alemania"),
+        ("es", "ES", "España"),
+        ("ru", "GB", "Великобритания"),
+        ("ru", "DE", "Германия"),
+        ("ru", "us", "Соединенные Штаты"),
+        ("en", "GB", "United Kingdom"),  # English stays iso3166.tab's name (and ours)
+        ("es", "XX", None),
+        ("ru", None, None),
+    ],
+)
+def test_country_name_in_the_current_language(
+    language: str, code: str | None, name: str | None
+) -> None:
+    from bot.core import i18n
+
+    with i18n.use(language):
+        assert emergency.country_name(code) == name
+
+
+def test_every_table_country_has_a_name_in_every_language() -> None:
+    from bot.core import i18n
+
+    for language in i18n.LANGUAGES:
+        with i18n.use(language):
+            for country in EMERGENCY_NUMBERS:
+                assert emergency.country_name(country), (language, country)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Alemania", "DE"),
+        ("reino unido", "GB"),
+        ("Gran Bretaña", "GB"),
+        ("Estados Unidos", "US"),
+        ("EE. UU.", "US"),
+        ("Países Bajos", "NL"),
+        ("Suiza", "CH"),
+        ("Madrid, España", "ES"),
+        ("Германия", "DE"),
+        ("Великобритания", "GB"),
+        ("Англия", "GB"),
+        ("США", "US"),
+        ("Соединённые Штаты", "US"),
+        ("Испания", "ES"),
+        ("Москва, Россия", "RU"),
+        ("Нидерланды", "NL"),
+        ("Myanmar (Burma)", "MM"),  # Babel's English name
+    ],
+)
+def test_match_country_by_spanish_russian_and_babel_names(text: str, code: str) -> None:
+    assert emergency.match_country(text) == (code,)
+
+
+def test_match_country_is_the_same_in_every_language() -> None:
+    from bot.core import i18n
+
+    for language in i18n.LANGUAGES:
+        with i18n.use(language):
+            assert emergency.match_country("Alemania") == ("DE",)
+            assert emergency.match_country("Germany") == ("DE",)
+
+
+def test_every_babel_name_round_trips() -> None:
+    for locale in ("en_GB", "es", "ru"):
+        for code, name in emergency._babel_territories(locale).items():
+            assert code in emergency.match_country(name), (locale, name)

@@ -86,7 +86,8 @@ def withdrawn(calls: list[Call], chat_id: int) -> bool:
         and c.status == 200
         and c.params.get("chat_id") == chat_id
         and any(
-            t in str(c.params.get("text")) for t in (texts.T.DELETED, texts.T.REQUESTED_TIP_WITHDRAWN)
+            t in str(c.params.get("text"))
+            for t in (texts.T.DELETED, texts.T.REQUESTED_TIP_WITHDRAWN)
         )
         for c in calls
     )

@@ -2,8 +2,10 @@
 IANA time zone.
 
 The country is asked during onboarding (``match_country`` understands the answer, and
-``number_for_country`` / ``nhs_111_for_country`` / ``country_name`` serve it; country names
-come from tzdata's ``iso3166.tab``). The zone-based functions below remain for older callers.
+``number_for_country`` / ``nhs_111_for_country`` / ``country_name`` serve it). English country
+names come from tzdata's ``iso3166.tab``; in Spanish and Russian ``country_name`` gives Babel's
+(CLDR) territory name, and ``match_country`` also finds a country by Babel's English, Spanish or
+Russian name. The zone-based functions below remain for older callers.
 
 The country comes from the tz database's ``zone.tab`` (one ISO 3166 country per zone) shipped
 in the ``tzdata`` package; backward-compatible names such as ``US/Eastern``, ``Asia/Calcutta``
@@ -24,8 +26,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
+from typing import Final
 
-from bot.core import tzdata
+from babel import Locale
+
+from bot.core import i18n, tzdata
 
 __all__ = [
     "COMMON_COUNTRIES",
@@ -325,6 +330,16 @@ _COUNTRY_ALIASES: Mapping[str, str] = MappingProxyType(
         "中国|zhongguo": "CN",
         "भारत|bharat": "IN",
         "aotearoa": "NZ",
+        # Spanish and Russian everyday names beyond Babel's (which are indexed too).
+        "gran bretana|inglaterra|escocia|gales|британия|англия|шотландия|уэльс|"
+        "соединенное королевство": "GB",
+        "eeuu|ee uu|eua|сша|америка|соединенные штаты америки": "US",
+        "holanda|голландия": "NL",
+        "corea|южная корея": "KR",
+        "corea del norte|северная корея|кндр": "KP",
+        "белоруссия": "BY",
+        "оаэ|эмираты": "AE",
+        "чехия|чешская республика": "CZ",
     }
 )
 
@@ -356,6 +371,35 @@ def _name_variants(name: str) -> set[str]:
     return {key for key in map(_norm, tzdata.country_name_variants(name)) if key}
 
 
+#: Babel's locale for each shipped language (as in bot.core.i18n), and the names a runner may
+#: type a country by.
+_NAME_LOCALES: Final[Mapping[str, str]] = MappingProxyType({"en": "en_GB", "es": "es", "ru": "ru"})
+
+
+@functools.cache
+def _babel_territories(locale: str) -> Mapping[str, str]:
+    """Babel's (CLDR) name of every iso3166.tab country in `locale`, by code."""
+    names = Locale.parse(locale).territories
+    return MappingProxyType({code: names[code] for code in _iso3166() if code in names})
+
+
+# Abbreviations in Babel's names: Russian "о-ва" / "о-в" (islands / island).
+_ABBREVIATIONS = ((re.compile(r"\bо-ва\b"), "острова"), (re.compile(r"\bо-в\b"), "остров"))
+
+
+def _babel_variants(name: str) -> set[str]:
+    """Spellings of a Babel name, normalised: "Myanmar (Birmania)" -> "myanmar birmania",
+    "myanmar"; "Виргинские о-ва (США)" -> also "виргинские острова". A bracket's words are
+    never a key alone ("США" names the United States, not its Virgin Islands)."""
+    spellings = {name, re.sub(r"\s*\(.*?\)\s*", " ", name).strip()}
+    for spelling in list(spellings):
+        expanded = spelling
+        for pattern, full in _ABBREVIATIONS:
+            expanded = pattern.sub(full, expanded)
+        spellings.add(expanded)
+    return {key for key in map(_norm, spellings) if len(key) > 2}
+
+
 @functools.cache
 def _country_index() -> Mapping[str, tuple[str, ...]]:
     """Normalised name, variant, alias or lower-case code -> the codes it names."""
@@ -364,6 +408,15 @@ def _country_index() -> Mapping[str, tuple[str, ...]]:
         for key in (code.lower(), *sorted(_name_variants(name))):
             if code not in index.setdefault(key, []):
                 index[key].append(code)
+    # Babel's names in every shipped language, for a key iso3166.tab doesn't have already (so
+    # the English answers stay the tab's).
+    translated: dict[str, list[str]] = {}
+    for locale in _NAME_LOCALES.values():
+        for code, name in _babel_territories(locale).items():
+            for key in sorted(_babel_variants(name)):
+                if key not in index and code not in translated.setdefault(key, []):
+                    translated[key].append(code)
+    index.update(translated)
     for names, code in _COUNTRY_ALIASES.items():
         for key in names.split("|"):
             index[_norm(key)] = [code]  # an alias decides ("korea" is South Korea)
@@ -392,14 +445,20 @@ _DISPLAY_NAMES: Mapping[str, str] = MappingProxyType(
 
 
 def country_name(code: str | None) -> str | None:
-    """The English short name of a country code, or None: iso3166.tab's name from tzdata,
-    except where the tab writes it with a bracket ("Britain (UK)" is shown as "United
-    Kingdom")."""
+    """The short name of a country code in the current language, or None. In English
+    iso3166.tab's name from tzdata, except where the tab writes it with a bracket ("Britain
+    (UK)" is shown as "United Kingdom"); in Spanish and Russian Babel's territory name
+    ("Reino Unido", "Великобритания"), or the English one where Babel has none."""
     if not isinstance(code, str):
         return None
     key = code.strip().upper()
     if key not in _iso3166():
         return None
+    language = i18n.current()
+    if language != i18n.DEFAULT:
+        translated = _babel_territories(_NAME_LOCALES[language]).get(key)
+        if translated:
+            return translated
     return _DISPLAY_NAMES.get(key) or _iso3166()[key]
 
 

@@ -17,6 +17,7 @@ never see each other's language.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext as _gettext
 import io
 import threading
@@ -26,11 +27,10 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Final, Generic, Literal, TypeVar, cast
 
-import datetime as dt
-
 from babel.dates import format_skeleton, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 __all__ = [
     "DEFAULT",
@@ -38,9 +38,10 @@ __all__ = [
     "LANGUAGE_NAMES",
     "N_",
     "activate",
-    "date_label",
     "catalog",
     "current",
+    "date_label",
+    "decimal",
     "gettext",
     "localized",
     "ngettext",
@@ -146,6 +147,11 @@ def date_label(day: dt.date | dt.datetime, skeleton: str = "MMMEd") -> str:
     """A date as the current language writes it, from a CLDR skeleton: ``MMMEd`` is "Tue 1 Dec",
     "mar, 1 dic", "вт, 1 дек."; ``MMMd`` "1 Dec"; ``MMMMEEEEd`` "Tuesday 1 December"."""
     return str(format_skeleton(skeleton, day, locale=_LOCALES[current()]))
+
+
+def decimal(value: float) -> str:
+    """A number with one decimal as the current language writes it: 2.5, 2,5."""
+    return str(format_decimal(value, format="0.0", locale=_LOCALES[current()]))
 
 
 def weekday_name(weekday: int, width: Literal["wide", "abbreviated", "short"] = "wide") -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.core import texts
-from bot.core.advice import RADIATION_LABELS, RED_FLAG_LABELS
+from bot.core import advice, texts
+from bot.core.i18n import gettext as _
 from bot.core.triage import CHECKLIST_ORDER, Radiation, RedFlag
 
 Rows = list[list[tuple[str, str]]]
@@ -39,21 +39,26 @@ def session_rows(delivery_id: int) -> Rows:
 def return_offer_rows(delivery_id: int) -> Rows:
     return [
         [
-            ("Start the plan", f"rt:start:{delivery_id}"),
-            ("Not now", f"rt:no:{delivery_id}"),
+            # Translators: a button under the return-to-run plan's offer (keep it short).
+            (_("Start the plan"), f"rt:start:{delivery_id}"),
+            # Translators: a button under the return-to-run plan's offer (keep it short).
+            (_("Not now"), f"rt:no:{delivery_id}"),
         ]
     ]
 
 
 def return_leave_rows() -> Rows:
-    return [[("Leave the plan", "rt:leave:0")]]
+    # Translators: a button under the return-to-run plan (keep it short).
+    return [[(_("Leave the plan"), "rt:leave:0")]]
 
 
 def return_morning_rows(delivery_id: int) -> Rows:
     return [
         [
-            ("Settled", f"rt:ok:{delivery_id}"),
-            ("Still sore", f"rt:sore:{delivery_id}"),
+            # Translators: a button: the back has settled since yesterday's run (keep it short).
+            (_("Settled"), f"rt:ok:{delivery_id}"),
+            # Translators: a button: the back is still sore since yesterday's run (keep it short).
+            (_("Still sore"), f"rt:sore:{delivery_id}"),
         ]
     ]
 
@@ -76,7 +81,7 @@ def no_run_rows(delivery_id: int) -> Rows:
 
 
 def radiation_rows(delivery_id: int) -> Rows:
-    return [[(RADIATION_LABELS[r], f"ci:r:{delivery_id}:{r.value}")] for r in Radiation]
+    return [[(advice.T.RADIATION_LABELS[r], f"ci:r:{delivery_id}:{r.value}")] for r in Radiation]
 
 
 def unusual_rows(delivery_id: int) -> Rows:
@@ -97,7 +102,7 @@ def flag_rows(delivery_id: int, selected: Iterable[RedFlag]) -> Rows:
     rows: Rows = [
         [
             (
-                ("✅ " if flag in chosen else "") + RED_FLAG_LABELS[flag],
+                ("✅ " if flag in chosen else "") + advice.T.RED_FLAG_LABELS[flag],
                 f"ci:f:{delivery_id}:{flag.value}",
             )
         ]

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Final
 
+from bot.core.i18n import N_
 from bot.core.models import EDUCATION_CATEGORY, Tip
 from bot.core.triage import Level
 
@@ -320,16 +321,24 @@ def next_education(tips: Sequence[Tip], sent: Iterable[str]) -> Tip | None:
 @dataclass(frozen=True)
 class ReturnStep:
     number: int
-    run: str  # what the run is, in plain words
+    # What the run is, in plain words: the English source, marked for translation; the texts
+    # (bot.core.coaching) show it in the runner's language with gettext.
+    run: str
 
 
 RETURN_STEPS: Final[tuple[ReturnStep, ...]] = (
-    ReturnStep(1, "a brisk 20-30 minute walk"),
-    ReturnStep(2, "walk 4 min, jog 1 min, 5 times (25 min)"),
-    ReturnStep(3, "walk 3 min, jog 2 min, 5 times (25 min)"),
-    ReturnStep(4, "walk 2 min, jog 3 min, 5 times (25 min)"),
-    ReturnStep(5, "walk 1 min, jog 4 min, 5 times (25 min)"),
-    ReturnStep(6, "20-30 minutes of easy running, no walking"),
+    # Translators: one run of the return-to-run plan; it follows "Step 2: ".
+    ReturnStep(1, N_("a brisk 20-30 minute walk")),
+    # Translators: one run of the return-to-run plan; it follows "Step 2: ".
+    ReturnStep(2, N_("walk 4 min, jog 1 min, 5 times (25 min)")),
+    # Translators: one run of the return-to-run plan; it follows "Step 2: ".
+    ReturnStep(3, N_("walk 3 min, jog 2 min, 5 times (25 min)")),
+    # Translators: one run of the return-to-run plan; it follows "Step 2: ".
+    ReturnStep(4, N_("walk 2 min, jog 3 min, 5 times (25 min)")),
+    # Translators: one run of the return-to-run plan; it follows "Step 2: ".
+    ReturnStep(5, N_("walk 1 min, jog 4 min, 5 times (25 min)")),
+    # Translators: one run of the return-to-run plan; it follows "Step 2: ".
+    ReturnStep(6, N_("20-30 minutes of easy running, no walking")),
 )
 
 

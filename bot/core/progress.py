@@ -20,7 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.core.advice import NOT_A_DIAGNOSIS
+from bot.core import i18n, texts
+from bot.core.i18n import N_, ngettext
+from bot.core.i18n import gettext as _
 from bot.core.triage import Level
 
 Trend = Literal["better", "worse", "steady", "not enough data"]
@@ -132,7 +134,7 @@ def summarise(checkins: Sequence[DayPain], today: datetime.date, days: int = 28)
     "better", higher by 1.0 or more is "worse", anything else "steady"; fewer than four days
     with check-ins is "not enough data".
     """
-    _, window = in_window(checkins, today, days)
+    _unused, window = in_window(checkins, today, days)
     if not window:
         return ProgressSummary(answered=0, average=None, trend="not enough data", pain_free_days=0)
     worst = worst_by_day(window)
@@ -145,40 +147,55 @@ def summarise(checkins: Sequence[DayPain], today: datetime.date, days: int = 28)
     )
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
+# Marked here, translated where used.
 _TREND_LINE: Final[dict[Trend, str]] = {
-    "better": "📉 Worst pain of the day: {avg}/10 on average — getting better",
-    "worse": "📈 Worst pain of the day: {avg}/10 on average — a little higher lately",
-    "steady": "➡️ Worst pain of the day: {avg}/10 on average — holding steady",
-    "not enough data": (
+    # Translators: {avg} is the mean of each day's worst pain, like 2.5 (as in "2.5/10").
+    "better": N_("📉 Worst pain of the day: {avg}/10 on average — getting better"),
+    # Translators: {avg} is the mean of each day's worst pain, like 2.5 (as in "2.5/10").
+    "worse": N_("📈 Worst pain of the day: {avg}/10 on average — a little higher lately"),
+    # Translators: {avg} is the mean of each day's worst pain, like 2.5 (as in "2.5/10").
+    "steady": N_("➡️ Worst pain of the day: {avg}/10 on average — holding steady"),
+    # Translators: {avg} is the mean of each day's worst pain, like 2.5 (as in "2.5/10").
+    "not enough data": N_(
         "📊 Worst pain of the day: {avg}/10 on average · a trend shows from 4 days of check-ins"
     ),
 }
 
 
 def summary_text(summary: ProgressSummary, days: int = 28) -> str:
-    """The summary as a short Telegram-HTML message ending with :data:`NOT_A_DIAGNOSIS`."""
-    title = "<b>Today</b>" if days == 1 else f"<b>Your last {days} days</b>"
+    """The summary as a short Telegram-HTML message ending with the not-a-diagnosis line."""
+    if days == 1:
+        title = _("<b>Today</b>")
+    else:
+        # Translators: the title of /progress; {days} is the window, 28 in the bot.
+        title = ngettext("<b>Your last {days} day</b>", "<b>Your last {days} days</b>", days)
+        title = title.format(days=days)
     if summary.answered == 0 or summary.average is None:
         lines = [
             title,
-            "📭 No check-ins here yet. Your chart fills in after your first check-in, "
-            "which I send a little while after your next run.",
+            _(
+                "📭 No check-ins here yet. Your chart fills in after your first check-in, "
+                "which I send a little while after your next run."
+            ),
         ]
     else:
+        answered = summary.answered
         lines = [
             title,
-            f"✅ {_plural(summary.answered, 'check-in', 'check-ins')} answered",
-            _TREND_LINE[summary.trend].format(avg=f"{summary.average:.1f}"),
+            ngettext("✅ {n} check-in answered", "✅ {n} check-ins answered", answered).format(
+                n=answered
+            ),
+            _(_TREND_LINE[summary.trend]).format(avg=i18n.decimal(summary.average)),
         ]
         if summary.worst is not None:
-            lines.append(f"🔺 Highest: {summary.worst}/10")
+            # Translators: {worst} is the highest pain score of the window, as in "7/10".
+            lines.append(_("🔺 Highest: {worst}/10").format(worst=summary.worst))
         if summary.pain_free_days:
-            lines.append(f"😌 {_plural(summary.pain_free_days, 'pain-free day', 'pain-free days')}")
-    return "\n".join(lines) + "\n\n" + NOT_A_DIAGNOSIS
+            free = summary.pain_free_days
+            lines.append(
+                ngettext("😌 {n} pain-free day", "😌 {n} pain-free days", free).format(n=free)
+            )
+    return "\n".join(lines) + "\n\n" + texts.T.NOT_A_DIAGNOSIS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,25 +204,12 @@ def summary_text(summary: ProgressSummary, days: int = 28) -> str:
 
 WEEK_DAYS: Final = 7
 TREND_DAYS: Final = 28
-_MONTHS: Final = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
 
 
 def date_label(day: datetime.date) -> str:
-    """ "28 Jun": not strftime("%b"), which follows the process locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]}"
+    """ "28 Jun" ("28 jun", "28 июн.") in the current language: not strftime("%b"), which
+    follows the process locale."""
+    return i18n.date_label(day, "MMMd")
 
 
 @dataclass(frozen=True)
@@ -258,67 +262,104 @@ class WeekReport:
 
 def _sessions_line(done: int, goal: int) -> str:
     if goal <= 0:
-        return f"💪 {_plural(done, 'strength session', 'strength sessions')} this week"
-    sessions = "strength session" if goal == 1 else "strength sessions"
+        return ngettext(
+            "💪 {n} strength session this week", "💪 {n} strength sessions this week", done
+        ).format(n=done)
+    # Counted by the goal: "2 of 3 strength sessions" ({goal} is 2 or 3).
     if done > goal:
-        return f"💪 {done} of {goal} {sessions} ✅ more than your goal, brilliant"
-    if done == goal:
-        return f"💪 {done} of {goal} {sessions} ✅"
-    if done == 0:
-        return (
-            f"💪 0 of {goal} {sessions} this week. Even one short session next week "
-            "makes a difference"
+        template = ngettext(
+            "💪 {done} of {goal} strength session ✅ more than your goal, brilliant",
+            "💪 {done} of {goal} strength sessions ✅ more than your goal, brilliant",
+            goal,
         )
-    return f"💪 {done} of {goal}: every session counts, and next week is a fresh start"
+    elif done == goal:
+        template = ngettext(
+            "💪 {done} of {goal} strength session ✅",
+            "💪 {done} of {goal} strength sessions ✅",
+            goal,
+        )
+    elif done == 0:
+        template = ngettext(
+            "💪 0 of {goal} strength session this week. Even one short session next week "
+            "makes a difference",
+            "💪 0 of {goal} strength sessions this week. Even one short session next week "
+            "makes a difference",
+            goal,
+        )
+    else:
+        template = _("💪 {done} of {goal}: every session counts, and next week is a fresh start")
+    return template.format(done=done, goal=goal)
 
 
 def _runs_line(runs: int) -> str:
     if runs == 0:
-        return "🏃 No runs checked in this week"
-    return f"🏃 {_plural(runs, 'run', 'runs')} checked in"
+        return _("🏃 No runs checked in this week")
+    return ngettext("🏃 {n} run checked in", "🏃 {n} runs checked in", runs).format(n=runs)
 
 
+# Marked here, translated where used.
 _WEEK_TREND: Final[dict[Trend, str]] = {
-    "better": "📉 Over 4 weeks your back is getting better",
-    "worse": "📈 Over 4 weeks your pain is a little higher lately: easy does it",
-    "steady": "➡️ Over 4 weeks your pain is holding steady",
-    "not enough data": "📊 A 4-week trend shows from 4 days of check-ins",
+    "better": N_("📉 Over 4 weeks your back is getting better"),
+    "worse": N_("📈 Over 4 weeks your pain is a little higher lately: easy does it"),
+    "steady": N_("➡️ Over 4 weeks your pain is holding steady"),
+    "not enough data": N_("📊 A 4-week trend shows from 4 days of check-ins"),
 }
 
 
 def _pain_lines(report: WeekReport) -> list[str]:
     worst = worst_by_day(report.week)
     if not worst:
-        lines = ["😶 No check-ins answered this week"]
+        lines = [_("😶 No check-ins answered this week")]
     elif max(worst.values()) == 0:
-        lines = [f"😌 Pain-free on every day you checked in ({_plural(len(worst), 'day', 'days')})"]
+        days = len(worst)
+        lines = [
+            ngettext(
+                "😌 Pain-free on every day you checked in ({n} day)",
+                "😌 Pain-free on every day you checked in ({n} days)",
+                days,
+            ).format(n=days)
+        ]
     else:
         typical = sum(worst.values()) / len(worst)
-        lines = [
-            f"🩺 Worst pain this week {max(worst.values())}/10, "
-            f"a typical day's worst {typical:.1f}/10"
-        ]
-    lines.append(_WEEK_TREND[summarise(report.checkins, report.week_end, TREND_DAYS).trend])
+        # Translators: {worst} is a pain score (as in "7/10"), {typical} one like 2.5.
+        line = _("🩺 Worst pain this week {worst}/10, a typical day's worst {typical}/10")
+        lines = [line.format(worst=max(worst.values()), typical=i18n.decimal(typical))]
+    lines.append(_(_WEEK_TREND[summarise(report.checkins, report.week_end, TREND_DAYS).trend]))
     return lines
 
 
 def _level_line(change: LevelChange) -> str:
     name = html.escape(change.exercise)
     if change.reason == "up":
-        return f"⬆️ {name}: up to level {change.to_level} of {change.of}"
-    return f"↩️ {name}: back to level {change.to_level} while your back settles"
+        # Translators: {name} is an exercise, like "Side plank".
+        return _("⬆️ {name}: up to level {level} of {of}").format(
+            name=name, level=change.to_level, of=change.of
+        )
+    # Translators: {name} is an exercise, like "Side plank".
+    return _("↩️ {name}: back to level {level} while your back settles").format(
+        name=name, level=change.to_level
+    )
 
 
 def week_text(report: WeekReport) -> str:
-    """The weekly summary as a short Telegram-HTML message ending with :data:`NOT_A_DIAGNOSIS`."""
+    """The weekly summary as a short Telegram-HTML message ending with the not-a-diagnosis
+    line."""
+    # Translators: the weekly summary's title; {start} and {end} are dates like "22 Jun".
+    title = _("<b>Your week, {start} – {end}</b>").format(
+        start=date_label(report.week_start), end=date_label(report.week_end)
+    )
     lines = [
-        f"<b>Your week, {date_label(report.week_start)} – {date_label(report.week_end)}</b>",
+        title,
         _sessions_line(report.sessions_done, report.sessions_goal),
         _runs_line(report.runs_checked_in),
         *_pain_lines(report),
         *(_level_line(change) for change in report.level_changes),
     ]
     if report.return_step is not None:
-        of = f" of {report.return_steps}" if report.return_steps else ""
-        lines.append(f"🛤 Return to running: step {report.return_step}{of}")
-    return "\n".join(lines) + "\n\n" + NOT_A_DIAGNOSIS
+        step, of = report.return_step, report.return_steps
+        if of:
+            # Translators: the return-to-run plan's step {step} of {of} (6).
+            lines.append(_("🛤 Return to running: step {step} of {of}").format(step=step, of=of))
+        else:
+            lines.append(_("🛤 Return to running: step {step}").format(step=step))
+    return "\n".join(lines) + "\n\n" + texts.T.NOT_A_DIAGNOSIS

@@ -51,7 +51,6 @@ class Texts:
         "📅 <b>3/6 · Your running days</b>\nTap the days you usually run, then <b>Done</b>."
     )
     DAYS_NONE = N_("Pick at least one day, then tap Done.")
-    DAY_LABELS = ("Mon", N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
     DONE_BUTTON = N_("Done ✔️")
 
     ASK_RUN_TIME = N_(
@@ -372,6 +371,25 @@ class Texts:
         ("help", N_("What BackStride can do")),
     )
 
+    # What a runner reads for a reminder in another language than English ("what comes next"):
+    # the plan's slot titles are the admins' own words, in English. By slot kind, and for tip
+    # slots by their first category.
+    SLOT_LABELS = {
+        "check_in": N_("Check-in after your run"),
+        "session": N_("Strength session"),
+        "education": N_("Why it matters"),
+        "summary": N_("Weekly summary"),
+        "warm_up": N_("Warm-up before your run"),
+        "core_strength": N_("Core strength"),
+        "hips_glutes": N_("Hips and glutes"),
+        "cross_training": N_("Cross-training idea"),
+        "stretch_mobility": N_("Stretch and mobility"),
+        "form": N_("Running form"),
+        "footwear_surface": N_("Shoes and surfaces"),
+        "recovery": N_("Recovery"),
+        "everyday_back": N_("Everyday back care"),
+    }
+
     # /language (the buttons name each language in its own words)
     LANGUAGE_PROMPT = N_("🌐 <b>Which language should I write to you in?</b>\nNow: {language}.")
     # Translators: said in the language just chosen, so it names itself ("... in Spanish").
@@ -425,6 +443,8 @@ def plural(n: int, one: str, many: str) -> str:
 # /admin (bot/telegram/handlers/admin/). Placeholders in braces are filled by the handler; anything
 # from a person or a file is escaped there first.
 
+# Weekdays in the admin screens (English, like the rest of them; runners read Babel's names).
+DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ADMIN_NOT_ALLOWED = "⛔ Sorry, that's only for BackStride admins."
 ADMIN_STALE = "That button is out of date. Send /admin for a fresh menu."
 ADMIN_EXPIRED = "That admin question has expired. Send /admin to start again."

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from bot.core import advice, keyboards, progress, texts
+from bot.core import advice, i18n, keyboards, progress, texts
 from bot.core.care import CheckIn, CheckInStatus, RunnerCare
 from bot.core.escalation import (
     FollowUpAnswer,
@@ -404,7 +404,9 @@ def _where(press: Step) -> PressResult:
         return PressResult(toast=texts.T.STALE_BUTTON)
     checkins_db.update_checkin(database, checkin.id, radiation=radiation.value, step="flags")
     checkin.radiation, checkin.step = radiation, "flags"
-    result = PressResult(edit_text=f"{texts.T.CHECKIN_WHERE}\n{advice.RADIATION_LABELS[radiation]}")
+    result = PressResult(
+        edit_text=f"{texts.T.CHECKIN_WHERE}\n{advice.T.RADIATION_LABELS[radiation]}"
+    )
     _tell_if_urgent(database, checkin, runner, now, result)
     rows = keyboards.flag_rows(checkin.delivery_id, ())
     result.replies.append(Reply(texts.T.CHECKIN_FLAGS, rows))
@@ -454,7 +456,7 @@ def _flag(press: Step) -> PressResult:
 def _ticked_summary(flags: Sequence[RedFlag]) -> str:
     if not flags:
         return f"<i>{texts.T.CHECKIN_FLAGS_NONE}</i>"
-    return "\n".join(f"✅ {advice.RED_FLAG_LABELS[flag]}" for flag in flags)
+    return "\n".join(f"✅ {advice.T.RED_FLAG_LABELS[flag]}" for flag in flags)
 
 
 def question_for(checkin: CheckIn) -> Reply | None:
@@ -531,23 +533,38 @@ def finish_unfinished(database: Database, now: dt.datetime) -> list[tuple[int, b
             verdict = _assess(database, checkin, runner)
             if max(verdict.level, checkin.told_level) < Level.SEE_CLINICIAN:
                 continue  # nothing worrying yet: the 12 h expiry records it as unanswered
-            result = PressResult()
-            _finish(database, checkin, runner, now, result, closed_by="sweep")
-            for reply in result.replies:
-                if reply.text in (texts.T.CHECKIN_ALREADY_TOLD, texts.T.CHECKIN_EMERGENCY_DONE):
-                    continue  # the runner already has the verdict; nothing more to say
-                delivery.queue_now(
-                    database,
-                    checkin.runner_id,
-                    kind=delivery.VERDICT,
-                    now=now,
-                    priority=_priority(reply),
-                    payload={"text": reply.text},
-                    slot_id=f"verdict:{checkin.id}",
-                )
+            # The verdict is written now and queued as text: in the runner's language.
+            with i18n.use(_language_of(database, checkin.runner_id)):
+                result = _sweep_finish(database, checkin, runner, now)
             if result.hold_changed:
                 changed.append((checkin.runner_id, result.exercise_hold))
     return changed
+
+
+def _language_of(database: Database, runner_id: int) -> str:
+    found = runners_db.get_runner(database, runner_id)
+    return found.language if found is not None else i18n.DEFAULT
+
+
+def _sweep_finish(
+    database: Database, checkin: CheckIn, runner: RunnerCare, now: dt.datetime
+) -> PressResult:
+    """Finish an unfinished check-in and queue what the runner has not been told yet."""
+    result = PressResult()
+    _finish(database, checkin, runner, now, result, closed_by="sweep")
+    for reply in result.replies:
+        if reply.text in (texts.T.CHECKIN_ALREADY_TOLD, texts.T.CHECKIN_EMERGENCY_DONE):
+            continue  # the runner already has the verdict; nothing more to say
+        delivery.queue_now(
+            database,
+            checkin.runner_id,
+            kind=delivery.VERDICT,
+            now=now,
+            priority=_priority(reply),
+            payload={"text": reply.text},
+            slot_id=f"verdict:{checkin.id}",
+        )
+    return result
 
 
 def queue_follow_ups(database: Database, now: dt.datetime) -> list[tuple[int, bool]]:

@@ -23,8 +23,9 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from bot.core import advice, coaching, keyboards, programme, progress, texts
+from bot.core import advice, coaching, i18n, keyboards, programme, progress, texts
 from bot.core.escalation import MAX_FOLLOW_UPS
+from bot.core.i18n import N_
 from bot.core.models import (
     EDUCATION_CATEGORY,
     REMINDER_PRIORITY,
@@ -43,6 +44,7 @@ from bot.core.models import (
 from bot.core.planner import next_due, next_due_all
 from bot.core.rotation import pick_tip, tips_by_category
 from bot.core.triage import Level
+from bot.services import languages
 from bot.storage import admin as admin_db
 from bot.storage import checkins as checkins_db
 from bot.storage import content as content_db
@@ -83,7 +85,8 @@ WEEKLY_SUMMARY = Slot(
     kind=SlotKind.SUMMARY,
     anchor=Anchor(AnchorKind.FIXED, 0, dt.time(18, 0)),
     days=Days(DaysKind.SUMMARY_DAY),
-    title="Weekly summary",
+    # Translators: a message the runner gets every week, in the list of what comes next.
+    title=N_("Weekly summary"),
 )
 
 
@@ -262,7 +265,7 @@ def _claim_batch(
 ) -> tuple[int, int]:
     now_ts = int(now.timestamp())
     oldest_allowed = now_ts - int(grace.total_seconds())
-    runner_ids = [r for r, _, _ in due_rows]
+    runner_ids = [r for r, _slot, _due in due_rows]
     found = runners_db.runners_by_id(database, runner_ids)
     counts = schedule_db.rotation_counts(database, runner_ids)
     before = dict(counts)
@@ -318,17 +321,40 @@ def _claim_batch(
 
 
 def _why_now(slot: Slot, runner: Runner, due: int) -> str | None:
-    """A tip's first lines saying why it comes now (stored with the row: the sender renders
-    without looking anything up): the run it warms up for, and the return-to-run step."""
-    lines: list[str] = []
+    """What a tip's first lines say about why it comes now, stored with the row so the sender
+    renders without looking anything up: the run it warms up for (minutes before it, its local
+    time) and the return-to-run step. Stored as data, not words: the claim writes for many
+    runners at once, and the words are written at send time in the runner's language
+    (:func:`why_now_text`)."""
     anchor = slot.anchor
-    if anchor.kind is AnchorKind.RUN_TIME and anchor.offset_minutes < 0:
-        minutes = -anchor.offset_minutes
-        run_at = dt.datetime.fromtimestamp(due + minutes * 60, dt.UTC)
-        lines.append(coaching.run_soon_line(minutes, run_at.astimezone(ZoneInfo(runner.timezone))))
-        if runner.return_step:
-            lines.append(coaching.return_step_line(runner.return_step))
-    return json.dumps({"why": "\n".join(lines)}) if lines else None
+    if anchor.kind is not AnchorKind.RUN_TIME or anchor.offset_minutes >= 0:
+        return None
+    minutes = -anchor.offset_minutes
+    run_at = dt.datetime.fromtimestamp(due + minutes * 60, dt.UTC)
+    why: dict[str, int | str] = {
+        "soon": minutes,
+        "at": coaching.clock(run_at.astimezone(ZoneInfo(runner.timezone))),
+    }
+    if runner.return_step:
+        why["step"] = runner.return_step
+    return json.dumps({"why": why})
+
+
+def why_now_text(why: object) -> str:
+    """A tip's why-now lines in the current language, from what :func:`_why_now` stored ("" for
+    none). A row queued before the words moved to send time holds them already written."""
+    if isinstance(why, str):
+        return why
+    if not isinstance(why, dict):
+        return ""
+    lines: list[str] = []
+    minutes, at = why.get("soon"), why.get("at")
+    if isinstance(minutes, int) and isinstance(at, str):
+        lines.append(coaching.run_soon_line(minutes, dt.time.fromisoformat(at)))
+        step = why.get("step")
+        if isinstance(step, int) and step > 0:
+            lines.append(coaching.return_step_line(step))
+    return "\n".join(lines)
 
 
 @dataclass
@@ -348,8 +374,8 @@ class _ProgrammeWork:
     ) -> None:
         self.database = database
         kinds = {slot_id: slot.kind for slot_id, slot in slots.items()}
-        session_runners = [r for r, s, _ in due_rows if kinds.get(s) is SlotKind.SESSION]
-        lesson_runners = [r for r, s, _ in due_rows if kinds.get(s) is SlotKind.EDUCATION]
+        session_runners = [r for r, s, _due in due_rows if kinds.get(s) is SlotKind.SESSION]
+        lesson_runners = [r for r, s, _due in due_rows if kinds.get(s) is SlotKind.EDUCATION]
         self.levels = programme_db.levels_for(database, session_runners) if session_runners else {}
         self.sent = programme_db.education_sent(database, lesson_runners) if lesson_runners else {}
         self.started: list[tuple[int, str]] = []
@@ -502,7 +528,7 @@ def render(
     if kind == SlotKind.TIP.value:
         if tip is None:
             raise LookupError("tip is gone")
-        why = row.payload_data().get("why") if row.payload else None
+        why = why_now_text(row.payload_data().get("why")) if row.payload else ""
         text = f"{why}\n\n{render_tip(tip)}" if why else render_tip(tip)
         return text, keyboard(keyboards.tip_rows(row.id))
     if kind == SlotKind.SESSION.value:
@@ -529,7 +555,7 @@ def render(
     if kind == FOLLOW_UP:
         return follow_up_message(row.payload_data()), keyboard(keyboards.follow_up_rows(row.id))
     if kind == RETURN_OFFER:
-        return coaching.RETURN_OFFER, keyboard(keyboards.return_offer_rows(row.id))
+        return coaching.T.RETURN_OFFER, keyboard(keyboards.return_offer_rows(row.id))
     if kind == RETURN_MORNING:
         step = int(row.payload_data().get("step") or 1)
         return coaching.return_morning_question(step), keyboard(
@@ -571,7 +597,8 @@ def weekly_report(database: Database, runner_id: int, now: dt.datetime) -> Weekl
     week_start = today - dt.timedelta(days=6)
     since = int(dt.datetime.combine(week_start, dt.time(0, 0), zone).timestamp())
     history = checkins_db.checkin_history(database, runner_id, today - dt.timedelta(days=27))
-    families = programme.families_of(content_db.load_tips(database))
+    # The exercises are named in the runner's language (the summary is written in it).
+    families = programme.families_of(languages.tips_in(database, i18n.current()))
     changes = tuple(
         progress.LevelChange(
             families.name(family, to_level), from_level, to_level, families.top(family), kind

@@ -12,7 +12,7 @@ from bot.core.models import Tip
 from bot.storage import content as content_db
 from bot.storage import runners as runners_db
 
-__all__ = ["LanguageChoice", "choose", "language_of", "tip_in"]
+__all__ = ["LanguageChoice", "choose", "language_of", "tip_in", "tips_in"]
 
 
 def language_of(database: Database, chat_id: int) -> str | None:
@@ -45,3 +45,13 @@ def tip_in(database: Database, tip_id: str, language: str) -> Tip | None:
         return tip
     words = content_db.get_tip_text(database, tip_id, language)
     return tip if words is None else words.applied_to(tip)
+
+
+def tips_in(database: Database, language: str) -> list[Tip]:
+    """Every tip in `language` (its own words where the files have them), e.g. to name the
+    exercises of a runner's weekly summary."""
+    tips = content_db.load_tips(database)
+    if language == i18n.DEFAULT:
+        return tips
+    words = {t.tip_id: t for t in content_db.load_tip_texts(database) if t.language == language}
+    return [words[t.id].applied_to(t) if t.id in words else t for t in tips]

@@ -21,9 +21,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlite_utils import Database
 
-from bot.core import advice, texts
+from bot.core import advice, i18n, texts
 from bot.core.emergency import country_name
-from bot.core.progress import date_label
+from bot.core.i18n import gettext as _
+from bot.core.i18n import ngettext
 from bot.core.triage import Level, Radiation, RedFlag, RiskFactor
 from bot.storage import runners as runners_db
 
@@ -180,7 +181,7 @@ def _level_words(value: object) -> object:
 
 def _day_names(value: object) -> list[str]:
     days = [int(d) for d in str(value or "").split(",") if d.strip().isdigit()]
-    return [texts.T.DAY_LABELS[d] for d in sorted(days) if 0 <= d < 7]
+    return [i18n.weekday_name(d, "abbreviated") for d in sorted(days) if 0 <= d < 7]
 
 
 def _settings_value(column: str, value: object) -> object:
@@ -193,11 +194,12 @@ def _settings_value(column: str, value: object) -> object:
     if column == "run_days":
         return _day_names(value)
     if column == "summary_day":
-        return texts.T.DAY_LABELS[int(str(value))] if str(value).isdigit() else value
+        day = int(str(value)) if str(value).isdigit() else -1
+        return i18n.weekday_name(day, "abbreviated") if 0 <= day < 7 else value
     if column == "age_band":
         return texts.T.AGE_BAND_LABELS.get(str(value), value)
     if column == "risk_factors":
-        return [_label(advice.RISK_FACTOR_LABELS, RiskFactor, v) for v in _json_list(value)]
+        return [_label(advice.T.RISK_FACTOR_LABELS, RiskFactor, v) for v in _json_list(value)]
     if column == "hold_level":
         return _level_words(value) if value else "none"
     if column in {"running_paused", "risk_declined", "exercise_hold", "weekly_chart"}:
@@ -211,9 +213,9 @@ def _checkin_value(column: str, value: object) -> object:
     if value is None:
         return None
     if column == "radiation":
-        return _label(advice.RADIATION_LABELS, Radiation, value)
+        return _label(advice.T.RADIATION_LABELS, Radiation, value)
     if column == "red_flags":
-        return [_label(advice.RED_FLAG_LABELS, RedFlag, v) for v in _json_list(value)]
+        return [_label(advice.T.RED_FLAG_LABELS, RedFlag, v) for v in _json_list(value)]
     if column == "level":
         return _level_words(value)
     if column == "reasons":
@@ -272,10 +274,10 @@ def export_document(data: Mapping[str, Any], *, now: dt.datetime) -> dict[str, A
     zone = _zone(settings.get("timezone"))
     titles = data.get("tip_titles") or {}
     document: dict[str, Any] = {
-        "about": (
+        "about": _(
             "Everything BackStride stores about you. Times are in your time zone "
-            f"({zone.key}), in ISO 8601 with the offset from UTC."
-        ),
+            "({zone}), in ISO 8601 with the offset from UTC."
+        ).format(zone=zone.key),
         "exported": now.astimezone(zone).isoformat(timespec="seconds"),
         "settings": _readable("runners", settings, zone, titles),
     }
@@ -290,11 +292,7 @@ def _since(settings: Mapping[str, Any]) -> str | None:
     if not created:
         return None
     day = dt.datetime.fromtimestamp(int(created), _zone(settings.get("timezone"))).date()
-    return f"{date_label(day)} {day.year}"
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+    return i18n.date_label(day, "yMMMd")
 
 
 def summary_text(data: Mapping[str, Any]) -> str:
@@ -304,28 +302,57 @@ def summary_text(data: Mapping[str, Any]) -> str:
     checkins = data.get("checkins") or []
     answered = sum(1 for c in checkins if c.get("status") == "answered")
     sent = sum(1 for d in data.get("deliveries") or [] if d.get("sent_at"))
-    lines = ["📦 <b>What BackStride stores about you</b>"]
+    lines = [_("📦 <b>What BackStride stores about you</b>")]
+    zone = html.escape(str(settings.get("timezone") or texts.T.NOT_SET))
     setting_bits = [
-        f"time zone {html.escape(str(settings.get('timezone') or texts.T.NOT_SET))}",
-        f"runs on {', '.join(days) if days else texts.T.DAYS_LABEL_NONE}",
+        # Translators: items of the "⚙️ Settings:" line of /mydata, joined with ", ".
+        _("time zone {zone}").format(zone=zone),
+        # Translators: {days} is a list of weekdays ("Mon, Wed, Fri") or "none".
+        _("runs on {days}").format(days=", ".join(days) if days else texts.T.DAYS_LABEL_NONE),
     ]
     if settings.get("run_time"):
-        setting_bits.append(f"usually at {html.escape(str(settings['run_time']))}")
+        setting_bits.append(
+            # Translators: the usual run time; {time} is like 07:30.
+            _("usually at {time}").format(time=html.escape(str(settings["run_time"])))
+        )
     if settings.get("tip_time"):
-        setting_bits.append(f"daily tip at {html.escape(str(settings['tip_time']))}")
-    lines.append("⚙️ Settings: " + ", ".join(setting_bits))
+        setting_bits.append(
+            _("daily tip at {time}").format(time=html.escape(str(settings["tip_time"])))
+        )
+    # Translators: {settings} is a list of items ("time zone Europe/Berlin, runs on Mon, Wed").
+    lines.append(_("⚙️ Settings: {settings}").format(settings=", ".join(setting_bits)))
     if settings.get("risk_factors") is not None or settings.get("risk_declined"):
-        lines.append("🧾 Your health-profile answers")
-    lines.append(f"🩺 {_plural(len(checkins), 'check-in', 'check-ins')} ({answered} answered)")
-    lines.append(f"💡 {_plural(sent, 'reminder or message', 'reminders and messages')} sent")
+        lines.append(_("🧾 Your health-profile answers"))
+    lines.append(
+        # Translators: {answered} is how many of the {n} check-ins were answered.
+        ngettext(
+            "🩺 {n} check-in ({answered} answered)",
+            "🩺 {n} check-ins ({answered} answered)",
+            len(checkins),
+        ).format(n=len(checkins), answered=answered)
+    )
+    lines.append(
+        ngettext(
+            "💡 {n} reminder or message sent", "💡 {n} reminders and messages sent", sent
+        ).format(n=sent)
+    )
     levels = len(data.get("runner_levels") or [])
     if levels:
-        lines.append(f"💪 Your level in {_plural(levels, 'exercise', 'exercises')}")
+        lines.append(
+            ngettext(
+                "💪 Your level in {n} exercise", "💪 Your level in {n} exercises", levels
+            ).format(n=levels)
+        )
     since = _since(settings)
     if since:
-        lines.append(f"📅 With BackStride since {since}")
+        # Translators: {since} is a date, like "3 Dec 2024".
+        lines.append(_("📅 With BackStride since {since}").format(since=since))
     lines.append(
-        "\nAll of it is in the file below, with times in your time zone. /delete erases everything."
+        "\n"
+        + _(
+            "All of it is in the file below, with times in your time zone. "
+            "/delete erases everything."
+        )
     )
     return "\n".join(lines)
 

@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from bot.core.models import RunnerStatus
+from bot.core import i18n, texts
+from bot.core.models import RunnerStatus, Slot, SlotKind
 from bot.core.triage import RiskFactor
 from bot.services import delivery
 from bot.storage import profile as profile_db
@@ -202,6 +203,15 @@ def start(
             )
             return Start(Opening.WELCOME_BACK, None, profile_db.get_profile(database, chat_id))
         return Start(Opening.ALREADY, None, profile)
+
+
+def open_question(database: Database, chat_id: int) -> Start:
+    """The question an onboarding runner has open (nothing recorded): a language chosen mid-way
+    asks it again in that language. ``Opening.UNKNOWN`` when they are not onboarding."""
+    profile = profile_db.get_profile(database, chat_id)
+    if profile is None or profile.runner.status is not RunnerStatus.ONBOARDING:
+        return Start(Opening.UNKNOWN)
+    return Start(Opening.RESUME, profile.asked or next_question(profile), profile)
 
 
 def open_settings(
@@ -403,12 +413,21 @@ def confirm(database: Database, chat_id: int, *, now: dt.datetime) -> list[Upcom
         return _upcoming(database, chat_id, profile.timezone or "UTC")
 
 
+def _runner_title(slot: Slot) -> str:
+    """The slot as the runner reads it: the admins' title in English, else what it sends."""
+    if i18n.current() == i18n.DEFAULT:
+        return slot.title or slot.id
+    labels = texts.T.SLOT_LABELS
+    key = slot.categories[0] if slot.kind is SlotKind.TIP and slot.categories else slot.kind.value
+    return labels.get(key) or labels.get(slot.kind.value) or slot.title or slot.id
+
+
 def _upcoming(database: Database, chat_id: int, timezone: str) -> list[Upcoming]:
     try:
         zone = ZoneInfo(timezone)
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
-    titles = {slot.id: slot.title or slot.id for slot in delivery.plan_slots(database)}
+    titles = {slot.id: _runner_title(slot) for slot in delivery.plan_slots(database)}
     due = schedule_db.schedule_of(database, chat_id)
     found = [
         Upcoming(titles.get(slot_id, slot_id), dt.datetime.fromtimestamp(ts, zone))

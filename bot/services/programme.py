@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from bot.core import coaching, programme
+from bot.core import coaching, i18n, programme
+from bot.core.i18n import gettext as _
+from bot.core.i18n import ngettext
 from bot.core.models import REMINDER_PRIORITY, REPLY_PRIORITY, Delivery, SlotKind
 from bot.core.programme import Change, LevelStep, ReturnChange
 from bot.core.triage import Level
-from bot.services import delivery
-from bot.storage import content as content_db
+from bot.services import delivery, languages
 from bot.storage import outbox as outbox_db
 from bot.storage import programme as programme_db
 from bot.storage import runners as runners_db
@@ -40,17 +41,30 @@ def _ts(now: dt.datetime) -> int:
 
 
 def _families(database: Database) -> programme.Families:
-    return programme.families_of(content_db.load_tips(database))
+    """The exercise families, named in the current (the runner's) language."""
+    return programme.families_of(languages.tips_in(database, i18n.current()))
 
 
 def _change_line(step: LevelStep, families: programme.Families) -> str:
     name = families.name(step.family, step.to_level)
     if step.change is Change.UP:
-        return (
-            f"⬆️ Next session: {name}, level {step.to_level} of {families.top(step.family)}. "
-            f"You've done {programme.SESSIONS_TO_MOVE_UP} sessions with a quiet back."
+        sessions = programme.SESSIONS_TO_MOVE_UP
+        # Translators: after a strength session marked Done; {name} is an exercise, like
+        # "Side plank"; {n} is 3.
+        template = ngettext(
+            "⬆️ Next session: {name}, level {level} of {of}. "
+            "You've done {n} session with a quiet back.",
+            "⬆️ Next session: {name}, level {level} of {of}. "
+            "You've done {n} sessions with a quiet back.",
+            sessions,
         )
-    return f"⬇️ {name}: back to level {step.to_level} for now, while your back settles."
+        return template.format(
+            name=name, level=step.to_level, of=families.top(step.family), n=sessions
+        )
+    # Translators: {name} is an exercise, like "Side plank".
+    return _("⬇️ {name}: back to level {level} for now, while your back settles.").format(
+        name=name, level=step.to_level
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,19 +140,24 @@ def after_check_in(
         backs = [s for s in steps if s.change is Change.BACK]
         if backs and level < Level.URGENT:
             families = _families(database)
-            effect.lines.append(
-                "⬇️ Your strength exercises step back one level for now: "
-                + ", ".join(
-                    f"{families.name(s.family, s.to_level)} (level {s.to_level})" for s in backs
+            exercises = ", ".join(
+                # Translators: one item of a list of exercises, like "Side plank (level 2)".
+                _("{name} (level {level})").format(
+                    name=families.name(s.family, s.to_level), level=s.to_level
                 )
-                + "."
+                for s in backs
             )
+            # Translators: {exercises} is a list like "Side plank (level 2), Bridge (level 1)".
+            line = _("⬇️ Your strength exercises step back one level for now: {exercises}.")
+            effect.lines.append(line.format(exercises=exercises))
         elif any(s.change is Change.HOLD for s in steps) and level < Level.URGENT:
             effect.lines.append(
-                "⏸ Your strength exercises stay at their level until your back is quieter "
-                "(2/10 or less)."
+                _(
+                    "⏸ Your strength exercises stay at their level until your back is quieter "
+                    "(2/10 or less)."
+                )
             )
-    step, _, offered_at = programme_db.return_state(database, runner_id)
+    step, _unused, offered_at = programme_db.return_state(database, runner_id)
     if step is not None:
         effect.lines.extend(_return_run(database, runner_id, step, pain, no_run, level, zone, now))
         effect.wake = True
@@ -158,9 +177,9 @@ def after_urgent_sign(database: Database, runner_id: int, now: dt.datetime) -> N
             levels, pain=0, previous_pain=None, verdict=Level.URGENT
         )
         _save(database, runner_id, updated, steps, now)
-    step, _, _ = programme_db.return_state(database, runner_id)
+    step, _unused, _unused = programme_db.return_state(database, runner_id)
     if step is not None:
-        new_step, _ = programme.after_return_run(step, 0, verdict=Level.URGENT)
+        new_step, _change = programme.after_return_run(step, 0, verdict=Level.URGENT)
         runners_db.update_runner(
             database, runner_id, now=_ts(now), return_step=new_step, return_awaiting=None
         )
@@ -231,7 +250,7 @@ def _queue_offer(
 def offer_after_hold(database: Database, runner_id: int, now: dt.datetime) -> None:
     """A hold lifted (better, or cleared by a clinician): offer the plan now, in the caller's
     transaction, unless the runner is on it or said no lately."""
-    step, _, offered_at = programme_db.return_state(database, runner_id)
+    step, _unused, offered_at = programme_db.return_state(database, runner_id)
     if step is None and _may_offer(offered_at, now):
         _queue_offer(database, runner_id, now)
 
@@ -307,7 +326,7 @@ def return_press(
         if runner.exercise_hold:
             return ReturnReply(ReturnAnswer.HELD)
         if action == "no":
-            return ReturnReply(ReturnAnswer.DECLINED, coaching.RETURN_DECLINED)
+            return ReturnReply(ReturnAnswer.DECLINED, coaching.T.RETURN_DECLINED)
         if action == "start":
             if runner.return_step is not None:
                 return ReturnReply(
@@ -320,7 +339,7 @@ def return_press(
 def _leave(database: Database, chat_id: int, now: dt.datetime) -> ReturnReply:
     """ "Leave the plan" under /returntorun: the usual runs carry on."""
     with store.immediate(database):
-        step, _, _ = programme_db.return_state(database, chat_id)
+        step, _unused, _unused = programme_db.return_state(database, chat_id)
         if step is None:
             return ReturnReply(ReturnAnswer.STALE)
         runners_db.update_runner(
@@ -328,12 +347,12 @@ def _leave(database: Database, chat_id: int, now: dt.datetime) -> ReturnReply:
         )
         programme_db.record_event(database, chat_id, "return_stop", now=_ts(now), from_level=step)
         delivery.schedule_runner(database, chat_id, now)
-        return ReturnReply(ReturnAnswer.LEFT, coaching.RETURN_LEFT)
+        return ReturnReply(ReturnAnswer.LEFT, coaching.T.RETURN_LEFT)
 
 
 def _morning(database: Database, row: Delivery, settled: bool, now: dt.datetime) -> ReturnReply:
     runner_id = row.runner_id
-    step, awaiting, _ = programme_db.return_state(database, runner_id)
+    step, awaiting, _unused = programme_db.return_state(database, runner_id)
     asked = int(row.payload_data().get("step") or 0)
     if step is None or awaiting is None or awaiting != asked:
         return ReturnReply(ReturnAnswer.STALE)  # answered already, or the plan moved on

@@ -251,11 +251,12 @@ def build_application(settings: Settings, *, clock: Clock = system_clock) -> Bot
     application.bot_data["services"] = svc
     # A group of its own, before any other: a handler in the same group would only run for
     # the updates this one leaves alone (PTB runs the first match of each group).
-    language.register(application)
+    language.register_early(application)
     application.add_handler(CallbackQueryHandler(_no_callback_data), group=GUARD_GROUP)
     # The admin conversation before onboarding: an admin's typed answer to an admin prompt is
     # the admin's even with a runner question open (see admin_handlers.register).
     admin_handlers.register(application)
+    application.add_handlers(language.handlers())  # ahead of onboarding's open question
     application.add_handler(onboarding.build())
     for module in (settings_handlers, reminders, programme, checkin, privacy):
         application.add_handlers(module.handlers())

@@ -7,6 +7,11 @@ or in Pillow's own font where that is missing.
 
 Rendering holds the GIL for the whole chart, so the bot renders through a
 :class:`ChartRenderer`, which draws in a worker process and keeps the event loop free.
+
+Every word and date on a chart is in the current language (:mod:`bot.core.i18n`). The
+language is a context variable, which does not follow a call into the worker process (nor
+into ``run_in_executor``'s threads): the renderer passes the caller's language code along
+and the worker draws inside ``i18n.use(language)`` (:func:`_in_language`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
 
+from bot.core import i18n
+from bot.core.i18n import gettext as _
 from bot.core.progress import (
     MIN_PAIN,
     WEEK_DAYS,
@@ -50,8 +57,6 @@ JOIN_GAP_DAYS: Final = 7
 CHART_WIDTH_PX: Final = 800
 CHART_HEIGHT_PX: Final = 450
 CHART_DPI: Final = 100
-
-_WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 _INK: Final = "#2b2d42"
 _MUTED: Final = "#6c757d"
@@ -120,15 +125,26 @@ def render_chart(
     # Every 7 days counting back from today, so today is always labelled.
     ticks = tuple(range(days - 1, -1, -7))[::-1]
     labels = [date_label(first + datetime.timedelta(days=i)) for i in ticks]
-    if not window:
-        note = "No check-ins yet" if not checkins else f"No check-ins in the last {days} days"
-    else:
+    if window:
         note = None
-    title = (
-        "Worst back pain each day, today"
-        if days == 1
-        else (f"Worst back pain each day, last {days} days")
-    )
+    elif not checkins:
+        # Translators: on the /progress chart when there is nothing to draw.
+        note = _("No check-ins yet")
+    else:
+        # Translators: on the /progress chart when there is nothing to draw; {days} is 28.
+        note = i18n.ngettext(
+            "No check-ins in the last {days} day", "No check-ins in the last {days} days", days
+        ).format(days=days)
+    if days == 1:
+        # Translators: the /progress chart's title (short: it is drawn on an 800 px picture).
+        title = _("Worst back pain each day, today")
+    else:
+        # Translators: the /progress chart's title (short: it is drawn on an 800 px picture).
+        title = i18n.ngettext(
+            "Worst back pain each day, last {days} day",
+            "Worst back pain each day, last {days} days",
+            days,
+        ).format(days=days)
     with _DRAW_LOCK:
         return _draw(
             _days(window, first),
@@ -151,14 +167,19 @@ def render_week_chart(report: WeekReport) -> bytes:
     zlib and font file).
     """
     first = report.week_start
-    goal = report.sessions_goal
+    done, goal = report.sessions_done, report.sessions_goal
+    # Translators: the weekly chart's title; {start} and {end} are dates like "22 Jun".
+    title = _("Your week: {start} – {end}").format(
+        start=date_label(first), end=date_label(report.week_end)
+    )
+    if goal:
+        # Translators: the weekly chart's top right corner, like "Strength sessions: 2 of 3".
+        corner = _("Strength sessions: {done} of {goal}").format(done=done, goal=goal)
+    else:
+        # Translators: the weekly chart's top right corner, like "Strength sessions: 2".
+        corner = _("Strength sessions: {done}").format(done=done)
     with _DRAW_LOCK:
-        return _draw_week(
-            _days(list(report.week), first),
-            first=first,
-            title=f"Your week: {date_label(first)} – {date_label(report.week_end)}",
-            corner=f"Strength sessions: {report.sessions_done}" + (f" of {goal}" if goal else ""),
-        )
+        return _draw_week(_days(list(report.week), first), first=first, title=title, corner=corner)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -222,8 +243,9 @@ _EDGE: Final = 6
 # zlib level 1: measured on this chart, levels 1 to 3 give nearly the same size and level 6
 # costs twice the time for a quarter fewer bytes (see _png).
 _ZLIB_LEVEL: Final = 1
-# Backgrounds kept a process (one a window length; the bot uses two: the week and 28 days).
-_MAX_BACKGROUNDS: Final = 4
+# Backgrounds kept a process (one a language and window length; the bot uses two windows, the
+# week and 28 days, in each of its languages).
+_MAX_BACKGROUNDS: Final = 2 * len(i18n.LANGUAGES) + 2
 
 # A FreeType face is not safe to draw with from two threads at once, the renderer can fall
 # back to threads, and the caches below are filled on first use: one chart at a time (a few
@@ -231,11 +253,11 @@ _MAX_BACKGROUNDS: Final = 4
 _DRAW_LOCK: Final = threading.Lock()
 
 # Filled on first use: the loaded fonts, by (pixel size, bold), and the shared parts of each
-# kind of chart, by (days, major ticks, minor ticks): (the whole chart at full size, the
-# _MARKS_BOX part of it at _SCALE).
+# kind of chart, by (language, days, major ticks, minor ticks): (the whole chart at full size,
+# the _MARKS_BOX part of it at _SCALE).
 _FONTS: dict[tuple[int, bool], _Font] = {}
 _Ticks: TypeAlias = tuple[int, ...]
-_BACKGROUNDS: dict[tuple[int, _Ticks, _Ticks], tuple[Image.Image, Image.Image]] = {}
+_BACKGROUNDS: dict[tuple[str, int, _Ticks, _Ticks], tuple[Image.Image, Image.Image]] = {}
 _LINE_BOXES: dict[int, tuple[float, float]] = {}  # by id() of a font in _FONTS (never freed)
 
 
@@ -273,7 +295,7 @@ def _text(
     ``xy[0]``. Placed from bounding boxes, not ``anchor=``, so that Pillow's bitmap fallback
     font (which has no anchors) is placed the same way."""
     x, y = xy
-    left, _, right, _ = font.getbbox(text)
+    left, _unused, right, _unused = font.getbbox(text)
     top, bottom = _line_box(font)
     if align == "center":
         x -= (left + right) / 2
@@ -286,7 +308,7 @@ def _line_box(font: _Font) -> tuple[float, float]:
     """The top and bottom of a line of ``font``'s text, whatever its letters (kept a font)."""
     box = _LINE_BOXES.get(id(font))
     if box is None:
-        _, top, _, bottom = font.getbbox("Hg")
+        _unused, top, _unused, bottom = font.getbbox("Hg")
         box = _LINE_BOXES[id(font)] = (top, bottom)
     return box
 
@@ -348,10 +370,11 @@ class _Marks:
 
 
 def _background(days: int, major: _Ticks, minor: _Ticks = ()) -> tuple[Image.Image, Image.Image]:
-    """The parts every chart of ``days`` days with these x ticks shares, drawn once a process:
-    the whole chart at full size, and its _MARKS_BOX part at _SCALE (pixel for pixel the same,
-    for drawing on). A major tick is a day with a label, a minor one a small mark."""
-    key = (days, major, minor)
+    """The parts every chart of ``days`` days with these x ticks shares in the current
+    language, drawn once a process: the whole chart at full size, and its _MARKS_BOX part at
+    _SCALE (pixel for pixel the same, for drawing on). A major tick is a day with a label, a
+    minor one a small mark."""
+    key = (i18n.current(), days, major, minor)
     found = _BACKGROUNDS.get(key)
     if found is not None:
         return found
@@ -377,9 +400,13 @@ def _background(days: int, major: _Ticks, minor: _Ticks = ()) -> tuple[Image.Ima
     words: list[tuple[float, str]] = []
     x = float(_W_LEFT)
     for kind, label in (
-        ("pain", "Worst pain"),
-        ("ran", "Ran"),
-        ("flag", "See a clinician or more"),
+        # Translators: the charts' legend, beside a line with dots (keep it short).
+        ("pain", _("Worst pain")),
+        # Translators: the charts' legend, beside the triangle marking a day with a run.
+        ("ran", _("Ran")),
+        # Translators: the charts' legend, beside the red ring marking a day whose check-in
+        # advised seeing a clinician, or something more urgent (keep it short).
+        ("flag", _("See a clinician or more")),
     ):
         if kind == "pain":
             marks.line([(x, _LEGEND_Y), (x + 32, _LEGEND_Y)], _LINE, 2.6)
@@ -399,8 +426,10 @@ def _background(days: int, major: _Ticks, minor: _Ticks = ()) -> tuple[Image.Ima
     for value in range(0, 11, 2):
         _text(draw, (_W_LEFT - 9, _y(value)), str(value), scale, _INK, align="right")
     # The y axis's name, turned a quarter to read upwards along the scale.
-    name, name_font = "Worst pain of the day (0-10)", _font(_AXIS_NAME_PX)
-    _, _, right, bottom = name_font.getbbox(name)
+    # Translators: the name of the charts' vertical axis, drawn along the 0-10 pain scale.
+    name = _("Worst pain of the day (0-10)")
+    name_font = _font(_AXIS_NAME_PX)
+    _unused, _unused, right, bottom = name_font.getbbox(name)
     strip = Image.new("L", (int(right) + 2, int(bottom) + 2), 0)
     ImageDraw.Draw(strip).text((0, 0), name, font=name_font, fill=255)
     strip = strip.rotate(90, expand=True)
@@ -440,7 +469,8 @@ def _draw_week(days_data: list[_Day], *, first: datetime.date, title: str, corne
             marks.ring(_x(d.index), _y(d.pain))
         if d.ran:
             marks.triangle(_x(d.index), _y(_RUN_Y))
-    note = "No check-ins this week"
+    # Translators: on the weekly chart when there is nothing to draw.
+    note = _("No check-ins this week")
     if not days_data:
         note_xy = _empty_note(marks, note)
     image.paste(plot.reduce(_SCALE), _MARKS_BOX[:2])
@@ -451,7 +481,7 @@ def _draw_week(days_data: list[_Day], *, first: datetime.date, title: str, corne
     labels = _font(_LABEL_PX)
     for index in range(WEEK_DAYS):
         day = first + datetime.timedelta(days=index)
-        weekday = _WEEKDAYS[day.weekday()]
+        weekday = i18n.weekday_name(day.weekday(), "abbreviated")
         _text(draw, (_x(index), _W_BOTTOM + 20), weekday, labels, _INK, align="center")
         _text(draw, (_x(index), _W_BOTTOM + 44), str(day.day), labels, _MUTED, align="center")
     if not days_data:
@@ -500,9 +530,9 @@ def _draw(
 
 
 def _date_labels(draw: ImageDraw.ImageDraw, days: int, ticks: _Ticks, labels: list[str]) -> None:
-    """``labels`` ("28 Jun") centred under the days ``ticks`` (7 days apart, the last one
-    today), kept inside the image. Where they would crowd each other (90 days), each is
-    written on two lines ("28" over "Jun"); where even that is too wide, only every second
+    """``labels`` ("28 Jun", "28 июн.") centred under the days ``ticks`` (7 days apart, the
+    last one today), kept inside the image. Where they would crowd each other (90 days), each
+    is written on two lines ("28" over "Jun"); where even that is too wide, only every second
     (third...) one is written, counting back from today."""
     font = _font(_LABEL_PX)
     room = _x(7, days) - _x(0, days)  # between two ticks
@@ -584,11 +614,11 @@ class ChartRenderer:
     async def progress(
         self, checkins: Sequence[DayPain], today: datetime.date, days: int = 28
     ) -> bytes:
-        """:func:`render_chart` off the event loop."""
+        """:func:`render_chart` off the event loop, in the caller's language."""
         return await self._render(render_chart, tuple(checkins), today, days)
 
     async def week(self, report: WeekReport) -> bytes:
-        """:func:`render_week_chart` off the event loop."""
+        """:func:`render_week_chart` off the event loop, in the caller's language."""
         return await self._render(render_week_chart, report)
 
     def close(self) -> None:
@@ -607,12 +637,16 @@ class ChartRenderer:
         return self._pool
 
     async def _render(self, function: Callable[..., RenderResult], *args: Any) -> RenderResult:
+        # The language goes along as data: a context variable stays behind in this process.
+        language = i18n.current()
         if not self._closed and not self._in_thread_fallback():
             loop = asyncio.get_running_loop()
             for attempt in (1, 2):
                 try:
                     result: RenderResult = await asyncio.wait_for(
-                        loop.run_in_executor(self._executor(), function, *args),
+                        loop.run_in_executor(
+                            self._executor(), _in_language, language, function, *args
+                        ),
                         RENDER_TIMEOUT_SECONDS,
                     )
                     return result
@@ -627,7 +661,7 @@ class ChartRenderer:
                 self._fallback_seconds,
             )
             self._threads_until = self._monotonic() + self._fallback_seconds
-        return await asyncio.to_thread(function, *args)
+        return await asyncio.to_thread(_in_language, language, function, *args)
 
     def _in_thread_fallback(self) -> bool:
         if self._threads_until is None:
@@ -636,6 +670,13 @@ class ChartRenderer:
             return True
         self._threads_until = None
         return False
+
+
+def _in_language(language: str, function: Callable[..., RenderResult], *args: Any) -> RenderResult:
+    """``function(*args)`` in ``language`` (run in the worker process or a thread, where the
+    caller's context variables are not set)."""
+    with i18n.use(language):
+        return function(*args)
 
 
 _DEFAULT: ChartRenderer | None = None

@@ -643,7 +643,7 @@ def anchor_words(anchor: Anchor) -> str:
 
 def days_words(days: Days) -> str:
     if days.kind is DaysKind.WEEKDAYS:
-        words = ", ".join(texts.T.DAY_LABELS[d] for d in sorted(days.weekdays)) or "no weekday"
+        words = ", ".join(texts.DAY_LABELS[d] for d in sorted(days.weekdays)) or "no weekday"
     else:
         words = texts.ADMIN_DAYS_KINDS.get(days.kind.value, days.kind.value)
     return words + (texts.ADMIN_WEEKLY_SUFFIX if days.weekly else "")

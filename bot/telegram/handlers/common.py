@@ -14,7 +14,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 
-from bot.core import texts
+from bot.core import i18n, texts
+from bot.core.i18n import gettext as _
 from bot.core.models import REPLY_PRIORITY, URGENT_PRIORITY, Runner, RunnerStatus
 from bot.services import runners
 from bot.services.runtime import services
@@ -96,13 +97,19 @@ def format_days(days: frozenset[int]) -> str:
         return texts.T.DAYS_LABEL_NONE
     if len(days) == 7:
         return texts.T.DAYS_EVERY_DAY
-    return ", ".join(texts.T.DAY_LABELS[d] for d in sorted(days))
+    return ", ".join(i18n.weekday_name(d, "abbreviated") for d in sorted(days))
+
+
+def local_datetime_label(at: dt.datetime) -> str:
+    """A local date and time a runner reads: "Tue 3 Dec, 14:05" in the current language."""
+    # Translators: a date and a time, as in "Tue 3 Dec, 14:05"; {day} is the weekday and date.
+    return _("{day}, {time}").format(day=i18n.date_label(at, "MMMEd"), time=at.strftime("%H:%M"))
 
 
 def format_status(runner: Runner) -> str:
     if runner.status is RunnerStatus.PAUSED and runner.paused_until is not None:
         until = runner.paused_until.astimezone(ZoneInfo(runner.timezone))
-        status = texts.T.PAUSED_UNTIL.format(until=until.strftime("%a %d %b, %H:%M"))
+        status = texts.T.PAUSED_UNTIL.format(until=local_datetime_label(until))
     else:
         status = texts.T.STATUS_LABELS[runner.status.value]
     # A hold after a check-in is a pause too, and the runner must see it and the way back.
@@ -117,8 +124,13 @@ def format_delay(minutes: int | None) -> str:
     minutes = 120 if minutes is None else minutes
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{rest} min"
-    return f"{hours} h" + (f" {rest} min" if rest else "")
+        # Translators: a short duration, "30 min"; keep it short (it is in a button too).
+        return _("{minutes} min").format(minutes=rest)
+    if not rest:
+        # Translators: a short duration, "2 h" (hours).
+        return _("{hours} h").format(hours=hours)
+    # Translators: a short duration, "2 h 30 min".
+    return _("{hours} h {minutes} min").format(hours=hours, minutes=rest)
 
 
 def local_time_label(zone: str, now: dt.datetime) -> str:

@@ -15,11 +15,12 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, TypeHandler
+from telegram.ext import CallbackQueryHandler, TypeHandler
 
 from bot.core import i18n, texts
 from bot.services import languages
 from bot.services.runtime import Services, services
+from bot.telegram.handlers import onboarding
 from bot.telegram.handlers.common import (
     Context,
     Handlers,
@@ -35,9 +36,6 @@ log = logging.getLogger(__name__)
 
 #: Before the guard group (-100): even the guard's "stale button" answer is in the language.
 LANGUAGE_GROUP = -200
-#: /language and its buttons, after the guard and before onboarding's conversation (group 0),
-#: which would otherwise take them as an answer to its open question.
-CHOICE_GROUP = -50
 CALLBACK_PREFIX = "lang:"
 ADMIN_COMMAND = ("admin", "Admin menu")
 
@@ -116,7 +114,6 @@ async def ask(update: Update, context: Context) -> None:
     """/language: the buttons, with the language in force."""
     current = i18n.LANGUAGE_NAMES[i18n.current()]
     await say(update, texts.T.LANGUAGE_PROMPT.format(language=current), keyboard([language_row()]))
-    raise ApplicationHandlerStop
 
 
 async def choose(update: Update, context: Context) -> None:
@@ -126,7 +123,7 @@ async def choose(update: Update, context: Context) -> None:
     code = (query.data or "").removeprefix(CALLBACK_PREFIX) if query else ""
     if chat_id is None or code not in i18n.LANGUAGES:
         await answer_query(update, texts.T.STALE_BUTTON)
-        raise ApplicationHandlerStop
+        return
     svc = services(context)
     choice = await svc.store.run(languages.choose, chat_id, code, svc.now())
     book(svc).put(chat_id, choice.language)
@@ -135,13 +132,11 @@ async def choose(update: Update, context: Context) -> None:
     await drop_buttons(update)
     if not choice.changed:
         await say(update, texts.T.LANGUAGE_SAME)
-        raise ApplicationHandlerStop
+        return
     await say(update, texts.T.LANGUAGE_SET if choice.stored else texts.T.LANGUAGE_SET_START)
     await _chat_menu(update, svc, chat_id, choice.language)
-    follow = context.bot_data.get("after_language")
-    if choice.stored and follow is not None:
-        await follow(update, context)  # onboarding asks its open question again, in it
-    raise ApplicationHandlerStop
+    if choice.stored:
+        await onboarding.ask_again(update, context)  # its open question, in the new language
 
 
 async def _chat_menu(update: Update, svc: Services, chat_id: int, language: str) -> None:
@@ -156,12 +151,15 @@ async def _chat_menu(update: Update, svc: Services, chat_id: int, language: str)
         log.warning("could not set a runner's command menu (%s)", type(exc).__name__)
 
 
-def register(application: Any) -> None:
-    """The language of every update first; then /language and its buttons, ahead of the
-    conversations (each stops the update once answered)."""
+def register_early(application: Any) -> None:
+    """The language of every update, before any other handler sees it."""
     application.add_handler(TypeHandler(Update, activate), group=LANGUAGE_GROUP)
-    choice: Handlers = [
+
+
+def handlers() -> Handlers:
+    """/language and its buttons: registered ahead of onboarding's conversation, which would
+    otherwise take them as an answer to its open question."""
+    return [
         *private_commands(language=ask),
         CallbackQueryHandler(choose, pattern=f"^{CALLBACK_PREFIX}"),
     ]
-    application.add_handlers(choice, group=CHOICE_GROUP)

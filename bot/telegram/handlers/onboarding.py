@@ -23,6 +23,7 @@ import logging
 import re
 import warnings
 from collections.abc import Awaitable, Callable
+from typing import ClassVar
 
 from telegram import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
@@ -36,7 +37,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.core import advice, texts
+from bot.core import advice, i18n, texts
 from bot.core.clock import parse_clock
 from bot.core.emergency import (
     COMMON_COUNTRIES,
@@ -45,6 +46,7 @@ from bot.core.emergency import (
     match_country,
     number_for_country,
 )
+from bot.core.i18n import N_, localized, ngettext
 from bot.core.models import RunnerStatus
 from bot.core.symptoms import mentions_symptoms
 from bot.core.timezones import (
@@ -105,37 +107,103 @@ TypedAnswer = Callable[[Update, Context], Awaitable[State]]
 RUN_TIME_CHOICES = ("06:00", "06:30", "07:00", "07:30", "08:00", "12:00", "17:30", "18:00", "19:00")
 TIP_TIME_CHOICES = ("07:00", "08:00", "09:00", "12:00", "18:00", "20:00")
 
-# Texts of the strength goal, the weekly chart, Back and the rest added here (candidates for
-# bot/core/texts.py, which another module owns).
-STRENGTH_WHY = (
-    "Guidance suggests 2-3 a week: stronger trunk and hip muscles take load off your lower back."
-)
-ASK_STRENGTH_IN_DAYS = f"💪 <b>How many strength sessions a week?</b> {STRENGTH_WHY}"
-ASK_GOAL = f"💪 <b>How many strength sessions a week?</b>\n{STRENGTH_WHY}"
-GOAL_LABEL = "{n} a week"
-GOAL_SET = "✅ Strength sessions: <b>{n} a week</b>."
-ASK_CHART = (
-    "📈 <b>Weekly chart</b>\nA picture of your week with the {day} summary. "
-    "It's <b>{state}</b> now."
-)
+#: The one-tap language choice sent with the welcome, under its time zone question
+#: (``lang:<code>``, handled elsewhere: this conversation lets those presses through). Not
+#: translated: each language is named in its own words.
+LANGUAGE_ROW = (("English", "lang:en"), ("Español", "lang:es"), ("Русский", "lang:ru"))
+
+# The weekly chart's switch: button data and the stored choice (not text a runner reads).
 CHART_ON, CHART_OFF = "on", "off"
-CHART_BUTTONS = {"on": "On", "off": "Off"}
-CHART_SET = "✅ Weekly chart: <b>{state}</b>."
-RISK_SET = "✅ Health profile: <b>{risk}</b>."
-DAYS_SAVED = "✅ Running days: <b>{days}</b>."
-DAYS_AND_GOAL_SAVED = "✅ Running days: <b>{days}</b>. 💪 Strength sessions: <b>{n} a week</b>."
-BACK_BUTTON = "⬅️ Back"
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MENU_EXTRA_BUTTONS = {"goal": "💪 Strength goal", "chart": "📈 Weekly chart"}
-# Close after changes: the change was confirmed "saved" once already.
-SETTINGS_CLOSED = "👍 Done. /settings opens the menu again."
-STOPPED_SETTINGS = (
-    "You've unsubscribed, so I'm not sending you anything; /start brings your reminders back. "
-    "You can still change your settings here."
-)
-SUMMARY_EXTRA = "💪 Strength: {n} sessions a week · 📈 weekly chart {chart}"
-UPCOMING_HEAD = "<b>What comes next</b> (your local time)"
-UPCOMING_LINE = "• {when} · {title}"
+
+
+class OnboardingTexts:
+    """Texts of the strength goal, the weekly chart, Back and the rest added here (candidates
+    for bot/core/texts.py, which another module owns); read them through :data:`OT`, in the
+    current language. Counted texts are in the functions that count (``ngettext``)."""
+
+    STRENGTH_WHY = N_(
+        "Guidance suggests 2-3 a week: stronger trunk and hip muscles take load off your lower "
+        "back."
+    )
+    ASK_STRENGTH = N_("💪 <b>How many strength sessions a week?</b>")
+    # Translators: {day} is the weekday of the weekly summary ("Sunday"); {state} is "on" or
+    # "off" (translated on their own).
+    ASK_CHART = N_(
+        "📈 <b>Weekly chart</b>\nA picture of your week with the {day} summary. "
+        "It's <b>{state}</b> now."
+    )
+    # Translators: the weekly chart's state in a sentence ("It's on now", "chart off").
+    CHART_STATES: ClassVar[dict[str, str]] = {CHART_ON: N_("on"), CHART_OFF: N_("off")}
+    # Translators: buttons that switch the weekly chart on and off.
+    CHART_BUTTONS: ClassVar[dict[str, str]] = {CHART_ON: N_("On"), CHART_OFF: N_("Off")}
+    CHART_SET = N_("✅ Weekly chart: <b>{state}</b>.")
+    RISK_SET = N_("✅ Health profile: <b>{risk}</b>.")
+    DAYS_SAVED = N_("✅ Running days: <b>{days}</b>.")
+    # Translators: a button that returns to the settings menu.
+    BACK_BUTTON = N_("⬅️ Back")
+    # Translators: settings menu buttons; keep them short.
+    MENU_EXTRA_BUTTONS: ClassVar[dict[str, str]] = {
+        "goal": N_("💪 Strength goal"),
+        "chart": N_("📈 Weekly chart"),
+    }
+    # Close after changes: the change was confirmed "saved" once already.
+    SETTINGS_CLOSED = N_("👍 Done. /settings opens the menu again.")
+    STOPPED_SETTINGS = N_(
+        "You've unsubscribed, so I'm not sending you anything; /start brings your reminders "
+        "back. You can still change your settings here."
+    )
+    UPCOMING_HEAD = N_("<b>What comes next</b> (your local time)")
+    # Translators: {when} is a weekday and a time ("Tue 07:30"); {title} the kind of message.
+    UPCOMING_LINE = N_("• {when} · {title}")
+    CANCELLED = N_("OK, stopped here. Your answers so far are saved; /start picks it up again.")
+    TIME_NUDGE = N_("Please type a time like 7:30 or 18:00, or tap a button.")
+    TZ_NUDGE = N_("Please type your city, share your location, or tap a zone button.")
+    COUNTRY_NUDGE = N_("Please type your country's name, or tap a button.")
+    DAYS_NUDGE = N_("Tap the days you run on the buttons above, then Done.")
+
+    @property
+    def ASK_STRENGTH_IN_DAYS(self) -> str:
+        return f"{self.ASK_STRENGTH} {self.STRENGTH_WHY}"
+
+    @property
+    def ASK_GOAL(self) -> str:
+        return f"{self.ASK_STRENGTH}\n{self.STRENGTH_WHY}"
+
+
+#: The texts above in the current language.
+OT = localized(OnboardingTexts)
+
+
+def goal_label(n: int) -> str:
+    """A strength goal's button: "2 a week"."""
+    # Translators: a button, the number of strength sessions a week; keep it short.
+    return ngettext("{n} a week", "{n} a week", n).format(n=n)
+
+
+def _goal_set(n: int) -> str:
+    # Translators: {n} is the number of strength sessions a week (2 or 3).
+    return ngettext(
+        "✅ Strength sessions: <b>{n} a week</b>.", "✅ Strength sessions: <b>{n} a week</b>.", n
+    ).format(n=n)
+
+
+def _days_and_goal_saved(days: str, n: int) -> str:
+    # Translators: {days} is the list of running days ("Mon, Wed, Fri").
+    return ngettext(
+        "✅ Running days: <b>{days}</b>. 💪 Strength sessions: <b>{n} a week</b>.",
+        "✅ Running days: <b>{days}</b>. 💪 Strength sessions: <b>{n} a week</b>.",
+        n,
+    ).format(days=days, n=n)
+
+
+def _summary_extra(n: int, chart: str) -> str:
+    # Translators: a line of the settings summary; {chart} is "on" or "off".
+    return ngettext(
+        "💪 Strength: {n} session a week · 📈 weekly chart {chart}",
+        "💪 Strength: {n} sessions a week · 📈 weekly chart {chart}",
+        n,
+    ).format(n=n, chart=chart)
+
 
 # "2/6 · " in a question's heading: onboarding's progress, shown only while onboarding.
 _STEP_LABEL = re.compile(r"\d+/\d+ · ")
@@ -179,28 +247,36 @@ def _back_data(step: str, answers: Profile | None) -> str:
 
 
 def _with_back(rows: Rows, back: str | None) -> object:
-    return keyboard([*rows, [(BACK_BUTTON, back)]] if back else rows)
+    return keyboard([*rows, [(OT.BACK_BUTTON, back)]] if back else rows)
 
 
 async def ask(
-    update: Update, step: str, answers: Profile | None, note: str = "", *, menu: bool = False
+    update: Update,
+    step: str,
+    answers: Profile | None,
+    note: str = "",
+    *,
+    menu: bool = False,
+    languages: bool = False,
 ) -> State:
     """Send the question for `step` (after `note`, the answer just saved, in the same
     message), shown from `answers`, and return it as the conversation state (persisted by PTB:
     the one record of where the conversation stands). A question opened from the settings
-    menu (`menu`), and any question of a subscribed runner, has a Back button to the menu."""
+    menu (`menu`), and any question of a subscribed runner, has a Back button to the menu.
+    `languages`: the time zone question sent with the welcome also has the language choice."""
     back = _back_data(step, answers) if menu or not _onboarding(answers) else None
     if step == TZ:
         zones = [(zone_label(z), f"p:tz:{z}") for z in COMMON_ZONES]
+        rows = chunk(zones, 3) + ([list(LANGUAGE_ROW)] if languages else [])
         text = _label(texts.T.ASK_TIMEZONE, answers)
-        await say(update, _with_note(note, text), _with_back(chunk(zones, 3), back))
+        await say(update, _with_note(note, text), _with_back(rows, back))
     elif step == DAYS:
         selected = answers.runner.run_days if answers else frozenset[int]()
         text = _label(texts.T.ASK_DAYS, answers)
         goal = None
         if back is None:  # onboarding: the strength goal is asked in the same message
             goal = answers.runner.strength_goal if answers else STRENGTH_GOALS[0]
-            text += "\n\n" + ASK_STRENGTH_IN_DAYS
+            text += "\n\n" + OT.ASK_STRENGTH_IN_DAYS
         await say(update, _with_note(note, text), days_keyboard(selected, goal=goal, back=back))
     elif step == RUN:
         choices = [(t, f"p:run:{t}") for t in RUN_TIME_CHOICES]
@@ -212,15 +288,15 @@ async def ask(
         await say(update, _with_note(note, text), _with_back(chunk(choices, 3), back))
     elif step == GOAL:
         chosen = answers.runner.strength_goal if answers else None
-        await say(update, _with_note(note, ASK_GOAL), _with_back([_goal_row(chosen)], back))
+        await say(update, _with_note(note, OT.ASK_GOAL), _with_back([_goal_row(chosen)], back))
     elif step == CHART:
         assert answers is not None
         state = CHART_ON if answers.weekly_chart else CHART_OFF
-        day = DAY_NAMES[answers.runner.summary_day]
-        text = ASK_CHART.format(day=day, state=state)
+        day = i18n.weekday_name(answers.runner.summary_day)
+        text = OT.ASK_CHART.format(day=day, state=OT.CHART_STATES[state])
         switches = [
             (("✅ " if key == state else "") + label, f"p:chart:{key}")
-            for key, label in CHART_BUTTONS.items()
+            for key, label in OT.CHART_BUTTONS.items()
         ]
         await say(update, _with_note(note, text), _with_back([switches], back))
     elif step == CONFIRM:
@@ -242,7 +318,7 @@ async def ask(
         text = _with_note(note, _risk_question(answers))
         await say(update, text, risk_keyboard(answers, back=back))
     elif step == SUMMARY_DAY:
-        days = [(label, f"p:sday:{d}") for d, label in enumerate(texts.T.DAY_LABELS)]
+        days = [(i18n.weekday_name(d, "abbreviated"), f"p:sday:{d}") for d in range(7)]
         text = _with_note(note, texts.T.ASK_SUMMARY_DAY)
         await say(update, text, _with_back([days[:4], days[4:]], back))
     return step
@@ -278,15 +354,14 @@ def _country_question(answers: Profile | None) -> tuple[str, Rows]:
 
 
 def _risk_question(answers: Profile | None) -> str:
-    lines = [_label(texts.T.ASK_RISK, answers), advice.RISK_PROFILE_INTRO, ""]
+    lines = [_label(texts.T.ASK_RISK, answers), advice.T.RISK_PROFILE_INTRO, ""]
     lines += [
-        f"• <b>{texts.esc(advice.RISK_FACTOR_LABELS[factor])}</b>: "
-        f"{texts.esc(advice.RISK_FACTOR_WHY[factor])}"
+        f"• <b>{texts.esc(advice.T.RISK_FACTOR_LABELS[factor])}</b>: "
+        f"{texts.esc(advice.T.RISK_FACTOR_WHY[factor])}"
         for factor in RISK_TOGGLES
     ]
-    lines.append(
-        f"• <b>{texts.T.RISK_AGE}</b>: {texts.esc(advice.RISK_FACTOR_WHY[RiskFactor.AGE_OVER_50])}"
-    )
+    age_why = advice.T.RISK_FACTOR_WHY[RiskFactor.AGE_OVER_50]
+    lines.append(f"• <b>{texts.T.RISK_AGE}</b>: {texts.esc(age_why)}")
     return "\n".join(lines)
 
 
@@ -300,7 +375,7 @@ def risk_keyboard(answers: Profile, *, back: str | None = None) -> object:
     toggles = [
         [
             (
-                ("✅ " if factor in chosen else "") + advice.RISK_FACTOR_LABELS[factor],
+                ("✅ " if factor in chosen else "") + advice.T.RISK_FACTOR_LABELS[factor],
                 f"p:risk:f:{factor.value}",
             )
         ]
@@ -316,8 +391,7 @@ def risk_keyboard(answers: Profile, *, back: str | None = None) -> object:
 
 def _goal_row(chosen: int | None, prefix: str = "p:goal") -> list[tuple[str, str]]:
     return [
-        (("✅ " if n == chosen else "") + GOAL_LABEL.format(n=n), f"{prefix}:{n}")
-        for n in STRENGTH_GOALS
+        (("✅ " if n == chosen else "") + goal_label(n), f"{prefix}:{n}") for n in STRENGTH_GOALS
     ]
 
 
@@ -327,8 +401,8 @@ def days_keyboard(
     """The running days; while onboarding (`goal`: the strength goal ticked) the strength
     goal's buttons too, after Done (which keeps its place), and from the menu a Back button."""
     days = [
-        (("✅ " if d in selected else "") + label, f"p:day:{d}")
-        for d, label in enumerate(texts.T.DAY_LABELS)
+        (("✅ " if d in selected else "") + i18n.weekday_name(d, "abbreviated"), f"p:day:{d}")
+        for d in range(7)
     ]
     rows = [days[:4], days[4:], [(texts.T.DONE_BUTTON, "p:days:done")]]
     if goal is not None:
@@ -337,7 +411,7 @@ def days_keyboard(
 
 
 def menu_keyboard() -> object:
-    entries = {**texts.T.SETTINGS_BUTTONS, **MENU_EXTRA_BUTTONS}
+    entries = {**texts.T.SETTINGS_BUTTONS, **OT.MENU_EXTRA_BUTTONS}
     items = [(label, f"p:menu:{key}") for key, label in entries.items()]
     return keyboard([*chunk(items, 2), [(texts.T.SETTINGS_CLOSE, "p:menu:close")]])
 
@@ -367,7 +441,7 @@ def _risk_line(answers: Profile) -> str:
     labels = [texts.T.AGE_BAND_LABELS[answers.age_band]] if answers.age_band else []
     order = list(RiskFactor)
     labels += [
-        advice.RISK_FACTOR_LABELS[factor]
+        advice.T.RISK_FACTOR_LABELS[factor]
         for factor in sorted(answers.risk_factors, key=order.index)
         if factor not in _AGE_FACTORS
     ]
@@ -386,12 +460,12 @@ def summary_of(answers: Profile) -> str:
         run_time=answers.run_time or texts.T.NOT_SET,
         tip_time=answers.tip_time or texts.T.NOT_SET,
         checkin=format_delay(runner.checkin_delay_minutes),
-        summary_day=texts.T.DAY_LABELS[runner.summary_day],
+        summary_day=i18n.weekday_name(runner.summary_day, "abbreviated"),
         risk=_risk_line(answers),
         status=format_status(runner),
     )
-    extra = SUMMARY_EXTRA.format(
-        n=runner.strength_goal, chart=CHART_ON if answers.weekly_chart else CHART_OFF
+    extra = _summary_extra(
+        runner.strength_goal, OT.CHART_STATES[CHART_ON if answers.weekly_chart else CHART_OFF]
     )
     head, status_sep, status = text.rpartition("\n📍 ")
     return f"{head}\n{extra}{status_sep}{status}" if status_sep else f"{text}\n{extra}"
@@ -432,8 +506,7 @@ async def _start(update: Update, context: Context, at: str | None) -> State:
     chat_id = private_chat_id(update)
     if chat_id is None:
         return END
-    user = update.effective_user
-    language = (user.language_code or "en")[:8] if user else "en"
+    language = i18n.current()  # Telegram's language_code, or the one chosen with /language
     opened = await svc.store.run(profile.start, chat_id, language=language, now=svc.now(), at=at)
     if opened.opening is Opening.NEW:
         location = ReplyKeyboardMarkup(
@@ -441,8 +514,11 @@ async def _start(update: Update, context: Context, at: str | None) -> State:
             resize_keyboard=True,
             one_time_keyboard=True,
         )
+        # The welcome carries the location keyboard (a reply keyboard: Telegram allows one
+        # keyboard a message, and inline buttons can't join it), so the one-tap language
+        # choice (LANGUAGE_ROW) goes under the time zone question sent with it.
         await say(update, texts.T.WELCOME, location)
-        return await ask(update, TZ, opened.profile)
+        return await ask(update, TZ, opened.profile, languages=True)
     if opened.opening is Opening.RESUME:
         assert opened.step is not None
         await say(update, texts.T.RESUME_ONBOARDING)
@@ -455,6 +531,18 @@ async def _start(update: Update, context: Context, at: str | None) -> State:
     text = summary_of(opened.profile) if opened.profile is not None else ""
     await say(update, _with_note(lead, text))
     return END
+
+
+async def ask_again(update: Update, context: Context) -> None:
+    """A language chosen mid-onboarding (handlers/language.py): the open question again, now
+    in that language; nothing for a runner past onboarding."""
+    svc = services(context)
+    chat_id = private_chat_id(update)
+    if chat_id is None:
+        return
+    opened = await svc.store.run(profile.open_question, chat_id)
+    if opened.opening is Opening.RESUME and opened.step is not None:
+        await ask(update, opened.step, opened.profile, languages=opened.step == TZ)
 
 
 async def open_settings(update: Update, context: Context) -> State:
@@ -476,7 +564,7 @@ async def _open_settings(update: Update, context: Context, at: str | None) -> St
         return await ask(update, opened.step, opened.profile)
     note = summary_of(opened.profile) if opened.profile is not None else ""
     if opened.profile is not None and opened.profile.runner.status in _STOPPED:
-        note = _with_note(STOPPED_SETTINGS, note)
+        note = _with_note(OT.STOPPED_SETTINGS, note)
     return await ask(update, opened.step, opened.profile, note)
 
 
@@ -602,7 +690,7 @@ async def risk_button(update: Update, context: Context) -> State:
         await answer_query(update)
         await drop_buttons(update)
         if after.saved and after.profile is not None:  # /settings: what was saved, once
-            note = RISK_SET.format(risk=_risk_line(after.profile))
+            note = OT.RISK_SET.format(risk=_risk_line(after.profile))
         else:
             note = texts.T.RISK_SAVED_DECLINED if action == "declined" else texts.T.RISK_SAVED
         return await after_answer(update, context, after, note)
@@ -711,7 +799,7 @@ async def goal_button(update: Update, context: Context) -> State:
     await drop_buttons(update)
     chat_id = private_chat_id(update)
     after = await svc.store.run(profile.save_strength_goal, chat_id, goal, now=svc.now())
-    return await after_answer(update, context, after, GOAL_SET.format(n=goal))
+    return await after_answer(update, context, after, _goal_set(goal))
 
 
 async def chart_button(update: Update, context: Context) -> State:
@@ -720,7 +808,7 @@ async def chart_button(update: Update, context: Context) -> State:
     query = update.callback_query
     assert query is not None and query.data is not None
     state = query.data.removeprefix("p:chart:")
-    if state not in CHART_BUTTONS:
+    if state not in (CHART_ON, CHART_OFF):
         await answer_query(update, texts.T.STALE_BUTTON)
         return CHART
     await answer_query(update)
@@ -728,7 +816,9 @@ async def chart_button(update: Update, context: Context) -> State:
     chat_id = private_chat_id(update)
     on = state == CHART_ON
     after = await svc.store.run(profile.save_weekly_chart, chat_id, on, now=svc.now())
-    return await after_answer(update, context, after, CHART_SET.format(state=state))
+    return await after_answer(
+        update, context, after, OT.CHART_SET.format(state=OT.CHART_STATES[state])
+    )
 
 
 _AGE_BANDS = frozenset(texts.T.AGE_BAND_LABELS)
@@ -801,9 +891,9 @@ async def days_done(update: Update, context: Context) -> State:
     runner = after.profile.runner
     days = format_days(runner.run_days)
     if asked_goal:
-        note = DAYS_AND_GOAL_SAVED.format(days=days, n=runner.strength_goal)
+        note = _days_and_goal_saved(days, runner.strength_goal)
     else:
-        note = DAYS_SAVED.format(days=days)
+        note = OT.DAYS_SAVED.format(days=days)
     return await after_answer(update, context, after, note)
 
 
@@ -873,7 +963,7 @@ async def summary_day_button(update: Update, context: Context) -> State:
     await drop_buttons(update)
     chat_id = private_chat_id(update)
     after = await svc.store.run(profile.save_summary_day, chat_id, int(day), now=svc.now())
-    label = texts.T.DAY_LABELS[int(day)]
+    label = i18n.weekday_name(int(day), "abbreviated")
     return await after_answer(update, context, after, texts.T.SUMMARY_DAY_SET.format(day=label))
 
 
@@ -899,10 +989,10 @@ def _upcoming_lines(upcoming: list[Upcoming]) -> list[str]:
     """One line per kind of message, soonest first, in the runner's local time."""
     if not upcoming:
         return []
-    return [UPCOMING_HEAD] + [
-        UPCOMING_LINE.format(
+    return [OT.UPCOMING_HEAD] + [
+        OT.UPCOMING_LINE.format(
             title=texts.esc(item.title),
-            when=f"{texts.T.DAY_LABELS[item.at.weekday()]} {item.at:%H:%M}",
+            when=f"{i18n.weekday_name(item.at.weekday(), 'abbreviated')} {item.at:%H:%M}",
         )
         for item in upcoming
     ]
@@ -940,7 +1030,7 @@ async def menu_choice(update: Update, context: Context) -> State:
         after = await svc.store.run(profile.close_menu, chat_id, now=svc.now())
         if after is not None:
             return await after_answer(update, context, after)
-        await say(update, SETTINGS_CLOSED)
+        await say(update, OT.SETTINGS_CLOSED)
         return END
     step = _MENU_STEPS.get(choice)
     if step is None:
@@ -992,9 +1082,20 @@ def _reentry(state: str) -> list[CommandHandler[Context, State]]:
     ]
 
 
-def _nudge(state: str, text: str) -> MessageHandler[Context, State]:
+Nudge = Callable[[], str]  # the nudge's text, in the current language
+
+
+def _use_buttons() -> str:
+    return texts.T.USE_BUTTONS
+
+
+def _ot(name: str) -> Nudge:
+    return lambda: str(getattr(OT, name))
+
+
+def _nudge(state: str, text: Nudge) -> MessageHandler[Context, State]:
     async def nudge(update: Update, context: Context) -> State:
-        await say(update, text)
+        await say(update, text())
         return state
 
     return MessageHandler(~filters.COMMAND, nudge)
@@ -1013,14 +1114,9 @@ def _stale(state: str) -> CallbackQueryHandler[Context, State]:
 async def cancel(update: Update, context: Context) -> State:
     svc = services(context)
     await svc.store.run(profile.close_questions, private_chat_id(update), now=svc.now())
-    await say(update, "OK, stopped here. Your answers so far are saved; /start picks it up again.")
+    await say(update, OT.CANCELLED)
     return END
 
-
-TIME_NUDGE = "Please type a time like 7:30 or 18:00, or tap a button."
-TZ_NUDGE = "Please type your city, share your location, or tap a zone button."
-COUNTRY_NUDGE = "Please type your country's name, or tap a button."
-DAYS_NUDGE = "Tap the days you run on the buttons above, then Done."
 
 # The questions that take a typed answer, and the nudge for text at every other question.
 TYPED_ANSWERS: dict[str, TypedAnswer] = {
@@ -1029,7 +1125,6 @@ TYPED_ANSWERS: dict[str, TypedAnswer] = {
     RUN: _time_typed(RUN, "run_time"),
     TIP: _time_typed(TIP, "tip_time"),
 }
-TEXT_NUDGES = {DAYS: DAYS_NUDGE}
 
 
 def _typed(state: str) -> MessageHandler[Context, State]:
@@ -1047,7 +1142,7 @@ def _typed(state: str) -> MessageHandler[Context, State]:
         answer = TYPED_ANSWERS.get(step)
         if answer is not None:
             return await answer(update, context)
-        await say(update, TEXT_NUDGES.get(step, texts.T.USE_BUTTONS))
+        await say(update, OT.DAYS_NUDGE if step == DAYS else texts.T.USE_BUTTONS)
         return step
 
     return MessageHandler(filters.TEXT & ~filters.COMMAND, typed)
@@ -1075,42 +1170,43 @@ def _answer_buttons() -> list[BaseHandler[Update, Context, State]]:
 
 def build() -> ConversationHandler[Context]:
     private = filters.ChatType.PRIVATE
-    # Each state's own handlers, and what non-text input there gets told.
-    own: dict[str, tuple[list[BaseHandler[Update, Context, State]], str]] = {
+    # Each state's own handlers, and what non-text input there gets told (read when it is
+    # told: in the runner's language).
+    own: dict[str, tuple[list[BaseHandler[Update, Context, State]], Nudge]] = {
         TZ: (
             [
                 CallbackQueryHandler(zone_button, pattern=r"^p:tz:"),
                 MessageHandler(filters.LOCATION, zone_location),
             ],
-            TZ_NUDGE,
+            _ot("TZ_NUDGE"),
         ),
-        COUNTRY: ([CallbackQueryHandler(country_button, pattern=r"^p:cty:")], COUNTRY_NUDGE),
-        RISK: ([CallbackQueryHandler(risk_button, pattern=r"^p:risk:")], texts.T.USE_BUTTONS),
+        COUNTRY: ([CallbackQueryHandler(country_button, pattern=r"^p:cty:")], _ot("COUNTRY_NUDGE")),
+        RISK: ([CallbackQueryHandler(risk_button, pattern=r"^p:risk:")], _use_buttons),
         DAYS: (
             [
                 CallbackQueryHandler(day_toggle, pattern=r"^p:day:[0-6]$"),
                 CallbackQueryHandler(days_done, pattern=r"^p:days:done$"),
                 CallbackQueryHandler(days_goal_button, pattern=r"^p:dgoal:"),
             ],
-            DAYS_NUDGE,
+            _ot("DAYS_NUDGE"),
         ),
-        GOAL: ([CallbackQueryHandler(goal_button, pattern=r"^p:goal:")], texts.T.USE_BUTTONS),
-        CHART: ([CallbackQueryHandler(chart_button, pattern=r"^p:chart:")], texts.T.USE_BUTTONS),
-        RUN: ([_time_button(RUN, "run_time")], TIME_NUDGE),
-        TIP: ([_time_button(TIP, "tip_time")], TIME_NUDGE),
+        GOAL: ([CallbackQueryHandler(goal_button, pattern=r"^p:goal:")], _use_buttons),
+        CHART: ([CallbackQueryHandler(chart_button, pattern=r"^p:chart:")], _use_buttons),
+        RUN: ([_time_button(RUN, "run_time")], _ot("TIME_NUDGE")),
+        TIP: ([_time_button(TIP, "tip_time")], _ot("TIME_NUDGE")),
         CONFIRM: (
             [
                 CallbackQueryHandler(confirm, pattern=r"^p:ok$"),
                 CallbackQueryHandler(change, pattern=r"^p:edit$"),
             ],
-            texts.T.USE_BUTTONS,
+            _use_buttons,
         ),
-        DELAY: ([CallbackQueryHandler(delay_button, pattern=r"^p:delay:")], texts.T.USE_BUTTONS),
+        DELAY: ([CallbackQueryHandler(delay_button, pattern=r"^p:delay:")], _use_buttons),
         SUMMARY_DAY: (
             [CallbackQueryHandler(summary_day_button, pattern=r"^p:sday:")],
-            texts.T.USE_BUTTONS,
+            _use_buttons,
         ),
-        MENU: ([CallbackQueryHandler(menu_choice, pattern=r"^p:menu:")], texts.T.USE_BUTTONS),
+        MENU: ([CallbackQueryHandler(menu_choice, pattern=r"^p:menu:")], _use_buttons),
     }
     # In each state: /start and /settings, typed symptoms (safety first), typed answers (to the
     # question asked), the state's own handlers, any answer button, then the nudge for other

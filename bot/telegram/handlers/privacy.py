@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler
 from bot.core import texts
 from bot.services import privacy as privacy_service
 from bot.services.runtime import services
+from bot.telegram.handlers import language
 from bot.telegram.handlers.common import (
     Context,
     Handlers,
@@ -71,6 +72,7 @@ async def delete_choice(update: Update, context: Context) -> None:
     await forget_chat(context.application, chat_id)
     removed = await svc.store.run(privacy_service.erase, chat_id)
     svc.set_held(chat_id, False)  # a hold is part of what was erased: a new start starts clean
+    language.forget(context, chat_id)  # and so is the language they chose
     log.info("a runner erased their data (%d rows)", removed)
     await say(update, texts.T.DELETED)
 

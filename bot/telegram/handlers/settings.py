@@ -27,6 +27,7 @@ from bot.telegram.handlers.common import (
     answer_query,
     drop_buttons,
     keyboard,
+    local_datetime_label,
     private_chat_id,
     private_commands,
     say,
@@ -86,7 +87,7 @@ async def pause_choice(update: Update, context: Context) -> None:
         await say(update, texts.T.PAUSED_OPEN)
     else:
         local = until.astimezone(ZoneInfo(result.runner.timezone))
-        await say(update, texts.T.PAUSED_FOR.format(until=local.strftime("%a %d %b, %H:%M")))
+        await say(update, texts.T.PAUSED_FOR.format(until=local_datetime_label(local)))
 
 
 async def resume(update: Update, context: Context) -> None:

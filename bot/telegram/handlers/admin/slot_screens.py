@@ -24,7 +24,7 @@ def anchor_words(anchor: Anchor) -> str:
 
 def days_words(days: Days) -> str:
     if days.kind is DaysKind.WEEKDAYS:
-        words = ", ".join(texts.T.DAY_LABELS[d] for d in sorted(days.weekdays))
+        words = ", ".join(texts.DAY_LABELS[d] for d in sorted(days.weekdays))
     else:
         words = texts.ADMIN_DAYS_KINDS.get(days.kind.value, days.kind.value)
     return words + (texts.ADMIN_WEEKLY_SUFFIX if days.weekly else "")
@@ -115,7 +115,7 @@ def days_rows(slot: Slot) -> Buttons:
             mark(days.kind is DaysKind.WEEKDAYS and d in days.weekdays, label),
             f"a:sw:{r}:{d}",
         )
-        for d, label in enumerate(texts.T.DAY_LABELS)
+        for d, label in enumerate(texts.DAY_LABELS)
     ]
     return [kinds, weekdays[:4], weekdays[4:], [(texts.ADMIN_BACK, f"a:s:{r}")]]
 
