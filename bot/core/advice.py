@@ -252,7 +252,6 @@ _EASE_OFF_FROM = 4  # SELF_CARE at this pain or more: a few days off running
 _FOLLOW_UP_DAYS = 7
 
 # Babel's locale for each language, as bot.core.i18n uses it (en_GB: "a, b and c").
-_BABEL_LOCALES: Final[Mapping[str, str]] = {"en": "en_GB", "es": "es", "ru": "ru"}
 
 
 def reason_phrase(reason: str) -> str:
@@ -267,7 +266,7 @@ def _join(phrases: Iterable[str]) -> str:
     items = list(dict.fromkeys(phrases))
     if len(items) <= 1:
         return "".join(items)
-    return str(format_list(items, locale=_BABEL_LOCALES.get(i18n.current(), "en_GB")))
+    return str(format_list(items, locale=i18n.babel_locale()))
 
 
 def _at_level(verdict: Verdict) -> list[str]:

@@ -371,9 +371,9 @@ def _name_variants(name: str) -> set[str]:
     return {key for key in map(_norm, tzdata.country_name_variants(name)) if key}
 
 
-#: Babel's locale for each shipped language (as in bot.core.i18n), and the names a runner may
+#: Babel's locale for each shipped language (bot.core.i18n), and so the names a runner may
 #: type a country by.
-_NAME_LOCALES: Final[Mapping[str, str]] = MappingProxyType({"en": "en_GB", "es": "es", "ru": "ru"})
+_NAME_LOCALES: Final = i18n.BABEL_LOCALES
 
 
 @functools.cache

@@ -33,11 +33,13 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 __all__ = [
+    "BABEL_LOCALES",
     "DEFAULT",
     "LANGUAGES",
     "LANGUAGE_NAMES",
     "N_",
     "activate",
+    "babel_locale",
     "catalog",
     "current",
     "date_label",
@@ -139,26 +141,31 @@ def N_(message: str) -> str:
     return message
 
 
-#: Babel's locale for each language: British English keeps "Tue 1 Dec" (day before month).
-_LOCALES: Final[Mapping[str, str]] = {"en": "en_GB", "es": "es", "ru": "ru"}
+#: Babel's (CLDR's) locale for each language: British English keeps "Tue 1 Dec" (day first).
+BABEL_LOCALES: Final[Mapping[str, str]] = {"en": "en_GB", "es": "es", "ru": "ru"}
+
+
+def babel_locale() -> str:
+    """Babel's locale for the current language (dates, numbers, lists, country names)."""
+    return BABEL_LOCALES[current()]
 
 
 def date_label(day: dt.date | dt.datetime, skeleton: str = "MMMEd") -> str:
     """A date as the current language writes it, from a CLDR skeleton: ``MMMEd`` is "Tue 1 Dec",
     "mar, 1 dic", "вт, 1 дек."; ``MMMd`` "1 Dec"; ``MMMMEEEEd`` "Tuesday 1 December"."""
-    return str(format_skeleton(skeleton, day, locale=_LOCALES[current()]))
+    return str(format_skeleton(skeleton, day, locale=babel_locale()))
 
 
 def decimal(value: float) -> str:
     """A number with one decimal as the current language writes it: 2.5, 2,5."""
-    return str(format_decimal(value, format="0.0", locale=_LOCALES[current()]))
+    return str(format_decimal(value, format="0.0", locale=babel_locale()))
 
 
 def weekday_name(weekday: int, width: Literal["wide", "abbreviated", "short"] = "wide") -> str:
     """Monday = 0 in the current language; `width` "wide" (Monday), "abbreviated" (Mon) or
     "short" (Mo). Stand-alone forms, as in a list or on a button ("Lunes" is capitalised by
     the caller where a sentence needs it)."""
-    names = get_day_names(width, context="stand-alone", locale=_LOCALES[current()])
+    names = get_day_names(width, context="stand-alone", locale=babel_locale())
     return str(names[weekday])
 
 
