@@ -24,7 +24,7 @@ from bot.core.models import (
     Slot,
     SlotKind,
 )
-from bot.services import admin
+from bot.services import admin, languages
 from bot.services.delivery import claim_due, queue_now, schedule_runner
 from bot.storage import content as content_db
 from bot.storage import outbox as outbox_db
@@ -345,8 +345,13 @@ def test_editing_retiring_and_reactivating_a_tip(database: Database) -> None:
     )
     assert change.tip.title == "🔥 Start slowly" and change.version == 2
     assert change.tip.why, "why and source are kept"
+    # The English words changed; the Spanish and Russian ones (from the files) did not, and
+    # the admin is told so.
+    assert change.translated == ("es", "ru")
+    assert languages.tip_in(database, tip_id, "es") != change.tip
     retired = admin.retire_tip(database, tip_id, admin_id=ADMIN, now=NOW)
     assert not retired.tip.active and retired.version == 3 and retired.starved_slots == ()
+    assert retired.translated == (), "retiring changes no words"
     assert content_db.get_tip(database, tip_id) is not None, "kept for history"
     assert tip_id not in {t.id for t in content_db.load_tips(database, active_only=True)}
     back = admin.reactivate_tip(database, tip_id, admin_id=ADMIN, now=NOW)

@@ -626,6 +626,10 @@ ADMIN_TIP_EDIT_PROMPT = (
 )
 ADMIN_TIP_ADDED = "✅ Added to {label}: it is in rotation from the next reminder."
 ADMIN_TIP_SAVED = "✅ Saved: runners get the new version from now on."
+ADMIN_TIP_TRANSLATIONS_KEPT = (
+    "ℹ️ Runners who read {languages} keep this tip's words in their language, from "
+    "schedules/tips/&lt;language&gt;/: change them there and re-import."
+)
 ADMIN_TIP_RETIRED_NOTE = "🚫 Retired: out of rotation, kept for history."
 ADMIN_TIP_REACTIVATED = "♻️ Back in rotation."
 ADMIN_SLOT_STARVED = (

@@ -198,6 +198,13 @@ def get_tip_text(db: Database, tip_id: str, language: str) -> TipText | None:
     return TipText(row["tip_id"], row["language"], row["title"], row["body"], row["why"] or "")
 
 
+def tip_text_languages(db: Database, tip_id: str) -> tuple[str, ...]:
+    rows = db.execute(
+        "SELECT language FROM tip_texts WHERE tip_id = ? ORDER BY language", [tip_id]
+    ).fetchall()
+    return tuple(row[0] for row in rows)
+
+
 def has_tip_texts(db: Database) -> bool:
     return bool(list(db.query("SELECT 1 FROM tip_texts LIMIT 1")))
 

@@ -42,6 +42,9 @@ class TipChange:
     version: int
     # Slots left with no active tip to send (after a retirement): the admin should know.
     starved_slots: tuple[Slot, ...] = ()
+    # Languages with their own words for this tip (from schedules/tips/<language>/), which an
+    # edit of the English words leaves as they are: the admin should know that too.
+    translated: tuple[str, ...] = ()
 
 
 def list_tips(
@@ -161,7 +164,13 @@ def _change_tip(
             tip_doc(after, version + 1),
         )
         starved = _starved(database, after.category) if not after.active else ()
-    return TipChange(before, after, version + 1, starved)
+        words_changed = (after.title, after.body, after.why) != (
+            before.title,
+            before.body,
+            before.why,
+        )
+        translated = content_db.tip_text_languages(database, tip_id) if words_changed else ()
+    return TipChange(before, after, version + 1, starved, translated)
 
 
 def edit_tip(

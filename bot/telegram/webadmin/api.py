@@ -414,7 +414,9 @@ class ConsoleApi:
             now=self.svc.now(),
         )
         self._forget_tips([change.tip.id])
-        return _json({"tip": tip_json(change.tip, change.version)})
+        # Languages whose own words for this tip the edit left as they are (from the files).
+        translated = list(change.translated)
+        return _json({"tip": tip_json(change.tip, change.version), "translated": translated})
 
     async def set_active(self, request: web.Request, *, active: bool) -> web.Response:
         admin_id = self._admin(request, write=True)

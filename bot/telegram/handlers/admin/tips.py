@@ -162,6 +162,9 @@ async def typed_tip(
                 admin.edit_tip, draft.tip or "", title, body, admin_id=admin_id, now=svc.now()
             )
             note = texts.ADMIN_TIP_SAVED if change.before != change.tip else texts.ADMIN_UNCHANGED
+            if change.translated:
+                languages = ", ".join(change.translated)
+                note += "\n" + texts.ADMIN_TIP_TRANSLATIONS_KEPT.format(languages=languages)
     except admin.AdminError as exc:
         return await retry(update, texts.ADMIN_NOT_SAVED, exc.problems)
     forget_tips(svc, [change.tip.id])

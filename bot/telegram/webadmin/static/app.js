@@ -1274,6 +1274,10 @@
       if (r.ok) {
         const t = (r.data && r.data.tip) || r.data || {};
         toast("Saved");
+        const kept = (r.data && r.data.translated) || [];
+        if (kept.length) {
+          toast(`Runners who read ${kept.join(", ")} keep this tip's words from schedules/tips/<language>/: change them there and re-import.`, "translations-kept", "info");
+        }
         if (isNew) {
           if (t.id) location.hash = `#/tips/${encodeURIComponent(t.id)}`;
           else location.hash = "#/tips";
