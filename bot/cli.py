@@ -212,7 +212,8 @@ def _sandbox(args: argparse.Namespace) -> int:
     if args.db:
         _check_database(Path(args.db))
     files = Path(args.files) if args.files else None
-    asyncio.run(run_sandbox(Path(args.db) if args.db else None, files=files))
+    database = Path(args.db) if args.db else None
+    asyncio.run(run_sandbox(database, files=files, language=args.language))
     return 0
 
 
@@ -247,6 +248,10 @@ def parser() -> argparse.ArgumentParser:
         "--files",
         help="save the photos and documents the bot sends, and the log, here "
         "(default: ./sandbox-files, made when needed)",
+    )
+    sandbox.add_argument(
+        "--language",
+        help="the language your Telegram app is set to (es, ru...; default en), as /start sees it",
     )
     sandbox.set_defaults(func=_sandbox)
     root.set_defaults(func=_run)

@@ -250,9 +250,28 @@ COMBINED = [
     ("Somewhere, Japan", "Asia/Tokyo"),
 ]
 
+# Cities as runners write them in Spanish and Russian (CLDR's exemplar cities).
+IN_THEIR_LANGUAGE = [
+    ("Nueva York", "America/New_York"),
+    ("Londres", "Europe/London"),
+    ("Ciudad de México", "America/Mexico_City"),
+    ("Новосибирск", "Asia/Novosibirsk"),
+    ("москва", "Europe/Moscow"),
+    ("Екатеринбург", "Asia/Yekaterinburg"),
+    ("Мадрид", "Europe/Madrid"),
+    ("Sídney", "Australia/Sydney"),  # so "sidney" is no longer a typo
+]
+
 
 @pytest.mark.parametrize(
-    ("text", "zone"), EXACT_KEYS + CITIES + ALIASES + ABBREVIATIONS + COUNTRIES_ONE_ZONE + COMBINED
+    ("text", "zone"),
+    EXACT_KEYS
+    + CITIES
+    + ALIASES
+    + ABBREVIATIONS
+    + COUNTRIES_ONE_ZONE
+    + COMBINED
+    + IN_THEIR_LANGUAGE,
 )
 def test_match_zone_identifies_one_zone(text: str, zone: str) -> None:
     assert match_zone(text) == ZoneMatch(zone, ())
@@ -356,7 +375,7 @@ FUZZY = [
     ("new yrok", "America/New_York"),
     ("los angles", "America/Los_Angeles"),
     ("lodnon", "Europe/London"),
-    ("sidney", "Australia/Sydney"),
+    ("sydnei", "Australia/Sydney"),
     ("germny", "Europe/Berlin"),
     ("austrlia", "Australia/Sydney"),
     ("barcelonna", "Europe/Madrid"),

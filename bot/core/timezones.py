@@ -28,8 +28,9 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
 import tzfpy
+from babel.dates import get_timezone_location
 
-from bot.core import tzdata
+from bot.core import i18n, tzdata
 from bot.core.emergency import country_for_zone
 
 __all__ = [
@@ -611,6 +612,19 @@ def _country_names(name: str) -> list[str]:
     return [_norm(v) for v in tzdata.country_name_variants(name)]
 
 
+def _localized_cities(zone: str) -> list[str]:
+    """The zone's city in each shipped language's own words (Babel's CLDR data)."""
+    names = []
+    for language, locale in i18n.BABEL_LOCALES.items():
+        if language == i18n.DEFAULT:
+            continue
+        try:
+            names.append(str(get_timezone_location(zone, locale=locale, return_city=True)))
+        except (LookupError, ValueError):
+            continue
+    return names
+
+
 @functools.cache
 def _index() -> _Index:
     available = _available()
@@ -622,6 +636,11 @@ def _index() -> _Index:
     cities: dict[str, str] = {}
     for zone in _canonical_zones():
         cities.setdefault(_norm(zone.rsplit("/", 1)[-1]), zone)
+    # The same cities as runners write them in the other languages ("Nueva York", "Москва",
+    # "Новосибирск"), from CLDR's exemplar cities: after the English names, which win.
+    for zone in _canonical_zones():
+        for name in _localized_cities(zone):
+            cities.setdefault(_norm(name), zone)
 
     aliases: dict[str, str] = {}
     for names, zone in _ALIASES.items():

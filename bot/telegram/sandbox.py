@@ -170,6 +170,7 @@ async def run_sandbox(
     files: Path | None = None,
     env: Mapping[str, str] | None = None,
     linger: float = 1.5,
+    language: str | None = None,
 ) -> None:
     from bot.testing.botapi import FakeBotApi
     from bot.testing.botapi.chat import stdin_lines
@@ -187,6 +188,8 @@ async def run_sandbox(
             path = database or Path(scratch) / "sandbox.db"
             clock = AdjustableClock()
             async with FakeBotApi() as api:
+                if language:  # your Telegram app's language, as /start reads it
+                    api.set_app_language(chat_id, language)
                 passed = {k: environ[k] for k in PASSED_THROUGH if environ.get(k, "").strip()}
                 settings = load_settings(
                     {
