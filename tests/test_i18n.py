@@ -8,6 +8,7 @@ The catalog checks run on the shipped .po files (they must pass) and on broken c
 from __future__ import annotations
 
 import asyncio
+import functools
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -23,6 +24,12 @@ from bot.core.i18n import N_, localized
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "bot"
 SHIPPED = [x for x in i18n.LANGUAGES if x != i18n.DEFAULT]
+
+
+@functools.cache
+def marked() -> dict[str, catalogs.Message]:
+    """The code's messages, extracted once for this module (it takes a second or two)."""
+    return catalogs.source_messages(PACKAGE)
 
 
 @pytest.mark.parametrize(
@@ -99,7 +106,7 @@ def test_localized_constants_follow_the_current_language() -> None:
 def test_plurals_follow_each_language_rules() -> None:
     """Russian has three forms (1 and 21, 2-4, 5-20), Spanish and English one and many: every
     counted message of the code, compiled from the shipped catalogs."""
-    counted = [m for m in catalogs.source_messages(PACKAGE).values() if m.plural is not None]
+    counted = [m for m in marked().values() if m.plural is not None]
     assert counted
     three_forms = 0
     for message in counted:
@@ -137,11 +144,11 @@ def test_dates_read_in_the_language() -> None:
 
 
 def test_the_shipped_catalogs_are_complete_and_sound() -> None:
-    assert catalogs.check_catalogs(PACKAGE) == []
+    assert catalogs.check_catalogs(PACKAGE, messages=marked()) == []
 
 
 def test_every_marked_message_is_found_by_the_extractor() -> None:
-    messages = catalogs.source_messages(PACKAGE)
+    messages = marked()
     assert texts.Texts.CHECKIN_PROMPT in messages
     assert texts.Texts.NOT_A_DIAGNOSIS in messages
     assert not any(m.where.startswith("bot/testing/") for m in messages.values())
@@ -169,7 +176,7 @@ def _broken_copy(tmp_path: Path, language: str, change: dict[str, str | None]) -
 
 
 def _problems(locales: Path, language: str) -> list[str]:
-    return catalogs.check_catalogs(PACKAGE, [language], locales=locales)
+    return catalogs.check_catalogs(PACKAGE, [language], locales=locales, messages=marked())
 
 
 @pytest.mark.parametrize("language", SHIPPED)
@@ -215,7 +222,7 @@ def test_broken_html_or_other_tags_fail(tmp_path: Path) -> None:
 
 def test_a_translated_message_that_lost_the_emergency_number_fails(tmp_path: Path) -> None:
     """Every message that names the number to call must name it in each language."""
-    messages = catalogs.source_messages(PACKAGE)
+    messages = marked()
     with_number = [m for m in messages if "{number}" in m]
     assert with_number, "the emergency messages have a {number} placeholder"
     for language in SHIPPED:
@@ -227,7 +234,7 @@ def test_a_translated_message_that_lost_the_emergency_number_fails(tmp_path: Pat
 
 
 def test_a_missing_plural_form_fails(tmp_path: Path) -> None:
-    messages = catalogs.source_messages(PACKAGE)
+    messages = marked()
     counted = next(m for m in messages.values() if m.plural is not None)
     locales = tmp_path / "locales"
     shutil.copytree(PACKAGE / "locales", locales)

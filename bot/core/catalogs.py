@@ -154,11 +154,16 @@ def _problems(
 
 
 def check_catalogs(
-    package: Path, languages: Iterable[str] | None = None, locales: Path | None = None
+    package: Path,
+    languages: Iterable[str] | None = None,
+    locales: Path | None = None,
+    *,
+    messages: dict[str, Message] | None = None,
 ) -> list[str]:
     """Every problem of the shipped catalogs under `locales` (default ``<package>/locales``)
-    against the messages the code under `package` marks; [] when all are complete and sound."""
-    messages = source_messages(package)
+    against the messages the code under `package` marks (or `messages`, extracted already);
+    [] when all are complete and sound."""
+    messages = source_messages(package) if messages is None else messages
     locales = locales or package / "locales"
     problems: list[str] = []
     for language in languages or [x for x in i18n.LANGUAGES if x != i18n.DEFAULT]:

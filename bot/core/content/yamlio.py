@@ -78,11 +78,23 @@ def _duplicate_keys(node: yaml.Node | None) -> list[str]:
     return [problem for _, problem in sorted(problems)]
 
 
+#: libyaml's loader when PyYAML has it (about ten times faster: the library in three languages
+#: is read at every first start); a file it refuses is read again by the Python one, whose
+#: messages the errors quote.
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse(text: str) -> tuple[Any, Any]:
+    try:
+        return yaml.load(text, Loader=_FAST_LOADER), yaml.compose(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 def _read_yaml(text: str, file: str, expected: str, errors: list[str]) -> Any:
     """The document in ``text``, or ``_NO_DATA`` after adding the problem to ``errors``."""
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data, node = _parse(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
