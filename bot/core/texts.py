@@ -203,8 +203,8 @@ class Texts:
     PRIVACY = N_(
         "<b>What BackStride stores</b>\n"
         "• Your Telegram chat id, so I can message you.\n"
-        "• Your settings: time zone, country (for the emergency number), running days, run and "
-        "tip times.\n"
+        "• Your settings: language, time zone, country (for the emergency number), running "
+        "days, run and tip times.\n"
         "• If you chose to answer them, your health-profile answers (age band, past cancer, "
         "steroids or osteoporosis, weakened immunity, under-fuelling): only to decide when to "
         "suggest seeing a doctor. Change them in /settings.\n"
