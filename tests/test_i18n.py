@@ -8,8 +8,8 @@ The catalog checks run on the shipped .po files (they must pass) and on broken c
 from __future__ import annotations
 
 import asyncio
-import functools
 import datetime as dt
+import functools
 import shutil
 from pathlib import Path
 

@@ -343,3 +343,20 @@ async def test_scheduled_messages_are_written_in_the_runners_language(
         assert summary.html.startswith(tr("ru", "<b>Your week, {start} – {end}</b>").split("{")[0])
         assert "июн" in summary.text  # the dates are Russian too
     assert english_leaks(api, chat) == []
+
+
+async def test_settings_offers_the_language_too(
+    api: FakeBotApi, start_bot: BotFactory, clock: FakeClock
+) -> None:
+    async with start_bot() as app:
+        chat = await onboard_in(api, "ru", 6501)
+        menu = await command(api, chat, "/settings")
+        api.press(chat, tr("ru", "🌐 Language"), message_id=menu.message_id)
+        prompt = await next_text(api, chat)
+        assert prompt.html == T("ru").LANGUAGE_PROMPT.format(language="Русский")
+        api.press(chat, "Español", message_id=prompt.message_id)
+        assert (await next_text(api, chat)).html == T("es").LANGUAGE_SET
+        row = runner_row(app, chat)
+        assert row is not None and row["language"] == "es"
+        menu = await command(api, chat, "/settings")
+        assert tr("es", "🌐 Language") in menu.button_texts()

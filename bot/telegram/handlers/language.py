@@ -78,7 +78,7 @@ def forget(context: Context, chat_id: int) -> None:
 
 def language_row() -> list[tuple[str, str]]:
     """One button per shipped language, each named in its own language."""
-    return [(i18n.LANGUAGE_NAMES[code], CALLBACK_PREFIX + code) for code in i18n.LANGUAGES]
+    return list(onboarding.LANGUAGE_ROW)
 
 
 def command_menu(language: str, *, admin: bool = False) -> list[BotCommand]:

@@ -110,7 +110,7 @@ TIP_TIME_CHOICES = ("07:00", "08:00", "09:00", "12:00", "18:00", "20:00")
 #: The one-tap language choice sent with the welcome, under its time zone question
 #: (``lang:<code>``, handled elsewhere: this conversation lets those presses through). Not
 #: translated: each language is named in its own words.
-LANGUAGE_ROW = (("English", "lang:en"), ("Español", "lang:es"), ("Русский", "lang:ru"))
+LANGUAGE_ROW = tuple((i18n.LANGUAGE_NAMES[code], f"lang:{code}") for code in i18n.LANGUAGES)
 
 # The weekly chart's switch: button data and the stored choice (not text a runner reads).
 CHART_ON, CHART_OFF = "on", "off"
@@ -145,6 +145,7 @@ class OnboardingTexts:
     MENU_EXTRA_BUTTONS: ClassVar[dict[str, str]] = {
         "goal": N_("💪 Strength goal"),
         "chart": N_("📈 Weekly chart"),
+        "lang": N_("🌐 Language"),
     }
     # Close after changes: the change was confirmed "saved" once already.
     SETTINGS_CLOSED = N_("👍 Done. /settings opens the menu again.")
@@ -1031,6 +1032,11 @@ async def menu_choice(update: Update, context: Context) -> State:
         if after is not None:
             return await after_answer(update, context, after)
         await say(update, OT.SETTINGS_CLOSED)
+        return END
+    if choice == "lang":  # the /language buttons (handlers/language.py answers them)
+        current = i18n.LANGUAGE_NAMES[i18n.current()]
+        prompt = texts.T.LANGUAGE_PROMPT.format(language=current)
+        await say(update, prompt, keyboard([list(LANGUAGE_ROW)]))
         return END
     step = _MENU_STEPS.get(choice)
     if step is None:
