@@ -7,6 +7,7 @@ with empty or missing ``callback_data`` is answered as a stale button.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import time
@@ -212,3 +213,31 @@ async def test_a_failing_bot_api_is_logged_once_and_polling_recovers(
     ], polling
     assert not errors(caplog)
     assert "Traceback" not in logged(caplog)
+
+
+async def test_no_tick_is_cancelled_by_the_stop(
+    api: FakeBotApi,
+    start_bot: BotFactory,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PTB's JobQueue.stop waits for running jobs, then shuts APScheduler down, whose asyncio
+    executor cancels any job submitted in between and logs "Error running job" (seen in CI on
+    a loaded machine, the tick running every 0.1 s here). The bot stops ticking before the
+    stop, so a timer that fires in that gap has nothing to submit."""
+    async with start_bot() as app:
+        assert "/help" in (await _help(api, FIRST)).text
+        queue = app.job_queue
+        assert queue is not None
+        scheduler = queue.scheduler
+        shutdown = scheduler.shutdown
+
+        def timer_fires_then_shutdown(wait: bool = True) -> None:
+            # APScheduler's timer fires just before the shutdown: every job still scheduled
+            # is submitted, as its own loop does.
+            for job in scheduler.get_jobs():
+                scheduler._executors["default"].submit_job(job, [dt.datetime.now(dt.UTC)])
+            shutdown(wait)
+
+        monkeypatch.setattr(scheduler, "shutdown", timer_fires_then_shutdown)
+    assert not errors(caplog)
