@@ -222,6 +222,12 @@ def country_of(chat_id: int) -> str:
     return ZONES[chat_id % len(ZONES)][1]
 
 
+def language_of(chat_id: int) -> str:
+    """A third of the runners each in English, Spanish and Russian: every message is written
+    in its runner's language, tips from that language's files."""
+    return ("en", "es", "ru")[chat_id % 3]
+
+
 def note(text: str) -> None:
     print(f"# {text}", file=sys.stderr, flush=True)
 
@@ -303,6 +309,7 @@ def populate(path: Path, runners: int, now: dt.datetime) -> None:
                 country_of(chat_id),
                 "20_50",
                 "[]",
+                language_of(chat_id),
                 created,
                 created,
             )
@@ -310,8 +317,8 @@ def populate(path: Path, runners: int, now: dt.datetime) -> None:
     with conn:
         conn.executemany(
             "INSERT INTO runners (chat_id, timezone, run_days, run_time, tip_time, status, "
-            "summary_day, country, age_band, risk_factors, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "summary_day, country, age_band, risk_factors, language, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             runner_rows(),
         )
     slots = [s for s in delivery_service.plan_slots(database) if s.enabled]
