@@ -191,6 +191,8 @@ def _stats(_: argparse.Namespace) -> int:
         figures = admin.stats(database, dt.datetime.now(dt.UTC))
     for status, count in sorted(figures.runners.items()):
         print(f"runners_{status}: {count}")
+    for language, count in figures.languages.items():
+        print(f"runners_subscribed_{language}: {count}")
     print(f"reminders_sent_today: {figures.sent_today}")
     print(f"reminders_sent_week: {figures.sent_week}")
     print(f"reminders_dropped_today: {figures.dropped_today}")

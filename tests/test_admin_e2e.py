@@ -222,6 +222,7 @@ async def test_an_admin_tours_the_menu_from_the_chat(
         await tap(api, "🏠 Menu")
         stats = await tap(api, "📊 Stats")
         assert "Runners: 5 active" in stats.text
+        assert "Languages (subscribed): en 5 · es 0 · ru 0" in stats.text
         await tap(api, "⬅️ Back")
         prompt = await tap(api, "📣 Announcement")
         assert "for 5 active runners." in prompt.text

@@ -198,4 +198,5 @@ def test_stats_command_prints_counts_only(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "runners_active: 1" in lines and "runners_onboarding: 1" in lines
+    assert "runners_subscribed_en: 1" in lines and "runners_subscribed_es: 0" in lines
     assert "reminders_sent_today: 0" in lines

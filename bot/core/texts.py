@@ -667,6 +667,7 @@ ADMIN_DIFF_TRANSLATIONS = (
 ADMIN_STATS = (
     "📊 <b>Stats</b> <i>(counts only; days in UTC, weeks from Monday)</i>\n"
     "👥 Runners: {runners}\n"
+    "🌐 Languages (subscribed): {languages}\n"
     "📨 Reminders sent: {sent_today} today · {sent_week} this week\n"
     "🗑 Not sent (late, no tip, blocked): {dropped_today} today · {dropped_week} this week\n"
     "🩺 Check-ins answered this week: {checkins}\n"

@@ -204,6 +204,17 @@ def count_runners_by_status(db: Database) -> dict[str, int]:
     }
 
 
+def count_live_runners_by_language(db: Database) -> dict[str, int]:
+    """Subscribed runners (active or paused) by the language they are written to in."""
+    return {
+        row["language"]: row["n"]
+        for row in db.query(
+            "SELECT language, COUNT(*) AS n FROM runners "
+            "WHERE status IN ('active', 'paused') GROUP BY language"
+        )
+    }
+
+
 def runners_by_id(db: Database, runner_ids: Iterable[int]) -> dict[int, Runner]:
     found: dict[int, Runner] = {}
     for part in chunks(sorted(set(runner_ids))):

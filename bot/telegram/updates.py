@@ -27,7 +27,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor, ExtBot
 from telegram.warnings import PTBUserWarning
 
-from bot.core import texts
+from bot.core import i18n, texts
 
 #: PTB's own semaphore (``BaseUpdateProcessor.process_update``, final) is taken *before*
 #: ``do_process_update``, so an update waiting there for its chat's turn would hold one of its
@@ -131,8 +131,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         log.warning("a chat is flooding: updates beyond %d waiting are dropped", self.backlog)
         if not isinstance(update, Update):
             return
+        # Before any handler (so before the runner's stored language is looked up): in the
+        # language of their Telegram app.
+        user = update.effective_user
         try:
-            await update.get_bot().send_message(key, texts.T.SLOW_DOWN)
+            with i18n.use(i18n.supported(user.language_code if user else None)):
+                slow_down = texts.T.SLOW_DOWN
+            await update.get_bot().send_message(key, slow_down)
         except Exception as exc:  # e.g. the runner blocked the bot; nothing more to do
             log.warning("could not ask a flooding chat to slow down (%s)", type(exc).__name__)
 

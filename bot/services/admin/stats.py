@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+from bot.core import i18n
 from bot.core.models import (
     RunnerStatus,
 )
@@ -29,6 +30,7 @@ class Stats:
     escalations_week: dict[int, int]  # verdict level (2 and up) -> count
     tips_week: int
     done_week: int
+    languages: dict[str, int] = field(default_factory=dict)  # subscribed runners by language
 
     @property
     def done_rate(self) -> float | None:
@@ -54,6 +56,7 @@ def stats(database: Database, now: dt.datetime) -> Stats:
     )
     runners = {status.value: 0 for status in RunnerStatus}
     runners.update(runners_db.count_runners_by_status(database))
+    by_language = runners_db.count_live_runners_by_language(database)
     return Stats(
         runners=runners,
         sent_today=counts.sent_today,
@@ -64,4 +67,5 @@ def stats(database: Database, now: dt.datetime) -> Stats:
         escalations_week=escalations,
         tips_week=counts.tips_week,
         done_week=counts.done_week,
+        languages={code: by_language.get(code, 0) for code in i18n.LANGUAGES},
     )

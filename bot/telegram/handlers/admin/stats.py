@@ -34,8 +34,10 @@ async def show_stats(update: Update, context: Context, args: list[str], press: P
         if rate is not None
         else texts.ADMIN_STATS_NO_DONE
     )
+    languages = " · ".join(f"{code} {n}" for code, n in found.languages.items())
     text = texts.ADMIN_STATS.format(
         runners=runners,
+        languages=languages,
         sent_today=found.sent_today,
         sent_week=found.sent_week,
         dropped_today=found.dropped_today,
