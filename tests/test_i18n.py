@@ -353,3 +353,16 @@ def test_a_tip_missing_in_a_language_falls_back_and_is_reported(tmp_path: Path) 
     assert library.translation_gaps(SHIPPED) == [
         "tips/es/education.yaml: tip edu-when-to-get-help: translation: missing (sent in English)"
     ]
+
+
+def test_the_language_book_forgets_the_least_recently_used() -> None:
+    from bot.telegram.handlers.language import LanguageBook
+
+    book = LanguageBook(capacity=2)
+    book.put(1, "es")
+    book.put(2, "ru")
+    assert book.get(1) == "es"  # 1 is now the most recent
+    book.put(3, "en")
+    assert (book.get(1), book.get(2), book.get(3)) == ("es", None, "en")
+    book.forget(1)
+    assert book.get(1) is None

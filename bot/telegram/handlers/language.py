@@ -1,5 +1,5 @@
 """The language a runner reads BackStride in: set for every update, and chosen with /language
-(or the buttons on the welcome).
+(or the buttons under the time zone question and in /settings).
 
 Every update is handled in its runner's language: a handler in a group before all others
 looks it up (a small cache in front of the database) and makes it the current one
