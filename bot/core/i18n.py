@@ -21,8 +21,7 @@ import datetime as dt
 import gettext as _gettext
 import io
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Final, Generic, Literal, TypeVar, cast
@@ -70,6 +69,8 @@ _lock = threading.Lock()
 def supported(code: str | None) -> str:
     """The shipped language for a stored value or Telegram's ``language_code`` (an IETF tag
     such as ``es``, ``es-419``, ``ru``, ``pt-br``); English for anything else or nothing."""
+    if code in LANGUAGES:  # what is stored: the common case, and the sender's per message
+        return code
     if not code:
         return DEFAULT
     primary = code.strip().replace("_", "-").split("-", 1)[0].lower()
@@ -86,14 +87,20 @@ def activate(language: str) -> None:
     _language.set(supported(language))
 
 
-@contextmanager
-def use(language: str) -> Iterator[None]:
-    """Write in `language` inside the block (a message for one runner among many)."""
-    token = _language.set(supported(language))
-    try:
-        yield
-    finally:
-        _language.reset(token)
+class use:  # lower case: used like a function, ``with use("es"):``
+    """Write in `language` inside the block (a message for one runner among many). A class,
+    not a generator: the sender enters one per message."""
+
+    __slots__ = ("_language", "_token")
+
+    def __init__(self, language: str) -> None:
+        self._language = supported(language)
+
+    def __enter__(self) -> None:
+        self._token = _language.set(self._language)
+
+    def __exit__(self, *_exc: object) -> None:
+        _language.reset(self._token)
 
 
 def _compile(language: str, directory: Path) -> _gettext.NullTranslations:
