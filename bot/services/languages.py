@@ -53,5 +53,5 @@ def tips_in(database: Database, language: str) -> list[Tip]:
     tips = content_db.load_tips(database)
     if language == i18n.DEFAULT:
         return tips
-    words = {t.tip_id: t for t in content_db.load_tip_texts(database) if t.language == language}
+    words = {t.tip_id: t for t in content_db.load_tip_texts(database, language)}
     return [words[t.id].applied_to(t) if t.id in words else t for t in tips]

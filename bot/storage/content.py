@@ -181,10 +181,12 @@ def _tip_text_row(text: TipText) -> dict[str, Any]:
     }
 
 
-def load_tip_texts(db: Database) -> list[TipText]:
+def load_tip_texts(db: Database, language: str | None = None) -> list[TipText]:
+    """Every tip's words in the other languages, or in `language` only."""
+    where, args = ("WHERE language = ?", [language]) if language else ("", [])
     return [
         TipText(r["tip_id"], r["language"], r["title"], r["body"], r["why"] or "")
-        for r in db.query("SELECT * FROM tip_texts ORDER BY language, tip_id")
+        for r in db.query(f"SELECT * FROM tip_texts {where} ORDER BY language, tip_id", args)
     ]
 
 
