@@ -1,4 +1,6 @@
-"""Every user-facing string, in one place, ready for translation.
+"""The shared user-facing strings: the runner's in :class:`Texts` (English, marked ``N_`` for the
+catalogs, read as ``T.NAME`` in the runner's language: ``bot.core.i18n``), the admins' below as
+plain English (admin menus are not translated).
 
 Messages use Telegram HTML: anything interpolated from a person must go through ``html.escape``
 (the ``esc`` helper) before it is put into a template here.
@@ -435,7 +437,8 @@ def esc(text: str) -> str:
 
 def plural(n: int, one: str, many: str) -> str:
     """`n` with the word that fits it: ``plural(1, "runner", "runners")`` is "1 runner",
-    ``plural(3, ...)`` "3 runners". English only; issue 15 makes it ``ngettext``."""
+    ``plural(3, ...)`` "3 runners". For the admins' English texts; a runner's counted text
+    uses ``i18n.ngettext``, which knows each language's plural rules."""
     return f"{n} {one if n == 1 else many}"
 
 

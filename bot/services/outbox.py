@@ -12,10 +12,9 @@ from collections.abc import Sequence
 
 from sqlite_utils import Database
 
-from bot.core.models import Delivery, Outcome, Tip
+from bot.core.models import Delivery, Outcome
 from bot.services.delivery import CHECK_IN_EXPIRY
 from bot.storage import checkins as checkins_db
-from bot.storage import content as content_db
 from bot.storage import outbox as outbox_db
 from bot.storage import runners as runners_db
 from bot.storage import store
@@ -49,10 +48,6 @@ def record(database: Database, outcomes: Sequence[Outcome]) -> None:
 def runner_blocked(database: Database, runner_id: int, now: int) -> None:
     """Telegram said 403 (or chat not found): stop everything for this runner, keep their data."""
     runners_db.mark_blocked(database, runner_id, now)
-
-
-def tip(database: Database, tip_id: str) -> Tip | None:
-    return content_db.get_tip(database, tip_id)
 
 
 EXPIRY_BATCH = 5000  # rows a transaction; the tick calls again until nothing is left
