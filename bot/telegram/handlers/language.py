@@ -133,10 +133,12 @@ async def choose(update: Update, context: Context) -> None:
     if not choice.changed:
         await say(update, texts.T.LANGUAGE_SAME)
         return
-    await say(update, texts.T.LANGUAGE_SET if choice.stored else texts.T.LANGUAGE_SET_START)
+    # Mid-onboarding the open question comes again in the new language, in the same message
+    # (one message a press: a chat is paced at one a second).
+    asked = choice.stored and await onboarding.ask_again(update, context, texts.T.LANGUAGE_SET)
+    if not asked:
+        await say(update, texts.T.LANGUAGE_SET if choice.stored else texts.T.LANGUAGE_SET_START)
     await _chat_menu(update, svc, chat_id, choice.language)
-    if choice.stored:
-        await onboarding.ask_again(update, context)  # its open question, in the new language
 
 
 async def _chat_menu(update: Update, svc: Services, chat_id: int, language: str) -> None:

@@ -534,16 +534,19 @@ async def _start(update: Update, context: Context, at: str | None) -> State:
     return END
 
 
-async def ask_again(update: Update, context: Context) -> None:
-    """A language chosen mid-onboarding (handlers/language.py): the open question again, now
-    in that language; nothing for a runner past onboarding."""
+async def ask_again(update: Update, context: Context, note: str) -> bool:
+    """A language chosen mid-onboarding (handlers/language.py): `note` and the open question
+    again in one message, now in that language. False (nothing sent) for a runner past
+    onboarding."""
     svc = services(context)
     chat_id = private_chat_id(update)
     if chat_id is None:
-        return
+        return False
     opened = await svc.store.run(profile.open_question, chat_id)
-    if opened.opening is Opening.RESUME and opened.step is not None:
-        await ask(update, opened.step, opened.profile, languages=opened.step == TZ)
+    if opened.opening is not Opening.RESUME or opened.step is None:
+        return False
+    await ask(update, opened.step, opened.profile, note, languages=opened.step == TZ)
+    return True
 
 
 async def open_settings(update: Update, context: Context) -> State:
