@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.advice import NOT_A_DIAGNOSIS
+from bot.core.advice import AdviceTexts
 from bot.core.progress import (
     DayPain,
     LevelChange,
@@ -24,6 +24,7 @@ from bot.core.progress import (
 from bot.telegram.chart import render_chart
 
 REPO = Path(__file__).resolve().parent.parent
+NOT_A_DIAGNOSIS = AdviceTexts.NOT_A_DIAGNOSIS
 TODAY = dt.date(2026, 6, 28)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -14,18 +14,15 @@ advice; an urgent one says only "hold off running". During a clinical hold (afte
 EMERGENCY) OK and SELF_CARE messages don't encourage running or exercise.
 
 Everything is written in the current language (:mod:`bot.core.i18n`): the labels and fixed
-texts are the English constants of :class:`AdviceTexts`, read through :data:`T`; each paragraph
-of a message is one whole msgid, with the emergency number as its ``{number}`` placeholder.
-The old module-level names (``RED_FLAG_LABELS``, ``NOT_A_DIAGNOSIS``, ...) still work and are
-read in the current language when they are looked up (``advice.NOT_A_DIAGNOSIS``); a name
-bound by ``from bot.core.advice import NOT_A_DIAGNOSIS`` is the English text, so prefer
-``advice.T.NOT_A_DIAGNOSIS``.
+texts are the English constants of :class:`AdviceTexts`, read through :data:`T`
+(``T.RED_FLAG_LABELS[flag]``); each paragraph of a message is one whole msgid, with the
+emergency number as its ``{number}`` placeholder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import ClassVar, Final, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import ClassVar, Final
 
 from babel.lists import format_list
 
@@ -36,10 +33,6 @@ from bot.core.i18n import gettext as _
 from bot.core.triage import REASON_LEVEL, Level, Radiation, RedFlag, RiskFactor, Verdict
 
 __all__ = [
-    "RADIATION_LABELS",
-    "RED_FLAG_LABELS",
-    "RISK_FACTOR_LABELS",
-    "RISK_FACTOR_WHY",
     "AdviceTexts",
     "T",
     "follow_up_last_message",
@@ -192,49 +185,6 @@ class AdviceTexts:
 #: The health texts in the current language: ``T.RED_FLAG_LABELS[flag]``, ``T.NOT_A_DIAGNOSIS``.
 T: Final = localized(AdviceTexts)
 
-_K = TypeVar("_K")
-
-
-class _CurrentLabels(Mapping[_K, str]):
-    """A label table of :data:`T`, read in the current language at each lookup: what the old
-    module-level names (``RED_FLAG_LABELS`` ...) are, so ``from bot.core.advice import
-    RED_FLAG_LABELS`` keeps working and still shows the runner's language."""
-
-    def __init__(self, read: Callable[[], Mapping[_K, str]]) -> None:
-        self._read = read
-
-    def __getitem__(self, key: _K) -> str:
-        return self._read()[key]
-
-    def __iter__(self) -> Iterator[_K]:
-        return iter(self._read())
-
-    def __len__(self) -> int:
-        return len(self._read())
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._read()!r})"
-
-
-RED_FLAG_LABELS: Final[Mapping[RedFlag, str]] = _CurrentLabels(lambda: T.RED_FLAG_LABELS)
-RADIATION_LABELS: Final[Mapping[Radiation, str]] = _CurrentLabels(lambda: T.RADIATION_LABELS)
-RISK_FACTOR_LABELS: Final[Mapping[RiskFactor, str]] = _CurrentLabels(lambda: T.RISK_FACTOR_LABELS)
-RISK_FACTOR_WHY: Final[Mapping[RiskFactor, str]] = _CurrentLabels(lambda: T.RISK_FACTOR_WHY)
-
-# The old module-level texts, now read from T in the current language on each lookup
-# (``advice.NOT_A_DIAGNOSIS``), through the module's __getattr__ below.
-_CURRENT_TEXTS: Final = frozenset(
-    {"NOT_A_DIAGNOSIS", "UNKNOWN_NUMBER", "RISK_PROFILE_INTRO", "FREE_TEXT_CHECK_IN"}
-)
-
-
-def __getattr__(name: str) -> str:
-    if name in _CURRENT_TEXTS:
-        text: str = getattr(T, name)
-        return text
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 # Codes whose emergency message explains a possible cauda equina syndrome.
 _CAUDA_EQUINA = frozenset(
     {
@@ -250,8 +200,6 @@ _MIN_PAIN = 0
 _MAX_PAIN = 10
 _EASE_OFF_FROM = 4  # SELF_CARE at this pain or more: a few days off running
 _FOLLOW_UP_DAYS = 7
-
-# Babel's locale for each language, as bot.core.i18n uses it (en_GB: "a, b and c").
 
 
 def reason_phrase(reason: str) -> str:

@@ -26,7 +26,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Final
 
 from babel import Locale
 
@@ -371,11 +370,6 @@ def _name_variants(name: str) -> set[str]:
     return {key for key in map(_norm, tzdata.country_name_variants(name)) if key}
 
 
-#: Babel's locale for each shipped language (bot.core.i18n), and so the names a runner may
-#: type a country by.
-_NAME_LOCALES: Final = i18n.BABEL_LOCALES
-
-
 @functools.cache
 def _babel_territories(locale: str) -> Mapping[str, str]:
     """Babel's (CLDR) name of every iso3166.tab country in `locale`, by code."""
@@ -411,7 +405,7 @@ def _country_index() -> Mapping[str, tuple[str, ...]]:
     # Babel's names in every shipped language, for a key iso3166.tab doesn't have already (so
     # the English answers stay the tab's).
     translated: dict[str, list[str]] = {}
-    for locale in _NAME_LOCALES.values():
+    for locale in i18n.BABEL_LOCALES.values():  # the names a runner may type a country by
         for code, name in _babel_territories(locale).items():
             for key in sorted(_babel_variants(name)):
                 if key not in index and code not in translated.setdefault(key, []):
@@ -454,9 +448,8 @@ def country_name(code: str | None) -> str | None:
     key = code.strip().upper()
     if key not in _iso3166():
         return None
-    language = i18n.current()
-    if language != i18n.DEFAULT:
-        translated = _babel_territories(_NAME_LOCALES[language]).get(key)
+    if i18n.current() != i18n.DEFAULT:
+        translated = _babel_territories(i18n.babel_locale()).get(key)
         if translated:
             return translated
     return _DISPLAY_NAMES.get(key) or _iso3166()[key]
